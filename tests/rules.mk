@@ -1,0 +1,38 @@
+# Core tests: one cmocka program per feature in tests/test_*.c, built twice:
+# plain (-O2) and with ASan+UBSan. The core's strict compiles are checks too.
+
+CORE_TESTS := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
+TEST_CFLAGS := $(STRICT) -I. -Itests
+TEST_LIBS := -lcmocka
+
+$(BUILD)/tests/%: tests/%.c async.h $(wildcard tests/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(OPT) $< -o $@ $(TEST_LIBS)
+
+$(BUILD)/tests-san/%: tests/%.c async.h $(wildcard tests/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -O1 -g $(SAN) $< -o $@ $(TEST_LIBS)
+
+CHECKS += $(CORE_TESTS) $(addsuffix -san,$(CORE_TESTS))
+
+$(addprefix check-,$(CORE_TESTS)): check-%: $(BUILD)/tests/%
+	@$(CHECK) $* 60 $<
+$(addprefix check-,$(addsuffix -san,$(CORE_TESTS))): check-%-san: $(BUILD)/tests-san/%
+	@$(CHECK) $*-san 120 $<
+
+# async.h alone, as C99, C11, C++ (GCC and Clang), both resume styles, freestanding.
+STRICT_VARIANTS := gcc-c99 gcc-c11 gxx clang-c99 clangxx gcc-labels clang-labels gcc-freestanding gcc-noinfo
+CHECKS += $(addprefix strict-,$(STRICT_VARIANTS))
+STRICT_SRC := tests/strict_compile.c
+STRICT_W := -Wall -Wextra -Werror
+check-strict-gcc-c99:        ; @$(CHECK) strict-gcc-c99 60 gcc -std=c99 -pedantic $(STRICT_W) -I. -c $(STRICT_SRC) -o /dev/null
+check-strict-gcc-c11:        ; @$(CHECK) strict-gcc-c11 60 gcc -std=c11 -pedantic $(STRICT_W) -I. -c $(STRICT_SRC) -o /dev/null
+check-strict-gxx:            ; @$(CHECK) strict-gxx 60 g++ -x c++ -std=c++11 -pedantic $(STRICT_W) -I. -c $(STRICT_SRC) -o /dev/null
+check-strict-clang-c99:      ; @$(CHECK) strict-clang-c99 60 sh -c 'command -v clang >/dev/null || { echo "clang not installed"; exit 0; }; clang -std=c99 -pedantic $(STRICT_W) -I. -c $(STRICT_SRC) -o /dev/null'
+check-strict-clangxx:        ; @$(CHECK) strict-clangxx 60 sh -c 'command -v clang++ >/dev/null || { echo "clang++ not installed"; exit 0; }; clang++ -x c++ -std=c++11 -pedantic $(STRICT_W) -I. -c $(STRICT_SRC) -o /dev/null'
+check-strict-gcc-labels:     ; @$(CHECK) strict-gcc-labels 60 gcc -std=c99 -pedantic $(STRICT_W) -DASYNC_CONFIG_LABELS=1 -I. -c $(STRICT_SRC) -o /dev/null
+check-strict-clang-labels:   ; @$(CHECK) strict-clang-labels 60 sh -c 'command -v clang >/dev/null || { echo "clang not installed"; exit 0; }; clang -std=c99 -pedantic $(STRICT_W) -DASYNC_CONFIG_LABELS=1 -I. -c $(STRICT_SRC) -o /dev/null'
+check-strict-gcc-freestanding: ; @$(CHECK) strict-gcc-freestanding 60 gcc -std=c99 -pedantic $(STRICT_W) -ffreestanding -nostdinc -isystem $$(gcc -print-file-name=include) -DASYNC_FREESTANDING -I. -c $(STRICT_SRC) -o /dev/null
+check-strict-gcc-noinfo:     ; @$(CHECK) strict-gcc-noinfo 60 gcc -std=c99 -pedantic $(STRICT_W) -DASYNC_CONFIG_TASK_INFO=0 -DASYNC_CONFIG_FLOAT=0 -I. -c $(STRICT_SRC) -o /dev/null
+
+# Without the examples issue's tour, `make run` shows the seed's Rock program.
