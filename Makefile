@@ -9,7 +9,7 @@ JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 STRICT  := -std=c99 -Wall -Wextra -pedantic -Werror
 OPT     := -O2 -g
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-CHECK   := sh tests/run-check.sh
+CHECK   := RESULTS=$(BUILD)/results sh tests/run-check.sh
 
 # Debian packages, by purpose. Fragments add to them.
 DEPS_TEST  := libcmocka-dev libev-dev
@@ -42,7 +42,7 @@ deps-bench:
 test: deps-test
 	@rm -rf $(BUILD)/results
 	@$(MAKE) --no-print-directory -k -j$(JOBS) --output-sync=target checks || true
-	@sh tests/summary.sh
+	@RESULTS=$(BUILD)/results sh tests/summary.sh
 
 checks: $(addprefix check-,$(CHECKS))
 

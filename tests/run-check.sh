@@ -3,8 +3,8 @@
 # log in build/results/NAME.log and its "passed failed" counts in NAME.count.
 # cmocka binaries count their own tests; any other command counts as one.
 name=$1; limit=$2; shift 2
-mkdir -p build/results
-log=build/results/$name.log
+R=${RESULTS:-build/results}; mkdir -p "$R"
+log=$R/$name.log
 timeout -k 5 "$limit" "$@" >"$log" 2>&1
 rc=$?
 p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
@@ -15,7 +15,7 @@ if [ -n "$p$f" ]; then
 elif [ "$rc" -eq 0 ]; then p=1; f=0
 else p=0; f=1
 fi
-echo "$p $f" >"build/results/$name.count"
+echo "$p $f" >"$R/$name.count"
 if [ "$f" -eq 0 ]; then
     echo "PASS $name ($p)"
 else
