@@ -835,6 +835,18 @@ ASYNC_API int async_task_cancel(async_task *t) {
     return 1;
 }
 
+/* The task a coroutine runs in, and its loop (NULL for a bare coroutine driven
+ * by async_send). Inside a body: ASYNC_TASK and ASYNC_LOOP.
+ *   async_task_create(ASYNC_LOOP, &self->child, worker, &self->wf, "child"); */
+ASYNC_API async_task *async_ctx_task(async_ctx *ctx) {
+    return (ctx->flags & ASYNC__F_TASK) ? (async_task *)(void *)ctx : NULL;
+}
+ASYNC_API async_loop *async_ctx_loop(async_ctx *ctx) {
+    return (ctx->flags & ASYNC__F_TASK) ? ((async_task *)(void *)ctx)->fut.loop : NULL;
+}
+#define ASYNC_TASK async_ctx_task(async_ctx_)
+#define ASYNC_LOOP async_ctx_loop(async_ctx_)
+
 /* Python Task.get_name(), and where it is suspended ("file.c:42"). */
 ASYNC_API const char *async_task_name(const async_task *t) {
 #if ASYNC_CONFIG_TASK_INFO
