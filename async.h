@@ -362,7 +362,10 @@ ASYNC_API async_status async__broke(async_ctx *ctx) {
         if (async__raise(async_ctx_, async_hdr_)) return ASYNC_FAILED;          \
         goto async__dispatch;                                                   \
     async__return:                                                              \
-        if (async_hdr_->flags & ASYNC__IN_FINALLY) goto async__end;             \
+        if (async_hdr_->flags & ASYNC__IN_FINALLY) { /* Python: return in   \
+            async_hdr_->err = 0; /* finally discards the error in flight */     \
+            goto async__end;                                                    \
+        }                                                                       \
         ASYNC__HSET(async_hdr_, ASYNC__S_FINALLY);                                  \
     }                                                                           \
     async__dispatch:                                                            \
@@ -402,6 +405,8 @@ ASYNC_API async_status async__broke(async_ctx *ctx) {
 #define ASYNC_VALUE (async_ctx_->value)
 
 /* ASYNC_RETURN(v); — finish with value v (an async_value), running FINALLY first.
+ * Inside FINALLY it ends the coroutine at once and, as in Python, discards the
+ * error in flight.
  *   ASYNC_RETURN(async_int(23));      // Python: return 23 */
 #define ASYNC_RETURN(v)                                                         \
     do {                                                                        \
