@@ -362,8 +362,8 @@ ASYNC_API async_status async__broke(async_ctx *ctx) {
         if (async__raise(async_ctx_, async_hdr_)) return ASYNC_FAILED;          \
         goto async__dispatch;                                                   \
     async__return:                                                              \
-        if (async_hdr_->flags & ASYNC__IN_FINALLY) { /* Python: return in   \
-            async_hdr_->err = 0; /* finally discards the error in flight */     \
+        if (async_hdr_->flags & ASYNC__IN_FINALLY) {                            \
+            async_hdr_->err = 0; /* Python: return in finally drops the error */ \
             goto async__end;                                                    \
         }                                                                       \
         ASYNC__HSET(async_hdr_, ASYNC__S_FINALLY);                                  \
