@@ -24,6 +24,7 @@ CHECKS :=
 all:
 
 include tests/rules.mk
+include tests/readme.mk
 -include src/rules.mk
 -include bench/rules.mk
 -include examples/rules.mk
