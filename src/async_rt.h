@@ -1,0 +1,480 @@
+/* async_rt.h — the host runtime for async.h on Linux: a libev backend for the
+ * core's loop, sockets, streams, a thread pool, subprocesses, signals, debug mode.
+ * Link with libasync (`pkg-config --cflags --libs async`), which needs libev.
+ *
+ * MODEL
+ *   Every I/O operation returns an `async_future *` that lives inside an object
+ *   the caller owns (a stream, a socket-op struct in the coroutine's frame), so
+ *   a coroutine writes
+ *       ASYNC_AWAIT(async_stream_readline(self->s, self->line, sizeof self->line));
+ *       n = ASYNC_VALUE.i;                         // bytes, 0 at EOF
+ *   Errors are raised at the await like exceptions: positive codes are errno
+ *   values (ECONNREFUSED, EPIPE, ...), negative ones are the core's ASYNC_E* or
+ *   the runtime's ASYNC_RT_E* below. async_rt_strerror() names them all.
+ *   One object runs one operation at a time (one pending read and one pending
+ *   write per stream); starting a second one while the first is pending is
+ *   misuse (ASYNC_EBUSY raised at the await).
+ *   Cancelling the awaiting task cancels the operation and stops its watcher.
+ *
+ * THREADS
+ *   A loop belongs to the thread that runs it. The only functions callable from
+ *   other threads are async_call_soon_threadsafe() and async_rt_wakeup().
+ *
+ * CONTENTS
+ *   1. Errors              ASYNC_RT_E*, async_rt_strerror
+ *   2. Loop                async_rt_loop_init(_env), close, run, keepalive, threadsafe calls
+ *   3. Signals             add/remove handler, await a signal
+ *   4. Sockets             fd readiness, connect/accept/recv/sendall/recvfrom/sendto, listen helpers
+ *   5. Address resolution  getaddrinfo on the thread pool
+ *   6. Streams             open_connection / start_server, reader and writer methods
+ *   7. Thread pool         to_thread / run_in_executor
+ *   8. Subprocesses        exec with pipes, wait, communicate
+ *   9. Debug mode          slow steps, tasks destroyed while pending, errors never retrieved
+ */
+#ifndef ASYNC_RT_H
+#define ASYNC_RT_H
+
+#include "async.h"
+#include <ev.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netdb.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ======================================================================
+ * 1. Errors
+ * ====================================================================== */
+enum {
+    ASYNC_RT_ENOBACKEND = -32,  /* the loop is not a libev loop (virtual clock): no I/O on it */
+    ASYNC_RT_EINCOMPLETE = -33, /* IncompleteReadError: EOF before n bytes / the separator */
+    ASYNC_RT_ELIMIT = -34,      /* LimitOverrunError: no separator within the buffer limit */
+    ASYNC_RT_ECLOSED = -35,     /* the stream, server or pool was closed */
+    ASYNC_RT_ERESOLVE = -36,    /* name resolution failed (details: async_resolve.gai_err) */
+    ASYNC_RT_ENOMEM = -37       /* out of memory (a runtime malloc failed) */
+};
+
+/* async_rt_strerror(err) — a message for any error a runtime call can report:
+ * the core's ASYNC_E*, the runtime's ASYNC_RT_E* and errno values (strerror).
+ *   fprintf(stderr, "connect: %s\n", async_rt_strerror(err)); */
+const char *async_rt_strerror(int err);
+
+/* ======================================================================
+ * 2. Loop
+ * ====================================================================== */
+
+/* async_rt_loop_init(&loop) — a core loop on a fresh libev loop (epoll), with
+ * ASYNC_TICKS_PER_SEC = 1e9 (CLOCK_MONOTONIC). Returns 0 or ASYNC_RT_ENOMEM.
+ * When nothing is ready, no timer is armed and no watcher could fire, the
+ * loop reports ASYNC_EDEADLOCK instead of hanging (asyncio would hang).
+ *   async_loop loop; if (async_rt_loop_init(&loop)) abort(); */
+int async_rt_loop_init(async_loop *loop);
+
+/* async_rt_loop_init_env(&loop) — the same, except with ASYNC_VIRTUAL_TIME=1 in
+ * the environment it sets up the core's virtual clock instead (socket and
+ * stream calls then fail with ASYNC_RT_ENOBACKEND). Returns 1 if virtual,
+ * 0 if real, negative on error. Close either kind with async_rt_loop_close(). */
+int async_rt_loop_init_env(async_loop *loop);
+
+/* async_rt_loop_close(&loop); — shut the thread pool down (queued work is
+ * cancelled, running work is waited for), report debug findings, free the
+ * backend. The loop must not be running; tasks still alive are reported in
+ * debug mode (asyncio's "Task was destroyed but it is pending"). */
+void async_rt_loop_close(async_loop *loop);
+
+/* async_rt_run(main, &frame, &result) — asyncio.run(main()): a new loop
+ * (env-aware), main as a task, cancel what is left, close. Returns main's error
+ * (0 on success) and stores its result in *result (if non-NULL).
+ *   struct main_frame mf = {0}; int err = async_rt_run(main_co, &mf, NULL); */
+int async_rt_run(async_fn main, void *frame, async_value *result);
+
+/* async_rt_is_libev(&loop) — 1 if the loop runs on this runtime's libev backend. */
+int async_rt_is_libev(async_loop *loop);
+
+/* async_rt_ev(&loop) — the underlying libev loop (NULL if not a libev loop), to
+ * add your own libev watchers (they run inside the core loop's wait). */
+struct ev_loop *async_rt_ev(async_loop *loop);
+
+/* async_rt_keepalive(&loop, +1 / -1); — tell the loop that an event source it
+ * cannot see (another thread that will call async_call_soon_threadsafe) is
+ * still alive, so an empty loop waits instead of reporting ASYNC_EDEADLOCK. */
+void async_rt_keepalive(async_loop *loop, int delta);
+
+/* A thread-safe call: caller memory, valid until fn has run. */
+typedef struct async_tscall {
+    struct async_tscall *next;
+    void (*fn)(void *arg);
+    void *arg;
+} async_tscall;
+
+/* async_call_soon_threadsafe(&loop, &c, fn, arg) — from any thread: run
+ * fn(arg) on the loop's thread at its next iteration (wakes it via ev_async).
+ * Returns 0, or ASYNC_RT_ENOBACKEND. fn typically completes a future:
+ *   static void done(void *a) { async_future_set_result(a, async_int(1)); }
+ *   async_call_soon_threadsafe(loop, &job->c, done, &job->fut);   // worker thread */
+int async_call_soon_threadsafe(async_loop *loop, async_tscall *c, void (*fn)(void *arg), void *arg);
+
+/* ======================================================================
+ * 3. Signals (add_signal_handler / remove_signal_handler)
+ * ====================================================================== */
+typedef struct async_signal {
+    ev_signal w;                      /* private */
+    async_loop *loop;
+    async_future fut;                 /* completed (value: signum) by the next delivery */
+    unsigned long count;              /* deliveries nobody has awaited yet */
+    void (*fn)(int signum, void *arg); /* optional callback, on the loop thread */
+    void *arg;
+    int signum;
+    int active;
+} async_signal;
+
+/* async_add_signal_handler(&loop, &s, SIGINT, fn_or_NULL, arg) — handle signum
+ * on this loop (the process-wide disposition is taken over while active; one
+ * loop per signal). fn(signum, arg) runs on the loop thread for each delivery;
+ * coroutines await deliveries with async_signal_wait(). Returns 0 or an errno.
+ * A registered handler keeps the loop alive (no ASYNC_EDEADLOCK). */
+int async_add_signal_handler(async_loop *loop, async_signal *s, int signum, void (*fn)(int, void *), void *arg);
+
+/* async_remove_signal_handler(&s) — restore the default disposition; a pending
+ * async_signal_wait is cancelled. Returns 1 if it was registered, else 0. */
+int async_remove_signal_handler(async_signal *s);
+
+/* async_signal_wait(&s) — a future done (value.i = signum) at the next delivery,
+ * or at once if deliveries arrived since the last wait (each is consumed once).
+ *   ASYNC_AWAIT(async_signal_wait(&self->sigint));   // clean stop on Ctrl-C */
+async_future *async_signal_wait(async_signal *s);
+
+/* ======================================================================
+ * 4. Sockets: fd readiness and non-blocking socket operations
+ * ====================================================================== */
+
+/* One socket operation in flight: caller memory (usually the coroutine frame).
+ * Reuse it for the next operation once the previous one is done. */
+typedef struct async_sockop {
+    async_future fut;          /* the awaitable */
+    ev_io w;                   /* private */
+    async_callback cb;         /* private: stops the watcher on cancellation */
+    async_timer timer;         /* private: connect timeout */
+    async_callback tcb;        /* private */
+    async_loop *loop;
+    int fd, kind;
+    char *buf;
+    size_t len, done;
+    struct sockaddr_storage addr; /* accept / recvfrom: the peer's address */
+    socklen_t addrlen;
+} async_sockop;
+
+/* async_wait_readable(&op, loop, fd) / async_wait_writable(...) — futures done
+ * when fd is readable / writable (add_reader / add_writer as awaitables).
+ *   ASYNC_AWAIT(async_wait_readable(&self->op, ASYNC_LOOP, fd)); */
+async_future *async_wait_readable(async_sockop *op, async_loop *loop, int fd);
+async_future *async_wait_writable(async_sockop *op, async_loop *loop, int fd);
+
+/* async_socket(family, type, protocol) — a non-blocking, close-on-exec socket:
+ * fd >= 0, or -errno. */
+int async_socket(int family, int type, int protocol);
+
+/* async_sock_connect(&op, loop, fd, addr, addrlen, timeout_s) — connect a
+ * non-blocking socket. Raises ECONNREFUSED etc., or ASYNC_ETIMEOUT after
+ * timeout_s seconds (<= 0: no timeout).
+ *   ASYNC_AWAIT(async_sock_connect(&self->op, ASYNC_LOOP, fd, sa, len, 2.0)); */
+async_future *async_sock_connect(async_sockop *op, async_loop *loop, int fd, const struct sockaddr *addr,
+                                 socklen_t addrlen, double timeout_s);
+
+/* async_sock_accept(&op, loop, listen_fd) — value.i is the new connection's fd
+ * (non-blocking, close-on-exec); the peer address is in op.addr / op.addrlen.
+ * EMFILE/ENFILE are raised (the listening socket stays usable). */
+async_future *async_sock_accept(async_sockop *op, async_loop *loop, int fd);
+
+/* async_sock_recv(&op, loop, fd, buf, len) — value.i bytes received, 0 at EOF.
+ * Raises ECONNRESET etc. */
+async_future *async_sock_recv(async_sockop *op, async_loop *loop, int fd, void *buf, size_t len);
+
+/* async_sock_sendall(&op, loop, fd, buf, len) — send everything (value.i = len);
+ * raises EPIPE/ECONNRESET. Never raises SIGPIPE (MSG_NOSIGNAL). */
+async_future *async_sock_sendall(async_sockop *op, async_loop *loop, int fd, const void *buf, size_t len);
+
+/* UDP: async_sock_recvfrom — value.i bytes, sender in op.addr; async_sock_sendto
+ * — one datagram (value.i = bytes sent). */
+async_future *async_sock_recvfrom(async_sockop *op, async_loop *loop, int fd, void *buf, size_t len);
+async_future *async_sock_sendto(async_sockop *op, async_loop *loop, int fd, const void *buf, size_t len,
+                                const struct sockaddr *addr, socklen_t addrlen);
+
+/* async_listen_tcp("127.0.0.1", port, backlog) — a listening, non-blocking TCP
+ * socket on a numeric address (v4 or v6; NULL = "::" dual-stack if possible,
+ * else 0.0.0.0). port 0 picks a free port: read it with async_sock_port().
+ * Returns fd or -errno. async_listen_unix(path, backlog) for a Unix socket
+ * (an existing socket file at path is replaced). */
+int async_listen_tcp(const char *numeric_host, int port, int backlog);
+int async_listen_unix(const char *path, int backlog);
+/* The local port of a bound socket, or -errno. */
+int async_sock_port(int fd);
+/* Fill *ss from a numeric host ("127.0.0.1", "::1") and port; or a Unix path
+ * when host starts with '/' (port ignored). Returns the length, or -errno. */
+int async_sockaddr(struct sockaddr_storage *ss, const char *numeric_host, int port);
+
+/* ======================================================================
+ * 5. Address resolution (getaddrinfo on the thread pool; never blocks the loop)
+ * ====================================================================== */
+typedef struct async_resolve {
+    async_future fut;        /* value.p = res (struct addrinfo *) */
+    struct addrinfo *res;    /* free with async_resolve_free */
+    int gai_err;             /* getaddrinfo's code when ASYNC_RT_ERESOLVE is raised */
+    void *priv;              /* private */
+} async_resolve;
+
+/* async_getaddrinfo(&r, loop, host, service, &hints_or_NULL) — raises
+ * ASYNC_RT_ERESOLVE (gai_strerror(r.gai_err) has the reason).
+ *   ASYNC_AWAIT(async_getaddrinfo(&self->r, ASYNC_LOOP, "localhost", "80", NULL)); */
+async_future *async_getaddrinfo(async_resolve *r, async_loop *loop, const char *host, const char *service,
+                                const struct addrinfo *hints);
+void async_resolve_free(async_resolve *r);
+
+/* ======================================================================
+ * 6. Streams (asyncio StreamReader / StreamWriter, one object per connection)
+ * ====================================================================== */
+#define ASYNC_STREAM_LIMIT 65536 /* default reader limit (asyncio's 64 KiB) */
+
+typedef struct async_stream {
+    async_future rfut;      /* the pending read operation's future */
+    async_future wfut;      /* the pending drain's future */
+    async_future closed;    /* done when the fd is closed (wait_closed) */
+    async_loop *loop;
+    ev_io rw, ww;           /* private */
+    int fd;
+    int flags;              /* private */
+    int err;                /* sticky error (reset, ...) */
+    size_t limit;           /* reader limit (readuntil/readline overrun, buffering) */
+    size_t high_water, low_water; /* writer flow control */
+    /* reader buffer */
+    char *rbuf;
+    size_t rhead, rlen, rcap;
+    /* pending read */
+    int rop;
+    char *rdst;
+    size_t rn, rgot;
+    const char *sep;
+    size_t seplen;
+    /* writer buffer */
+    char *wbuf;
+    size_t whead, wlen, wcap;
+    /* read-to-EOF result */
+    char *all;
+    size_t all_len;
+    size_t partial;         /* readexactly/readuntil: bytes delivered with ASYNC_RT_EINCOMPLETE */
+} async_stream;
+
+/* async_stream_open_fd(&s, loop, fd) — a stream on a connected fd (socket or
+ * pipe; made non-blocking). Returns 0 or an error. The stream owns the fd. */
+int async_stream_open_fd(async_stream *s, async_loop *loop, int fd);
+
+/* Connecting: an internal task resolves (thread pool) and connects, trying each
+ * address in turn. The async_connect is caller memory, like a frame.
+ *   ASYNC_AWAIT(async_open_connection(&self->c, ASYNC_LOOP, &self->s, "localhost", "8888", 5.0));
+ *   ASYNC_AWAIT(async_open_unix_connection(&self->c, ASYNC_LOOP, &self->s, "/tmp/sock", 5.0)); */
+typedef struct async_connect {
+    async_task task;
+    struct {
+        async_frame hdr;
+        async_stream *s;
+        async_loop *loop;
+        const char *host, *service;
+        double timeout;
+        async_resolve r;
+        struct addrinfo *ai;
+        async_sockop op;
+        int fd, err;
+        struct sockaddr_storage ss;
+        socklen_t sslen;
+    } f; /* private */
+} async_connect;
+async_future *async_open_connection(async_connect *c, async_loop *loop, async_stream *s, const char *host,
+                                    const char *service, double timeout_s);
+async_future *async_open_unix_connection(async_connect *c, async_loop *loop, async_stream *s, const char *path,
+                                         double timeout_s);
+
+/* Reader. Each returns the stream's read future; value.i is the byte count.
+ * async_stream_read(s, buf, n): up to n bytes, 0 at EOF (read(n)).
+ * async_stream_readexactly(s, buf, n): exactly n, or ASYNC_RT_EINCOMPLETE with
+ *   the partial data in buf and its length in s->partial.
+ * async_stream_readuntil(s, buf, cap, sep, seplen): through the separator
+ *   (included); ASYNC_RT_ELIMIT if it is not within min(cap, s->limit) bytes
+ *   (the data stays buffered), ASYNC_RT_EINCOMPLETE at EOF before it (partial
+ *   data in buf, length s->partial).
+ * async_stream_readline(s, buf, cap): readuntil "\n", except that EOF returns
+ *   the last unterminated line (or 0 bytes) instead of raising.
+ * async_stream_read_all(s, max): read to EOF into a malloc'd buffer (s->all,
+ *   length s->all_len = value.i; free with async_stream_free_all); more than
+ *   max bytes raises ASYNC_RT_ELIMIT.
+ *   ASYNC_AWAIT(async_stream_readline(self->s, self->line, sizeof self->line)); */
+async_future *async_stream_read(async_stream *s, void *buf, size_t n);
+async_future *async_stream_readexactly(async_stream *s, void *buf, size_t n);
+async_future *async_stream_readuntil(async_stream *s, void *buf, size_t cap, const void *sep, size_t seplen);
+async_future *async_stream_readline(async_stream *s, void *buf, size_t cap);
+async_future *async_stream_read_all(async_stream *s, size_t max);
+void async_stream_free_all(async_stream *s);
+/* 1 once EOF was seen and the buffer is empty (StreamReader.at_eof). */
+int async_stream_at_eof(const async_stream *s);
+
+/* Writer. async_stream_write(s, data, n): send now what the kernel takes,
+ * buffer the rest (never blocks). Returns 0, or the stream's error (EPIPE, ...,
+ * ASYNC_RT_ECLOSED). async_stream_drain(s): a future done when the buffer is at
+ * or below the low-water mark (at once if at or below high water) — this is
+ * the backpressure: awaiting drain after writes keeps memory bounded.
+ *   async_stream_write(self->s, buf, n); ASYNC_AWAIT(async_stream_drain(self->s)); */
+int async_stream_write(async_stream *s, const void *data, size_t n);
+async_future *async_stream_drain(async_stream *s);
+/* Bytes buffered in the writer, not yet taken by the kernel. */
+size_t async_stream_write_buffered(const async_stream *s);
+/* async_stream_set_write_limits(s, high, low) — flow-control marks (defaults 64 KiB / 16 KiB). */
+void async_stream_set_write_limits(async_stream *s, size_t high, size_t low);
+/* Shut the write side down once the buffer is flushed (half-close). 0 or error. */
+int async_stream_write_eof(async_stream *s);
+/* async_stream_close(s); — flush what is buffered (in the background), then
+ * close the fd. A pending read is failed with ASYNC_RT_ECLOSED. Idempotent. */
+void async_stream_close(async_stream *s);
+/* async_stream_abort(s); — close at once, dropping buffered output. */
+void async_stream_abort(async_stream *s);
+/* async_stream_wait_closed(s) — the future done when the fd has been closed. */
+async_future *async_stream_wait_closed(async_stream *s);
+/* Free the stream's buffers; only after it is closed (wait_closed done). */
+void async_stream_destroy(async_stream *s);
+
+/* Servers (start_server). Each accepted connection gets a task running
+ * handler on a malloc'd frame of frame_size bytes that starts with
+ * async_client_frame; the server closes the stream and frees the frame when
+ * the handler finishes. An error escaping the handler is reported on stderr.
+ *   struct client { async_client_frame base; char buf[1024]; };
+ *   static ASYNC_FN(echo, struct client) { ... self->base.stream ... }
+ *   async_start_server(&srv, loop, fd, echo, sizeof(struct client), NULL); */
+typedef struct async_server async_server;
+typedef struct async_client_frame {
+    async_frame hdr;
+    async_stream *stream; /* the connection */
+    async_server *server;
+    void *arg;            /* the server's arg */
+} async_client_frame;
+
+struct async_server {
+    async_loop *loop;
+    ev_io w;                /* private */
+    ev_timer retry;         /* private: EMFILE back-off */
+    int fd;
+    async_fn handler;
+    size_t frame_size;
+    void *arg;
+    void *clients;          /* private list */
+    unsigned long nclients, accepted, accept_errors;
+    int closing;
+    async_future closed;    /* done when closed and every client is gone */
+};
+
+/* async_start_server(&srv, loop, listen_fd, handler, frame_size, arg) — start
+ * accepting on a listening fd (async_listen_tcp / async_listen_unix); the
+ * server owns the fd. On EMFILE/ENFILE it keeps running: accepting pauses
+ * 100 ms and resumes. Returns 0 or an error. */
+int async_start_server(async_server *srv, async_loop *loop, int listen_fd, async_fn handler, size_t frame_size,
+                       void *arg);
+/* async_server_close(&srv); — stop accepting and close the listening fd; live
+ * clients continue. async_server_close_clients(&srv); also cancels them. */
+void async_server_close(async_server *srv);
+void async_server_close_clients(async_server *srv);
+/* Done when the server is closed and all its clients have finished. */
+async_future *async_server_wait_closed(async_server *srv);
+
+/* ======================================================================
+ * 7. Thread pool (to_thread / run_in_executor)
+ * ====================================================================== */
+
+/* Work run on a pool thread: return 0 and set *result, or return an error
+ * (errno value) which is raised at the await. */
+typedef int (*async_work_fn)(void *arg, async_value *result);
+
+typedef struct async_work {
+    async_future fut; /* the awaitable */
+    async_callback cb; /* private */
+    void *job;         /* private */
+} async_work;
+
+/* async_to_thread(&w, loop, fn, arg) — run fn(arg) on the loop's pool; the
+ * future gets its result. Cancelling the awaiting task cancels queued work;
+ * work already running finishes in the background (arg must stay valid until
+ * then, or until async_rt_loop_close, which waits for it).
+ *   ASYNC_AWAIT(async_to_thread(&self->w, ASYNC_LOOP, crunch, &self->input)); */
+async_future *async_to_thread(async_work *w, async_loop *loop, async_work_fn fn, void *arg);
+#define async_run_in_executor async_to_thread
+
+/* async_rt_set_pool_size(&loop, n) — workers of the loop's pool (default: the
+ * number of CPUs, at least 2; started lazily). Returns 0, or ASYNC_EBUSY if
+ * the pool has already started. */
+int async_rt_set_pool_size(async_loop *loop, unsigned n);
+
+/* ======================================================================
+ * 8. Subprocesses (create_subprocess_exec)
+ * ====================================================================== */
+#define ASYNC_PIPE_STDIN 1
+#define ASYNC_PIPE_STDOUT 2
+#define ASYNC_PIPE_STDERR 4
+#define ASYNC_STDERR_TO_STDOUT 8 /* stderr goes into the stdout pipe */
+
+typedef struct async_process async_process;
+struct async_process {
+    async_loop *loop;
+    pid_t pid;
+    int returncode;       /* exit status, or -signal (asyncio's returncode) once exited */
+    int exited;
+    async_stream in, out, err; /* pipes requested with ASYNC_PIPE_*; in.fd < 0 if not */
+    async_future exit_fut; /* value.i = returncode */
+    ev_io w;               /* private: pidfd watcher */
+    int pidfd;
+    /* communicate */
+    async_task ctask;
+    struct {
+        async_frame hdr;
+        async_process *p;
+        const char *input;
+        size_t input_len;
+        size_t max;
+        async_task rd_out, rd_err;
+        struct { async_frame hdr; async_stream *s; size_t max; } fo, fe;
+    } cf; /* private */
+};
+
+/* async_subprocess_exec(&p, loop, argv, flags) — start argv[0] (PATH search)
+ * with the requested pipes (ASYNC_PIPE_*): p.in / p.out / p.err are streams.
+ * Returns 0, or an errno (ENOENT if the program does not exist). */
+int async_subprocess_exec(async_process *p, async_loop *loop, const char *const argv[], int flags);
+/* async_process_wait(&p) — done with value.i = returncode (0, exit code, -signal). */
+async_future *async_process_wait(async_process *p);
+/* async_process_communicate(&p, input, len, max) — write input and close stdin,
+ * read stdout and stderr to EOF (each at most max bytes: p.out.all /
+ * p.out.all_len, p.err.all ...), then wait; value.i = returncode. */
+async_future *async_process_communicate(async_process *p, const void *input, size_t len, size_t max);
+/* Send a signal (0 or errno). */
+int async_process_kill(async_process *p, int signum);
+/* Free the pipes' buffers and the pidfd after the process has exited. */
+void async_process_destroy(async_process *p);
+
+/* ======================================================================
+ * 9. Debug mode
+ * ====================================================================== */
+
+/* async_rt_set_debug(&loop, slow_seconds) — warn on stderr (or the sink below)
+ * when one task step holds the loop longer than slow_seconds (naming the task
+ * and the source lines it ran between), when a task fails and its error was
+ * never retrieved by loop close, and when the loop is closed with tasks still
+ * pending. slow_seconds <= 0 turns it off. ASYNC_DEBUG=1 in the environment
+ * turns it on at loop init with 0.1 s (ASYNC_DEBUG_SLOW=0.05 to change).
+ * Hazard: in debug mode a failed task's memory must stay valid until loop close
+ * unless its error was retrieved (awaited). */
+void async_rt_set_debug(async_loop *loop, double slow_seconds);
+/* Where warnings go: fn(ud, one_line_without_newline); NULL = stderr. */
+void async_rt_set_debug_sink(async_loop *loop, void (*fn)(void *ud, const char *line), void *ud);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ASYNC_RT_H */
