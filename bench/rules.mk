@@ -1,0 +1,71 @@
+# Benchmarks: programs, not timed tests. `make bench` builds every program in
+# BENCH_PROGS with -O2, runs them and the peers (asyncio, uvloop, node, go where
+# installed) and prints ONE table. Run one by hand: build-x/bench/NAME.
+#
+# HOW TO ADD A WORKLOAD (other engineers: read this)
+#   C program:  bench/NAME.c, then in a rules.mk fragment
+#                 BENCH_PROGS += NAME
+#                 BENCH_LIBS_NAME := -lev            (extra link flags, optional)
+#                 BENCH_CFLAGS_NAME := -Isrc         (extra compile flags, optional)
+#                 $(BUILD)/bench/NAME: $(BUILD)/libfoo.a   (extra prerequisites, optional;
+#                                                            .a/.o ones are linked in)
+#               It is built as $(BUILD)/bench/NAME from bench/NAME.c with
+#               $(STRICT) -O2 -I. -Ibench. Include "bench.h" first for the timer,
+#               median, RSS and ROW helpers (see bench/bench.h).
+#   Peer:       bench/peers/NAME.py (python3 asyncio), .js (node) or .go (go run);
+#                 BENCH_PEERS += bench/peers/NAME.py
+#               A peer runs only when its interpreter is installed. A .py peer is
+#               run twice when uvloop is importable: BENCH_LOOP=asyncio, then
+#               BENCH_LOOP=uvloop (install uvloop's event loop policy then, and
+#               print who=uvloop; print nothing if the loop does not matter).
+#               bench/peers/benchlib.py has the same helpers for Python.
+#
+# THE ROW FORMAT (one line per figure, on stdout, tab-separated)
+#   ROW<TAB>workload<TAB>who<TAB>value<TAB>unit<TAB>better<TAB>target
+#     workload  the table's row key: ours and the peers use the same string
+#               ("pingpong", "park", "spawn N=1e6")
+#     who       "ours", or the peer's name: asyncio, uvloop, node, go, python,
+#               libev-plain, c-switch, ...
+#     value     a number (%g); ns per operation for times (median of several runs)
+#     unit      ns, B, req/s, s, ...
+#     better    lower or higher (decides the ratio's wording)
+#     target    free text, e.g. "<= 25 ns (goal <= 10)"; may be empty
+#   NOTE<TAB>text  is printed under the table. Anything else a program prints goes
+#   to $(BUILD)/bench/logs/NAME.log only. A program must exit 0; a program that
+#   computed a wrong result exits non-zero and its rows are not trusted.
+#   BENCH_QUICK=1 in the environment asks for a quick run (bench_n() / 100): the
+#   check `bench-smoke` runs every program that way and checks the ROW lines.
+
+BENCH_CFLAGS := $(STRICT) -O2 -I. -Ibench
+BENCH_OUT = $(BUILD)/bench
+
+BENCH_PROGS += send
+BENCH_PEERS += bench/peers/send.py
+
+# uvloop for the Python peers (small; `make bench` carries on without it).
+DEPS_BENCH += python3-uvloop
+
+$(BENCH_OUT)/%: bench/%.c async.h $(wildcard bench/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) $(BENCH_CFLAGS_$*) $< $(filter %.a %.o,$^) -o $@ $(BENCH_LIBS_$*)
+
+# park_noinfo is park.c with ASYNC_CONFIG_TASK_INFO=0 (it includes park.c).
+$(BENCH_OUT)/park_noinfo: bench/park.c
+
+.PHONY: bench-build
+bench-build: $(addprefix $(BENCH_OUT)/,$(BENCH_PROGS))
+
+# Missing packages or a program that does not build do not stop the others:
+# the runner names what is missing.
+bench:
+	@mkdir -p $(BUILD)
+	@sh tools/deps.sh $(DEPS_BENCH) || echo "bench: carrying on without the packages above"
+	@$(MAKE) --no-print-directory -k bench-build >$(BENCH_OUT)-build.log 2>&1 || \
+	    { echo "bench: some programs did not build (see $(BENCH_OUT)-build.log):"; grep -E 'error|Error' $(BENCH_OUT)-build.log | head -20; }
+	@sh bench/run.sh $(BENCH_OUT) "$(BENCH_PROGS)" "$(BENCH_PEERS)"
+
+# Smoke check: every bench program runs (quick mode), exits 0 and prints
+# well-formed ROW lines. It times nothing.
+CHECKS += bench-smoke
+check-bench-smoke: $(addprefix $(BENCH_OUT)/,$(BENCH_PROGS))
+	@$(CHECK) bench-smoke 120 sh bench/run.sh --smoke $(BENCH_OUT) "$(BENCH_PROGS)"

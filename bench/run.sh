@@ -1,0 +1,162 @@
+#!/bin/sh
+# run.sh OUTDIR "PROGS" "PEERS"   — run the bench programs and the peers, print one table.
+# run.sh --smoke OUTDIR "PROGS"   — quick run of every program (BENCH_QUICK=1); fail
+#                                   unless each exits 0 and prints well-formed ROW lines.
+# The ROW format is documented at the top of bench/rules.mk.
+smoke=0; need_rows=1
+if [ "$1" = --smoke ]; then smoke=1; shift; fi
+out=$1; progs=$2; peers=$3
+logs=$out/logs
+mkdir -p "$logs"
+rows=$logs/rows.tsv; notes=$logs/notes.txt; fails=$logs/failures.txt
+: >"$rows"; : >"$notes"; : >"$fails"
+
+# A ROW line is valid if it has 7 tab-separated fields, a numeric value and a
+# known `better`. Prints the invalid ones.
+check_rows() {
+    awk -F'\t' '$1 == "ROW" && (NF != 7 || $2 == "" || $3 == "" || $4 !~ /^-?[0-9.]+([eE][-+]?[0-9]+)?$/ || ($6 != "lower" && $6 != "higher")) { print "bad ROW line: " $0 }' "$1"
+}
+
+# run_one NAME LOG CMD... — run with a time limit, keep the log, collect ROW/NOTE lines.
+# Our programs must print rows (need_rows=1); a peer may print none (e.g. a .py
+# peer run under uvloop for a workload without an event loop).
+run_one() {
+    name=$1; log=$2; shift 2
+    timeout -k 5 "${BENCH_TIMEOUT:-90}" "$@" >"$log" 2>"$log.err"
+    rc=$?
+    bad=$(check_rows "$log")
+    if [ $rc -ne 0 ]; then
+        echo "$name: exit $rc$( [ $rc -eq 124 ] && echo ' (timed out)'): $(tail -n 3 "$log.err" | tr '\n' ' ')" >>"$fails"
+    elif [ -n "$bad" ]; then
+        echo "$name: $bad" >>"$fails"
+    elif [ "$need_rows" = 1 ] && ! grep -q '^ROW	' "$log"; then
+        echo "$name: printed no ROW line" >>"$fails"
+    fi
+    grep '^ROW	' "$log" >>"$rows"
+    grep '^NOTE	' "$log" | cut -f2- | sed "s/^/$name: /" >>"$notes"
+    return $rc
+}
+
+if [ $smoke = 1 ]; then
+    n=0
+    for p in $progs; do
+        n=$((n + 1))
+        if [ ! -x "$out/$p" ]; then echo "$p: not built" >>"$fails"; continue; fi
+        BENCH_QUICK=1 run_one "$p" "$logs/$p.smoke.log" "$out/$p"
+        echo "$p: $(grep -c '^ROW	' "$logs/$p.smoke.log") rows"
+    done
+    if [ -s "$fails" ]; then
+        echo "bench smoke: FAILED"; cat "$fails"; exit 1
+    fi
+    echo "bench smoke: $n programs ran, every ROW line well-formed"
+    exit 0
+fi
+
+# ---- The machine ----
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
+[ -n "$cpu" ] || cpu=$(uname -m)
+echo "machine: $cpu, $(nproc 2>/dev/null || echo '?') cores, $(uname -sr); compiler: $(${CC:-cc} --version 2>/dev/null | head -n 1)"
+
+# ---- Our programs ----
+echo "running $(echo $progs | wc -w) programs, then the peers (about a minute) ..."
+for p in $progs; do
+    if [ ! -x "$out/$p" ]; then echo "$p: not built (see $out-build.log)" >>"$fails"; continue; fi
+    run_one "$p" "$logs/$p.log" "$out/$p"
+done
+
+# ---- Peers ----
+# Python: prefer Debian's interpreter when it has uvloop, so asyncio and uvloop
+# are measured with the same Python.
+py=""; pyuv=""
+for cand in /usr/bin/python3 python3; do
+    if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import uvloop' 2>/dev/null; then py=$cand; pyuv=$cand; break; fi
+done
+[ -n "$py" ] || py=$(command -v python3 || true)
+node=$(command -v node || true)
+gobin=$(command -v go || true)
+missing=""
+[ -n "$py" ] || missing="$missing asyncio (python3 not installed)"
+[ -n "$pyuv" ] || missing="$missing uvloop (apt-get install python3-uvloop)"
+[ -n "$node" ] || missing="$missing node (apt-get install nodejs)"
+[ -n "$gobin" ] || missing="$missing go (apt-get install golang-go)"
+versions=""
+[ -n "$py" ] && versions="$versions $("$py" -c 'import sys; print("python %d.%d.%d" % sys.version_info[:3])')"
+[ -n "$pyuv" ] && versions="$versions, uvloop $("$pyuv" -c 'import uvloop; print(uvloop.__version__)')"
+[ -n "$node" ] && versions="$versions, node $("$node" --version)"
+[ -n "$gobin" ] && versions="$versions, $("$gobin" version | cut -d' ' -f3)"
+echo "peers:${versions:- none}"
+[ -n "$missing" ] && echo "peers missing (their columns are empty):$missing"
+
+need_rows=0
+for f in $peers; do
+    b=$(basename "$f")
+    case $f in
+    *.py)
+        [ -n "$py" ] || continue
+        BENCH_LOOP=asyncio run_one "$b" "$logs/peer-$b.log" "$py" "$f"
+        [ -n "$pyuv" ] && BENCH_LOOP=uvloop run_one "$b(uvloop)" "$logs/peer-uv-$b.log" "$pyuv" "$f"
+        ;;
+    *.js) [ -n "$node" ] && run_one "$b" "$logs/peer-$b.log" "$node" "$f" ;;
+    *.go) [ -n "$gobin" ] && run_one "$b" "$logs/peer-$b.log" "$gobin" run "$f" ;;
+    *) echo "$f: unknown peer type" >>"$fails" ;;
+    esac
+done
+
+# ---- The table ----
+awk -F'\t' '
+function ratio(o, p, better, unit,   r, good, bad) {
+    if (o == "" || p == "" || o + 0 <= 0 || p + 0 <= 0) return ""
+    r = (better == "higher") ? o / p : p / o
+    if (unit ~ /^(ns|us|ms|s)$/) { good = "faster"; bad = "slower" }
+    else if (unit ~ /^(B|KiB|MiB|bytes)$/) { good = "smaller"; bad = "larger" }
+    else { good = "better"; bad = "worse" }
+    if (r >= 1) return sprintf("ours is %.3gx %s", r, good)
+    return sprintf("ours is %.3gx %s", 1 / r, bad)
+}
+$1 == "ROW" {
+    w = $2
+    if (!(w in seen)) { seen[w] = 1; order[++nw] = w }
+    if (unit[w] == "") { unit[w] = $5; better[w] = $6 }
+    if ($3 == "ours") { ours[w] = $4; unit[w] = $5; better[w] = $6; if ($7 != "") target[w] = $7 }
+    else { np[w]++; pname[w, np[w]] = $3; pval[w, np[w]] = $4 }
+}
+END {
+    h[1] = "workload"; h[2] = "ours"; h[3] = "unit"; h[4] = "target"; h[5] = "peer"; h[6] = "peer value"; h[7] = "ratio"
+    n = 0
+    for (i = 1; i <= nw; i++) {
+        w = order[i]
+        k = np[w] ? np[w] : 1
+        for (j = 1; j <= k; j++) {
+            n++
+            c[n, 1] = j == 1 ? w : ""
+            c[n, 2] = j == 1 ? (w in ours ? ours[w] : "-") : ""
+            c[n, 3] = j == 1 ? unit[w] : ""
+            c[n, 4] = j == 1 ? target[w] : ""
+            c[n, 5] = np[w] ? pname[w, j] : "-"
+            c[n, 6] = np[w] ? pval[w, j] : "-"
+            c[n, 7] = np[w] && (w in ours) ? ratio(ours[w], pval[w, j], better[w], unit[w]) : ""
+        }
+    }
+    for (k = 1; k <= 7; k++) wd[k] = length(h[k])
+    for (r = 1; r <= n; r++) for (k = 1; k <= 7; k++) if (length(c[r, k]) > wd[k]) wd[k] = length(c[r, k])
+    line = ""
+    for (k = 1; k <= 7; k++) line = line sprintf("%s%-*s", k > 1 ? " | " : "", wd[k], h[k])
+    sub(/ +$/, "", line)
+    print line
+    line = ""
+    for (k = 1; k <= 7; k++) { s = ""; for (m = 0; m < wd[k]; m++) s = s "-"; line = line (k > 1 ? "-|-" : "") s }
+    print line
+    for (r = 1; r <= n; r++) {
+        line = ""
+        for (k = 1; k <= 7; k++) {
+            fmt = (k == 2 || k == 6) ? "%s%*s" : "%s%-*s"
+            line = line sprintf(fmt, k > 1 ? " | " : "", wd[k], c[r, k])
+        }
+        sub(/ +$/, "", line)
+        print line
+    }
+}' "$rows"
+if [ -s "$notes" ]; then echo; echo "notes:"; sed 's/^/  /' "$notes"; fi
+if [ -s "$fails" ]; then echo; echo "problems (rows above may be missing):"; sed 's/^/  /' "$fails"; fi
+echo "logs: $logs"
+exit 0
