@@ -27,7 +27,8 @@
  *   7. Tasks                    async_task, cancellation, the task dump
  *   8. Timers and the loop      async_timer, async_loop, sleep, call_soon/later, run
  *   9. Backends                 virtual clock, bare-metal tick + idle
- *   10. Short names             AWAIT, YIELD, ... unless ASYNC_NO_SHORT_NAMES
+ *   10. Interrupts              async_isr_raise from an ISR, drained by the loop
+ *   11. Short names             AWAIT, YIELD, ... unless ASYNC_NO_SHORT_NAMES
  *
  * ERROR HANDLING, IN ONE PLACE
  *   Runtime conditions are error codes: 0 is success, the library's own codes are
@@ -1435,7 +1436,134 @@ ASYNC_API void async_loop_init_bare(async_loop *loop, const async_bare *bare) {
 }
 
 /* ======================================================================
- * 10. Short names (define ASYNC_NO_SHORT_NAMES to keep the namespace clean)
+ * 10. Interrupts: waking the loop from an ISR or a signal handler
+ * ====================================================================== */
+
+/* Nothing in sections 4-9 may be called from an interrupt handler: the loop's
+ * queues are not protected. An ISR (or a POSIX signal handler) calls only
+ * async_isr_raise(), which bumps two volatile bytes; the loop drains them in
+ * every iteration and completes the signal's future there, so the awaiting
+ * task wakes in loop context.
+ *   The hub wraps the loop's backend (any backend: bare, virtual, your own):
+ * its wait drains the raised signals before and after waiting, and returns at
+ * once if that made something ready. Each signal must have one producer (one
+ * ISR, or ISRs that cannot preempt each other). Counts are modulo 256: at most
+ * 255 raises between two loop iterations are counted exactly.
+ *   The race between "nothing pending" and going to sleep is the idle hook's
+ * to close: check async_isr_pending() with interrupts masked and sleep in the
+ * same masked window, which still wakes on a pending interrupt:
+ *   Cortex-M:  cpsid i; if (!async_isr_pending(&hub)) wfi; cpsie i
+ *   AVR:       cli(); if (!pending) { sleep_enable(); sei(); sleep_cpu(); } sei();
+ *   POSIX:     sigprocmask(SIG_BLOCK); if (!pending) sigsuspend(&unblocked); ...
+ *   static async_isr_hub hub;  static async_isr_signal button;
+ *   async_isr_hub_init(&hub, &loop);  async_isr_signal_init(&button, &hub);
+ *   ISR(INT0_vect) { async_isr_raise(&button); }
+ *   ... in a task:  ASYNC_AWAIT(async_isr_next(&button));  presses = ASYNC_VALUE.i; */
+typedef struct async_isr_hub async_isr_hub;
+typedef struct async_isr_signal async_isr_signal;
+
+struct async_isr_signal {
+    async_future fut;         /* done, with the number of raises, once the loop saw them */
+    volatile uint8_t raised;  /* raises so far (mod 256); written only by the ISR */
+    uint8_t seen;             /* raises already delivered; written only by the loop */
+    async_isr_hub *hub;       /* the hub it belongs to */
+    async_isr_signal *next;   /* the hub's list of signals */
+};
+
+struct async_isr_hub {
+    volatile uint8_t flag;      /* some signal was raised since the last drain */
+    async_isr_signal *signals;  /* every registered signal */
+    async_loop *loop;           /* the loop whose backend it wraps */
+    async_now_fn now_fn;        /* the wrapped backend */
+    async_wait_fn wait_fn;
+    void *backend;
+};
+
+/* async_isr_raise(&sig); — the one ISR-safe call: count a raise and mark the
+ * hub. Never touches the loop, so any interrupt may call it at any time. */
+ASYNC_API void async_isr_raise(async_isr_signal *s) {
+    s->raised = (uint8_t)(s->raised + 1u);
+    s->hub->flag = 1;
+}
+
+/* async_isr_pending(&hub) — nonzero if a raise has not been drained yet. For
+ * idle hooks: read it with interrupts masked, then sleep (see above). */
+ASYNC_API int async_isr_pending(const async_isr_hub *hub) { return hub->flag != 0; }
+
+/* Deliver undelivered raises to the signal's armed (pending) future, when
+ * something waits on it (a task or a done callback) or when forced by
+ * async_isr_next; otherwise they keep counting for the next consumer. */
+ASYNC_API void async__isr_deliver(async_isr_signal *s, int force) {
+    uint8_t n = s->raised, count = (uint8_t)(n - s->seen);
+    if (!count || s->fut.c.state != ASYNC__PENDING || !(force || s->fut.waiters)) return;
+    s->seen = n;
+    async_future_set_result(&s->fut, async_int(count));
+}
+
+/* Clear the hub's flag first, then scan: a raise that lands during the scan
+ * sets the flag again, so it is caught now or by the next drain, never lost. */
+ASYNC_API void async__isr_drain(async_isr_hub *hub) {
+    async_isr_signal *s;
+    if (!hub->flag) return;
+    hub->flag = 0;
+    for (s = hub->signals; s; s = s->next) async__isr_deliver(s, 0);
+}
+
+ASYNC_API async_time async__isr_now(void *data) {
+    async_isr_hub *hub = (async_isr_hub *)data;
+    return hub->now_fn(hub->backend);
+}
+ASYNC_API int async__isr_wait(void *data, async_loop *loop, const async_time *deadline) {
+    async_isr_hub *hub = (async_isr_hub *)data;
+    int r;
+    async__isr_drain(hub);
+    if (loop->ready_head) return 0;
+    r = hub->wait_fn(hub->backend, loop, deadline);
+    async__isr_drain(hub);
+    return r;
+}
+
+/* async_isr_hub_init(&hub, &loop); — put the hub in front of the loop's
+ * backend (call after the loop's init, before running it). */
+ASYNC_API void async_isr_hub_init(async_isr_hub *hub, async_loop *loop) {
+    hub->flag = 0;
+    hub->signals = NULL;
+    hub->loop = loop;
+    hub->now_fn = loop->now_fn;
+    hub->wait_fn = loop->wait_fn;
+    hub->backend = loop->backend;
+    loop->now_fn = async__isr_now;
+    loop->wait_fn = async__isr_wait;
+    loop->backend = hub;
+}
+
+/* async_isr_signal_init(&sig, &hub); — register a signal (before enabling the
+ * interrupt that raises it). Its future is armed: the first raise completes it
+ * once something waits on it (async_isr_next, or a done callback on sig.fut). */
+ASYNC_API void async_isr_signal_init(async_isr_signal *s, async_isr_hub *hub) {
+    async_future_init(&s->fut, hub->loop);
+    s->raised = 0;
+    s->seen = 0;
+    s->hub = hub;
+    s->next = hub->signals;
+    hub->signals = s;
+}
+
+/* async_isr_next(&sig) — the future to await for the raise(s) not consumed
+ * yet: done at once if some came in since the last one (none is lost, even
+ * when nobody was waiting), else armed for the next. Its result is how many
+ * raises it covers. Hazard: one consuming task per signal (each call after
+ * the future is done re-arms it).
+ *   ASYNC_AWAIT(async_isr_next(&self->button));
+ *   presses += ASYNC_VALUE.i; */
+ASYNC_API async_future *async_isr_next(async_isr_signal *s) {
+    if (s->fut.c.state != ASYNC__PENDING) async_future_init(&s->fut, s->hub->loop);
+    async__isr_deliver(s, 1);
+    return &s->fut;
+}
+
+/* ======================================================================
+ * 11. Short names (define ASYNC_NO_SHORT_NAMES to keep the namespace clean)
  * ====================================================================== */
 #ifndef ASYNC_NO_SHORT_NAMES
 #define AWAIT(fut) ASYNC_AWAIT(fut)
