@@ -1,0 +1,259 @@
+/* Tasks: scheduling of the first step, names, where they are suspended,
+ * results and errors through the task's future. */
+#include "test_support.h"
+
+struct body {
+    async_frame hdr;
+    const char *tag;
+    async_future *f;
+    int line; /* source line of the await (for async_task_where) */
+    int ret, raise;
+};
+static ASYNC_FN(body_co, struct body) {
+    ASYNC_BEGIN();
+    rec("%s-start", self->tag);
+    if (self->f) {
+        self->line = __LINE__ + 1;
+        ASYNC_AWAIT(self->f);
+    }
+    rec("%s-end", self->tag);
+    if (self->raise) ASYNC_RAISE(self->raise);
+    ASYNC_RETURN(async_int(self->ret));
+    ASYNC_END();
+}
+
+static void test_first_run_on_next_iteration(void **state) {
+    async_loop loop;
+    async_task t;
+    struct body b = {{0}, "t", NULL, 0, 7, 0};
+    (void)state;
+    test_loop_init(&loop);
+    assert_int_equal(async_task_create(&loop, &t, body_co, &b, "t"), 0);
+    assert_rec(""); /* not inside create */
+    assert_false(async_future_done(&t.fut));
+    async_loop_run_once(&loop);
+    assert_rec("t-start t-end");
+    assert_true(async_future_done(&t.fut));
+    assert_int_equal(async_future_error(&t.fut), 0);
+    assert_int_equal(async_future_result(&t.fut).i, 7);
+    test_loop_close(&loop);
+}
+
+/* Tasks created in the same iteration start in creation order; a task created
+ * by a running task starts on the following iteration. */
+struct spawner {
+    async_frame hdr;
+    async_task child;
+    struct body cb;
+};
+static ASYNC_FN(spawner_co, struct spawner) {
+    ASYNC_BEGIN();
+    rec("spawner");
+    self->cb.tag = "child";
+    async_task_create(ASYNC_LOOP, &self->child, body_co, &self->cb, "child");
+    rec("spawned");
+    ASYNC_AWAIT(&self->child.fut);
+    rec("joined%ld", (long)ASYNC_VALUE.i);
+    ASYNC_END();
+}
+static void test_creation_order_and_child_start(void **state) {
+    async_loop loop;
+    async_task t1, t2, ts;
+    struct body b1 = {{0}, "one", NULL, 0, 0, 0}, b2 = {{0}, "two", NULL, 0, 0, 0};
+    struct spawner sp;
+    (void)state;
+    test_loop_init(&loop);
+    memset(&sp, 0, sizeof sp);
+    sp.cb.ret = 3;
+    async_task_create(&loop, &ts, spawner_co, &sp, "spawner");
+    async_task_create(&loop, &t1, body_co, &b1, "one");
+    async_task_create(&loop, &t2, body_co, &b2, "two");
+    async_loop_run_once(&loop);
+    assert_rec("spawner spawned one-start one-end two-start two-end");
+    async_loop_run_once(&loop);
+    assert_rec("spawner spawned one-start one-end two-start two-end child-start child-end");
+    assert_int_equal(async_loop_run_until_complete(&loop, &ts.fut), 0);
+    assert_rec("spawner spawned one-start one-end two-start two-end child-start child-end joined3");
+    test_loop_close(&loop);
+}
+
+static void test_names(void **state) {
+    async_loop loop;
+    async_task a, b;
+    struct body fa = {{0}, "a", NULL, 0, 0, 0}, fb = {{0}, "b", NULL, 0, 0, 0};
+    (void)state;
+    test_loop_init(&loop);
+    async_task_create(&loop, &a, body_co, &fa, "fetcher");
+    async_task_create(&loop, &b, body_co, &fb, NULL);
+    assert_string_equal(async_task_name(&a), "fetcher");
+    assert_string_equal(async_task_name(&b), "task"); /* default name */
+    assert_int_equal(async_loop_run_until_complete(&loop, &b.fut), 0);
+    assert_string_equal(async_task_name(&a), "fetcher"); /* still known when done */
+    test_loop_close(&loop);
+}
+
+static void test_where(void **state) {
+    async_loop loop;
+    async_task t;
+    async_future f;
+    struct body b = {{0}, "w", NULL, 0, 0, 0};
+    char expect[256];
+    (void)state;
+    test_loop_init(&loop);
+    async_future_init(&f, &loop);
+    b.f = &f;
+    async_task_create(&loop, &t, body_co, &b, "w");
+    assert_string_equal(async_task_where(&t), "not started");
+    async_loop_run_once(&loop);
+    snprintf(expect, sizeof expect, "%s:%d", __FILE__, b.line);
+    assert_string_equal(async_task_where(&t), expect);
+    assert_ptr_equal(async_task_waiting_on(&t), &f);
+    async_future_set_result(&f, async_none());
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    assert_string_equal(async_task_where(&t), "finished");
+    assert_null(async_task_waiting_on(&t));
+    test_loop_close(&loop);
+}
+
+/* where points into the innermost coroutine that suspended. */
+struct deep {
+    async_frame hdr;
+    int line;
+};
+static ASYNC_FN(deep_co, struct deep) {
+    ASYNC_BEGIN();
+    self->line = __LINE__ + 1;
+    ASYNC_SLEEP0();
+    ASYNC_END();
+}
+struct shallow {
+    async_frame hdr;
+    struct deep d;
+};
+static ASYNC_FN(shallow_co, struct shallow) {
+    ASYNC_BEGIN();
+    ASYNC_AWAIT_CO(deep_co, &self->d);
+    ASYNC_END();
+}
+static void test_where_nested(void **state) {
+    async_loop loop;
+    async_task t;
+    struct shallow s;
+    char expect[256];
+    (void)state;
+    test_loop_init(&loop);
+    async_task_create(&loop, &t, shallow_co, &s, "s");
+    async_loop_run_once(&loop);
+    snprintf(expect, sizeof expect, "%s:%d", __FILE__, s.d.line);
+    assert_string_equal(async_task_where(&t), expect);
+    assert_null(async_task_waiting_on(&t)); /* a yield waits on nothing: it is ready */
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    test_loop_close(&loop);
+}
+
+static void test_result_and_error_via_future(void **state) {
+    async_loop loop;
+    async_task ok, bad;
+    struct body bo = {{0}, "ok", NULL, 0, 99, 0}, bb = {{0}, "bad", NULL, 0, 0, 17};
+    (void)state;
+    test_loop_init(&loop);
+    async_task_create(&loop, &ok, body_co, &bo, "ok");
+    async_task_create(&loop, &bad, body_co, &bb, "bad");
+    assert_int_equal(async_loop_run_until_complete(&loop, &ok.fut), 0);
+    assert_int_equal(async_future_result(&ok.fut).i, 99);
+    assert_int_equal(async_loop_run_until_complete(&loop, &bad.fut), 17);
+    assert_true(async_future_done(&bad.fut));
+    assert_false(async_future_cancelled(&bad.fut));
+    assert_int_equal(async_future_error(&bad.fut), 17);
+    /* a task's future is completed by its coroutine only */
+    assert_int_equal(async_future_set_result(&ok.fut, async_int(1)), ASYNC_EINVALSTATE);
+    test_loop_close(&loop);
+}
+
+/* A task's future cannot be completed by hand while it runs either. */
+static void test_task_future_not_settable(void **state) {
+    async_loop loop;
+    async_task t;
+    async_future f;
+    struct body b = {{0}, "t", NULL, 0, 5, 0};
+    (void)state;
+    test_loop_init(&loop);
+    async_future_init(&f, &loop);
+    b.f = &f;
+    async_task_create(&loop, &t, body_co, &b, "t");
+    async_loop_run_once(&loop);
+    assert_int_equal(async_future_set_result(&t.fut, async_int(1)), ASYNC_EINVALSTATE);
+    assert_int_equal(async_future_set_error(&t.fut, 3), ASYNC_EINVALSTATE);
+    assert_false(async_future_done(&t.fut));
+    async_future_set_result(&f, async_none());
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    assert_int_equal(async_future_result(&t.fut).i, 5);
+    test_loop_close(&loop);
+}
+
+/* Done callbacks on a task fire when it finishes; current_task inside a step. */
+static async_task *seen_current;
+struct cur {
+    async_frame hdr;
+};
+static ASYNC_FN(cur_co, struct cur) {
+    ASYNC_BEGIN();
+    seen_current = async_current_task(ASYNC_LOOP);
+    assert_ptr_equal(ASYNC_TASK, seen_current);
+    ASYNC_END();
+}
+static void cb_task_done(async_future *f, void *arg) {
+    rec("done:%s", async_task_name((async_task *)arg));
+    assert_ptr_equal(f, &((async_task *)arg)->fut);
+}
+static void test_current_task_and_done_callback(void **state) {
+    async_loop loop;
+    async_task t;
+    struct cur c;
+    async_callback cb;
+    (void)state;
+    test_loop_init(&loop);
+    seen_current = NULL;
+    async_task_create(&loop, &t, cur_co, &c, "cur");
+    async_future_add_done_callback(&t.fut, &cb, cb_task_done, &t);
+    assert_null(async_current_task(&loop));
+    async_loop_run_once(&loop);
+    assert_ptr_equal(seen_current, &t);
+    assert_null(async_current_task(&loop));
+    assert_rec("");
+    async_loop_run_once(&loop);
+    assert_rec("done:cur");
+    test_loop_close(&loop);
+}
+
+/* A task whose frame is reused after it finished runs again from the top. */
+static void test_task_reuse_after_done(void **state) {
+    async_loop loop;
+    async_task t;
+    struct body b = {{0}, "r", NULL, 0, 1, 0};
+    (void)state;
+    test_loop_init(&loop);
+    async_task_create(&loop, &t, body_co, &b, "r");
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    b.ret = 2;
+    assert_int_equal(async_task_create(&loop, &t, body_co, &b, "r"), 0);
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    assert_int_equal(async_future_result(&t.fut).i, 2);
+    assert_rec("r-start r-end r-start r-end");
+    test_loop_close(&loop);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        TEST(test_first_run_on_next_iteration),
+        TEST(test_creation_order_and_child_start),
+        TEST(test_names),
+        TEST(test_where),
+        TEST(test_where_nested),
+        TEST(test_result_and_error_via_future),
+        TEST(test_task_future_not_settable),
+        TEST(test_current_task_and_done_callback),
+        TEST(test_task_reuse_after_done),
+    };
+    return TEST_RUN(tests);
+}
