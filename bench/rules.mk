@@ -39,8 +39,9 @@
 BENCH_CFLAGS := $(STRICT) -O2 -I. -Ibench
 BENCH_OUT = $(BUILD)/bench
 
-BENCH_PROGS += send
-BENCH_PEERS += bench/peers/send.py
+BENCH_PROGS += send pingpong spawn park park_noinfo nesting scaling
+BENCH_PEERS += bench/peers/send.py bench/peers/pingpong.py bench/peers/spawn.py bench/peers/park.py
+BENCH_PEERS += bench/peers/pingpong.js bench/peers/spawn.js bench/peers/park.js
 
 # uvloop for the Python peers (small; `make bench` carries on without it).
 DEPS_BENCH += python3-uvloop
