@@ -277,7 +277,7 @@ int async_stream_open_fd(async_stream *s, async_loop *loop, int fd);
  *   ASYNC_AWAIT(async_open_unix_connection(&self->c, ASYNC_LOOP, &self->s, "/tmp/sock", 5.0)); */
 typedef struct async_connect {
     async_task task;
-    struct {
+    struct async__connect_frame {
         async_frame hdr;
         async_stream *s;
         async_loop *loop;
@@ -431,15 +431,12 @@ struct async_process {
     ev_io w;               /* private: pidfd watcher */
     int pidfd;
     /* communicate */
+    ev_timer poll;         /* private: exit polling when pidfds are unavailable */
     async_task ctask;
-    struct {
+    struct async__communicate_frame {
         async_frame hdr;
         async_process *p;
-        const char *input;
-        size_t input_len;
         size_t max;
-        async_task rd_out, rd_err;
-        struct { async_frame hdr; async_stream *s; size_t max; } fo, fe;
     } cf; /* private */
 };
 

@@ -1,0 +1,88 @@
+/* debug.c — debug mode: slow steps (a greedy coroutine), tasks still pending
+ * at loop close, errors nobody retrieved. Built on the core's trace hook. */
+#include "rt_private.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void async__rt_warn(async__rt *rt, const char *fmt, ...) {
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (rt && rt->sink) rt->sink(rt->sink_ud, line);
+    else fprintf(stderr, "async debug: %s\n", line);
+}
+
+static void debug_trace(async_loop *loop, async_trace_event ev, async_task *t, async_status s, void *ud) {
+    async__rt *rt = (async__rt *)ud;
+    (void)loop;
+    if (ev == ASYNC_TRACE_STEP_BEGIN) {
+        rt->step_where = async_task_where(t);
+        rt->step_start = async__mono_ns();
+    } else if (ev == ASYNC_TRACE_STEP_END) {
+        double held = (double)(async__mono_ns() - rt->step_start) / 1e9;
+        if (held > rt->slow)
+            async__rt_warn(rt, "slow step: task '%s' held the loop for %.1f ms (resumed at %s, %s %s)",
+                           async_task_name(t), held * 1e3, rt->step_where,
+                           s >= ASYNC_YIELDED ? "suspended at" : "finished", s >= ASYNC_YIELDED ? async_task_where(t) : "");
+        /* A task that failed while nothing awaited it: check at close whether
+         * anyone read its error since (asyncio warns when it is collected). */
+        if (s == ASYNC_FAILED && t->fut.c.err != ASYNC_ECANCELLED && !t->fut.waiters) {
+            if (rt->nfailed == rt->capfailed) {
+                size_t cap = rt->capfailed ? rt->capfailed * 2 : 16;
+                async_task **p = (async_task **)realloc(rt->failed, cap * sizeof *p);
+                if (!p) return;
+                rt->failed = p;
+                rt->capfailed = cap;
+            }
+            rt->failed[rt->nfailed++] = t;
+        }
+    }
+}
+
+void async_rt_set_debug(async_loop *loop, double slow_seconds) {
+    async__rt *rt = async__rt_of(loop);
+    if (!rt) return;
+    rt->slow = slow_seconds > 0 ? slow_seconds : 0;
+    async_loop_set_trace(loop, rt->slow > 0 ? debug_trace : NULL, rt->slow > 0 ? rt : NULL);
+}
+
+void async_rt_set_debug_sink(async_loop *loop, void (*fn)(void *ud, const char *line), void *ud) {
+    async__rt *rt = async__rt_of(loop);
+    if (!rt) return;
+    rt->sink = fn;
+    rt->sink_ud = ud;
+}
+
+void async__debug_init_env(async__rt *rt) {
+    const char *v = getenv("ASYNC_DEBUG"), *slow = getenv("ASYNC_DEBUG_SLOW");
+    if (v && *v && *v != '0') async_rt_set_debug(rt->loop, slow ? atof(slow) : 0.1);
+}
+
+void async__debug_forget(async__rt *rt, async_task *t) {
+    size_t i;
+    for (i = 0; i < rt->nfailed; i++)
+        if (rt->failed[i] == t) rt->failed[i] = rt->failed[--rt->nfailed];
+}
+
+void async__debug_close(async__rt *rt) {
+    size_t i;
+    if (rt->slow <= 0) return;
+    for (i = 0; i < rt->nfailed; i++) {
+        async_task *t = rt->failed[i];
+        if (!(t->fut.c.flags & ASYNC__F_RETRIEVED))
+            async__rt_warn(rt, "task '%s' failed with error %d (%s) and its error was never retrieved",
+                           async_task_name(t), t->fut.c.err, async_rt_strerror(t->fut.c.err));
+    }
+    rt->nfailed = 0;
+#if ASYNC_CONFIG_TASK_INFO
+    {
+        async_task *t;
+        for (t = rt->loop->live; t; t = t->next_live)
+            async__rt_warn(rt, "task '%s' destroyed while pending (suspended at %s)", async_task_name(t),
+                           async_task_where(t));
+    }
+#endif
+}

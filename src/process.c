@@ -1,0 +1,165 @@
+/* process.c — create_subprocess_exec: posix_spawnp with pipes (so a missing
+ * program is an ENOENT from the call, not a child that exits 127), exit
+ * notification through a pidfd watched by libev (no SIGCHLD handler that could
+ * reap other people's children), communicate() as an internal task. */
+#include "rt_private.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static int reap(async_process *p) {
+    int st;
+    pid_t r;
+    do r = waitpid(p->pid, &st, WNOHANG);
+    while (r < 0 && errno == EINTR);
+    if (r == 0) return 0;
+    if (r < 0) p->returncode = -127; /* somebody else reaped it: status unknown */
+    else if (WIFEXITED(st)) p->returncode = WEXITSTATUS(st);
+    else if (WIFSIGNALED(st)) p->returncode = -WTERMSIG(st);
+    else return 0; /* stopped/continued: not an exit */
+    p->exited = 1;
+    return 1;
+}
+
+static void exited(async_process *p) {
+    async__rt *rt = async__rt_of(p->loop);
+    ev_io_stop(rt->ev, &p->w);
+    ev_timer_stop(rt->ev, &p->poll);
+    if (p->pidfd >= 0) close(p->pidfd);
+    p->pidfd = -1;
+    async__complete(&p->exit_fut, 0, async_int(p->returncode));
+}
+
+static void pidfd_cb(struct ev_loop *ev, ev_io *w, int revents) {
+    async_process *p = (async_process *)w->data;
+    (void)ev;
+    (void)revents;
+    if (reap(p)) exited(p);
+}
+
+static void poll_cb(struct ev_loop *ev, ev_timer *w, int revents) {
+    async_process *p = (async_process *)w->data;
+    (void)ev;
+    (void)revents;
+    if (reap(p)) exited(p);
+}
+
+int async_subprocess_exec(async_process *p, async_loop *loop, const char *const argv[], int flags) {
+    async__rt *rt = async__rt_of(loop);
+    int fds[3][2] = {{-1, -1}, {-1, -1}, {-1, -1}};
+    posix_spawn_file_actions_t fa;
+    int e = 0, i;
+    pid_t pid;
+    if (!rt) return ASYNC_RT_ENOBACKEND;
+    if (!argv || !argv[0]) return EINVAL;
+    memset(p, 0, sizeof *p);
+    p->loop = loop;
+    p->pidfd = -1;
+    p->in.fd = p->out.fd = p->err.fd = -1;
+    for (i = 0; i < 3; i++) {
+        if (!(flags & (1 << i))) continue;
+        if (pipe2(fds[i], O_CLOEXEC) < 0) {
+            e = errno;
+            goto fail;
+        }
+    }
+    posix_spawn_file_actions_init(&fa);
+    /* child ends: stdin reads fds[0][0]; stdout/stderr write fds[1][1]/fds[2][1] */
+    if (fds[0][0] >= 0) posix_spawn_file_actions_adddup2(&fa, fds[0][0], 0);
+    if (fds[1][1] >= 0) posix_spawn_file_actions_adddup2(&fa, fds[1][1], 1);
+    if (fds[2][1] >= 0) posix_spawn_file_actions_adddup2(&fa, fds[2][1], 2);
+    else if ((flags & ASYNC_STDERR_TO_STDOUT) && fds[1][1] >= 0) posix_spawn_file_actions_adddup2(&fa, fds[1][1], 2);
+    e = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)(uintptr_t)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (e) goto fail;
+    p->pid = pid;
+    if (fds[0][0] >= 0) close(fds[0][0]);
+    if (fds[1][1] >= 0) close(fds[1][1]);
+    if (fds[2][1] >= 0) close(fds[2][1]);
+    if (fds[0][1] >= 0) async_stream_open_fd(&p->in, loop, fds[0][1]);
+    if (fds[1][0] >= 0) async_stream_open_fd(&p->out, loop, fds[1][0]);
+    if (fds[2][0] >= 0) async_stream_open_fd(&p->err, loop, fds[2][0]);
+    async_future_init(&p->exit_fut, loop);
+#ifdef SYS_pidfd_open
+    p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+#endif
+    if (p->pidfd >= 0) {
+        fcntl(p->pidfd, F_SETFD, FD_CLOEXEC);
+        ev_io_init(&p->w, pidfd_cb, p->pidfd, EV_READ);
+        p->w.data = p;
+        ev_io_start(rt->ev, &p->w);
+    } else { /* old kernel: poll for the exit every 10 ms */
+        ev_timer_init(&p->poll, poll_cb, 0.01, 0.01);
+        p->poll.data = p;
+        ev_timer_start(rt->ev, &p->poll);
+    }
+    return 0;
+fail:
+    for (i = 0; i < 3; i++) {
+        if (fds[i][0] >= 0) close(fds[i][0]);
+        if (fds[i][1] >= 0) close(fds[i][1]);
+    }
+    return e;
+}
+
+async_future *async_process_wait(async_process *p) {
+    if (!p->loop) return async__error_future(ESRCH);
+    return &p->exit_fut;
+}
+
+int async_process_kill(async_process *p, int signum) {
+    if (!p->pid || p->exited) return ESRCH;
+    return kill(p->pid, signum) < 0 ? errno : 0;
+}
+
+typedef struct async__communicate_frame comm_frame;
+
+static ASYNC_FN(communicate_co, comm_frame) {
+    ASYNC_BEGIN();
+    /* Reading both pipes runs in their watchers while we await one after the
+     * other, so a child that fills stderr before closing stdout cannot block. */
+    if (self->p->out.loop) async_stream_read_all(&self->p->out, self->max);
+    if (self->p->err.loop) async_stream_read_all(&self->p->err, self->max);
+    if (self->p->out.loop) ASYNC_AWAIT(&self->p->out.rfut);
+    if (self->p->err.loop) ASYNC_AWAIT(&self->p->err.rfut);
+    ASYNC_AWAIT(async_process_wait(self->p));
+    ASYNC_RETURN(ASYNC_VALUE);
+    ASYNC_END();
+}
+
+async_future *async_process_communicate(async_process *p, const void *input, size_t len, size_t max) {
+    if (!p->loop) return async__error_future(ESRCH);
+    if (p->in.loop) {
+        if (len) {
+            int e = async_stream_write(&p->in, input, len);
+            if (e && e != EPIPE) return async__error_future(e); /* EPIPE: the child did not want it */
+        }
+        async_stream_close(&p->in); /* flushes in the background, then EOF for the child */
+    }
+    p->cf.p = p;
+    p->cf.max = max ? max : (size_t)16 << 20;
+    async_task_create(p->loop, &p->ctask, communicate_co, &p->cf, "communicate");
+    return &p->ctask.fut;
+}
+
+void async_process_destroy(async_process *p) {
+    async__rt *rt = async__rt_of(p->loop);
+    if (!rt) return;
+    if (!p->exited) {
+        ev_io_stop(rt->ev, &p->w);
+        ev_timer_stop(rt->ev, &p->poll);
+    }
+    if (p->pidfd >= 0) close(p->pidfd);
+    p->pidfd = -1;
+    async_stream_destroy(&p->in);
+    async_stream_destroy(&p->out);
+    async_stream_destroy(&p->err);
+}

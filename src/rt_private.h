@@ -1,0 +1,92 @@
+/* rt_private.h — what the runtime's source files share; not installed. */
+#ifndef ASYNC_RT_PRIVATE_H
+#define ASYNC_RT_PRIVATE_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* accept4, pipe2, NSIG, clock_gettime */
+#endif
+
+#include "async_rt.h"
+#include <pthread.h>
+
+typedef struct async__pool async__pool;
+
+/* The libev backend behind loop->backend. */
+typedef struct async__rt {
+    struct ev_loop *ev;
+    async_loop *loop;
+    ev_timer deadline;         /* the core's earliest deadline, armed inside wait */
+    ev_async wake;             /* call_soon_threadsafe and pool completions */
+    pthread_mutex_t lock;      /* guards the thread-safe queue */
+    async_tscall *ts_head, *ts_tail;
+    async__pool *pool;
+    unsigned pool_size;
+    /* debug mode */
+    double slow;               /* seconds; 0 = off */
+    async_time step_start;
+    const char *step_where;
+    void (*sink)(void *ud, const char *line);
+    void *sink_ud;
+    int closing;               /* in async_rt_loop_close: completions drop their owners */
+    async_task **failed;       /* failed tasks nobody awaited when they finished */
+    size_t nfailed, capfailed;
+} async__rt;
+
+/* The runtime behind a loop, or NULL for a loop on another backend. */
+async__rt *async__rt_of(async_loop *loop);
+async_time async__mono_ns(void);
+
+/* debug.c */
+void async__debug_init_env(async__rt *rt);
+void async__debug_close(async__rt *rt);
+void async__debug_forget(async__rt *rt, async_task *t);
+void async__rt_warn(async__rt *rt, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* loop.c */
+void async__rt_drain(async__rt *rt);
+/* A done future carrying err, for a misuse that must not touch the object's
+ * own (pending) future. Per thread; never awaited by more than one at a time
+ * in practice (it is done: nobody parks on it). */
+async_future *async__error_future(int err);
+
+/* threads.c: the loop's worker pool. A job runs fn(arg) on a worker; back on
+ * the loop thread finish(job) runs (owner NULL if its awaiter gave up), then
+ * the owner future is completed with job->err / job->result. */
+typedef struct async__job async__job;
+struct async__job {
+    async__job *next;
+    async_work_fn fn;
+    void *arg;
+    async_value result;
+    int err;
+    int state;                  /* 0 queued, 1 running (under the pool lock) */
+    async__rt *rt;
+    async_future *owner;        /* NULL once cancelled (detached) */
+    async_callback *owner_cb;   /* the owner's cancellation callback */
+    void **owner_slot;          /* the owner's pointer to this job (cleared when done) */
+    void (*finish)(async__job *j);
+    async_tscall tc;
+};
+/* Queue a job for owner (which must be pending); 0 or an error. */
+int async__pool_submit(async__rt *rt, async__job *j);
+void async__pool_shutdown(async__rt *rt);
+
+/* Complete a future unless it is already done (cancelled by its awaiter). */
+static inline void async__complete(async_future *f, int err, async_value v) {
+    if (f->c.state != ASYNC__PENDING) return;
+    if (err) async_future_set_error(f, err);
+    else async_future_set_result(f, v);
+}
+/* Make f a done future with a result or an error (no loop trip to await it). */
+static inline async_future *async__done_now(async_future *f, async_loop *loop, int err, async_value v) {
+    async_future_init(f, loop);
+    if (err) async_future_set_error(f, err);
+    else async_future_set_result(f, v);
+    return f;
+}
+
+#endif

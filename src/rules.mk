@@ -1,0 +1,100 @@
+# The libev host runtime (src/): libasync.a / libasync.so, its tests
+# (tests/rt_*.c, cmocka, under ASan+UBSan; the thread pool also under TSan),
+# the core's conformance tests re-run on the libev backend, and `make install`.
+
+RT_SRCS := $(wildcard src/*.c)
+RT_HDRS := async.h src/async_rt.h src/rt_private.h
+RT_CFLAGS := $(STRICT) -I. -Isrc -fPIC -pthread
+RT_LDLIBS := -lev -pthread
+RT_OBJS := $(patsubst src/%.c,$(BUILD)/rt/%.o,$(RT_SRCS))
+RT_OBJS_SAN := $(patsubst src/%.c,$(BUILD)/rt-san/%.o,$(RT_SRCS))
+RT_OBJS_TSAN := $(patsubst src/%.c,$(BUILD)/rt-tsan/%.o,$(RT_SRCS))
+TSAN := -fsanitize=thread -fno-omit-frame-pointer
+RT_VERSION := 0.1.0
+
+$(BUILD)/rt/%.o: src/%.c $(RT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(RT_CFLAGS) $(OPT) -c $< -o $@
+$(BUILD)/rt-san/%.o: src/%.c $(RT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(RT_CFLAGS) -O1 -g $(SAN) -c $< -o $@
+$(BUILD)/rt-tsan/%.o: src/%.c $(RT_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(RT_CFLAGS) -O1 -g $(TSAN) -c $< -o $@
+
+$(BUILD)/libasync.a: $(RT_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+$(BUILD)/libasync-san.a: $(RT_OBJS_SAN)
+	@rm -f $@
+	ar rcs $@ $^
+$(BUILD)/libasync-tsan.a: $(RT_OBJS_TSAN)
+	@rm -f $@
+	ar rcs $@ $^
+$(BUILD)/libasync.so: $(RT_OBJS)
+	$(CC) -shared -Wl,-soname,libasync.so.0 -o $@ $^ $(RT_LDLIBS)
+
+all: $(BUILD)/libasync.a $(BUILD)/libasync.so
+
+# Runtime tests: one cmocka program per capability, ASan+UBSan.
+RT_TESTS := $(patsubst tests/%.c,%,$(wildcard tests/rt_*.c))
+RT_TEST_FLAGS := $(STRICT) -I. -Isrc -Itests -pthread
+
+$(BUILD)/rt-tests/%: tests/%.c $(BUILD)/libasync-san.a $(RT_HDRS) $(wildcard tests/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(RT_TEST_FLAGS) -O1 -g $(SAN) $< -o $@ $(BUILD)/libasync-san.a -lcmocka $(RT_LDLIBS)
+$(BUILD)/rt-tests-tsan/%: tests/%.c $(BUILD)/libasync-tsan.a $(RT_HDRS) $(wildcard tests/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(RT_TEST_FLAGS) -O1 -g $(TSAN) $< -o $@ $(BUILD)/libasync-tsan.a -lcmocka $(RT_LDLIBS)
+
+CHECKS += $(RT_TESTS)
+$(addprefix check-,$(RT_TESTS)): check-%: $(BUILD)/rt-tests/%
+	@$(CHECK) $* 120 $<
+
+# The thread pool (and the thread-safe entry point) under ThreadSanitizer.
+# libev is not instrumented: its ev_async handshake is suppressed (src/tsan.supp).
+RT_TSAN_TESTS := rt_threads
+CHECKS += $(addsuffix -tsan,$(RT_TSAN_TESTS))
+$(addprefix check-,$(addsuffix -tsan,$(RT_TSAN_TESTS))): check-%-tsan: $(BUILD)/rt-tests-tsan/%
+	@TSAN_OPTIONS="suppressions=$(CURDIR)/src/tsan.supp halt_on_error=1" $(CHECK) $*-tsan 180 $<
+
+# The core's conformance tests, unchanged, on the libev backend (plain and ASan+UBSan).
+RT_CORE_TESTS := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
+$(BUILD)/tests-ev/%: tests/%.c $(BUILD)/libasync.a $(RT_HDRS) $(wildcard tests/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(STRICT) -DTEST_BACKEND_EV -I. -Isrc -Itests $(OPT) $< -o $@ $(BUILD)/libasync.a -lcmocka $(RT_LDLIBS)
+$(BUILD)/tests-ev-san/%: tests/%.c $(BUILD)/libasync-san.a $(RT_HDRS) $(wildcard tests/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(STRICT) -DTEST_BACKEND_EV -I. -Isrc -Itests -O1 -g $(SAN) $< -o $@ $(BUILD)/libasync-san.a -lcmocka $(RT_LDLIBS)
+
+CHECKS += $(addsuffix -ev,$(RT_CORE_TESTS)) $(addsuffix -ev-san,$(RT_CORE_TESTS))
+$(addprefix check-,$(addsuffix -ev,$(RT_CORE_TESTS))): check-%-ev: $(BUILD)/tests-ev/%
+	@$(CHECK) $*-ev 60 $<
+$(addprefix check-,$(addsuffix -ev-san,$(RT_CORE_TESTS))): check-%-ev-san: $(BUILD)/tests-ev-san/%
+	@$(CHECK) $*-ev-san 120 $<
+
+# make install PREFIX=/usr/local DESTDIR=/tmp/stage
+PREFIX ?= /usr/local
+DESTDIR ?=
+.PHONY: install
+install: $(BUILD)/libasync.a $(BUILD)/libasync.so
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 async.h src/async_rt.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(BUILD)/libasync.a $(DESTDIR)$(PREFIX)/lib/libasync.a
+	install -m 755 $(BUILD)/libasync.so $(DESTDIR)$(PREFIX)/lib/libasync.so.$(RT_VERSION)
+	ln -sf libasync.so.$(RT_VERSION) $(DESTDIR)$(PREFIX)/lib/libasync.so.0
+	ln -sf libasync.so.0 $(DESTDIR)$(PREFIX)/lib/libasync.so
+	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
+	  'Name: async' 'Description: stackless coroutines for C with asyncio'"'"'s model, libev runtime' \
+	  'Version: $(RT_VERSION)' 'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lasync' \
+	  'Libs.private: -lev -pthread' >$(DESTDIR)$(PREFIX)/lib/pkgconfig/async.pc
+
+# The installed tree works: headers found, program links through pkg-config.
+CHECKS += rt-install
+check-rt-install: $(BUILD)/libasync.a $(BUILD)/libasync.so
+	@$(CHECK) rt-install 60 sh -c 'set -e; d=$(CURDIR)/$(BUILD)/inst; rm -rf $$d; \
+	  $(MAKE) --no-print-directory -s install BUILD=$(BUILD) PREFIX=/opt/async DESTDIR=$$d >/dev/null; \
+	  printf "#include <async_rt.h>\nint main(void){async_loop l; if (async_rt_loop_init(&l)) return 1; async_rt_loop_close(&l); return 0;}\n" >$$d/t.c; \
+	  cflags=$$(PKG_CONFIG_SYSROOT_DIR=$$d PKG_CONFIG_PATH=$$d/opt/async/lib/pkgconfig pkg-config --cflags async); \
+	  libs=$$(PKG_CONFIG_SYSROOT_DIR=$$d PKG_CONFIG_PATH=$$d/opt/async/lib/pkgconfig pkg-config --static --libs async); \
+	  $(CC) -std=c99 -Wall -Werror $$cflags $$d/t.c -o $$d/t $$libs; LD_LIBRARY_PATH=$$d/opt/async/lib $$d/t; echo installed and linked'
