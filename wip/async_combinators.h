@@ -1037,7 +1037,7 @@ ASYNC__CO(async_waitset_co) {
     if (self->cancelled) ASYNC_RAISE(ASYNC_ECANCELLED);
     switch (self->kind) {
     case ASYNC__WS_GATHER:
-        if (self->err) ASYNC_RAISE(self->err);
+        if (self->err && self->mode != ASYNC_RETURN_EXCEPTIONS) ASYNC_RAISE(self->err);
         ASYNC_RETURN(async_int((intptr_t)self->n));
         break;
     case ASYNC__WS_WAIT: {
