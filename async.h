@@ -71,6 +71,15 @@
 #define ASYNC_CONFIG_TASK_INFO 1
 #endif
 
+/* 1: coroutines also report to the loop's trace hook (async_loop_set_trace)
+ * when a body starts and when an await suspends and resumes
+ * (ASYNC_TRACE_CORO_BEGIN, ASYNC_TRACE_AWAIT_*): a control-flow trace, see
+ * examples/control_flow.c. 0: none of it is compiled (zero cost). It adds two
+ * fields to async_loop: use the same value in every file that shares a loop. */
+#ifndef ASYNC_CONFIG_TRACE
+#define ASYNC_CONFIG_TRACE 0
+#endif
+
 /* Clock type: unsigned ticks, compared modulo wrap-around, and its signed twin. */
 #ifndef ASYNC_TIME_T
 #define ASYNC_TIME_T uint64_t
@@ -281,6 +290,14 @@ ASYNC_API void async__note_where(async_ctx *ctx, const char *where);
 #define ASYNC__NOTE_WHERE() ((void)0)
 #endif
 
+/* Internal: coroutine-level trace events (ASYNC_CONFIG_TRACE). */
+#if ASYNC_CONFIG_TRACE
+ASYNC_API void async__trace_co(async_ctx *ctx, int ev, const char *fn);
+#define ASYNC__TRACE_CO(ev) async__trace_co(async_ctx_, (ev), __func__)
+#else
+#define ASYNC__TRACE_CO(ev) ((void)0)
+#endif
+
 #if ASYNC_CONFIG_LABELS
 #define ASYNC__LBL ASYNC__CAT(async__resume_, __LINE__)
 #define ASYNC__DISPATCH                                                         \
@@ -379,7 +396,8 @@ ASYNC_API async_status async__broke(async_ctx *ctx) {
         if (async_ctx_->err) { /* thrown in before it started: body never runs */ \
             async_hdr_->flags |= ASYNC__IN_FINALLY;                             \
             goto async__raise;                                                  \
-        }
+        }                                                                       \
+        ASYNC__TRACE_CO(ASYNC_TRACE_CORO_BEGIN)
 
 /* ASYNC_FINALLY(); — optional, once, at the top level of the body, before
  * ASYNC_END(). The code after it runs on normal completion, on ASYNC_RETURN and
@@ -454,7 +472,11 @@ ASYNC_API int async__await_end(async_ctx *ctx);
  *   total += ASYNC_VALUE.i; */
 #define ASYNC_AWAIT(fut)                                                        \
     do {                                                                        \
-        if (async__await_begin(async_ctx_, (fut))) ASYNC__SUSPEND(ASYNC_AWAITING); \
+        if (async__await_begin(async_ctx_, (fut))) {                            \
+            ASYNC__TRACE_CO(ASYNC_TRACE_AWAIT_SUSPEND);                         \
+            ASYNC__SUSPEND(ASYNC_AWAITING);                                     \
+            ASYNC__TRACE_CO(ASYNC_TRACE_AWAIT_RESUME);                          \
+        }                                                                       \
         if (async__await_end(async_ctx_)) goto async__raise;                    \
     } while (0)
 
@@ -464,7 +486,11 @@ ASYNC_API int async__await_end(async_ctx *ctx);
  *   if (self->err == ASYNC_ETIMEOUT) ... */
 #define ASYNC_AWAIT_CATCH(fut, errv)                                            \
     do {                                                                        \
-        if (async__await_begin(async_ctx_, (fut))) ASYNC__SUSPEND(ASYNC_AWAITING); \
+        if (async__await_begin(async_ctx_, (fut))) {                            \
+            ASYNC__TRACE_CO(ASYNC_TRACE_AWAIT_SUSPEND);                         \
+            ASYNC__SUSPEND(ASYNC_AWAITING);                                     \
+            ASYNC__TRACE_CO(ASYNC_TRACE_AWAIT_RESUME);                          \
+        }                                                                       \
         if (async__await_end(async_ctx_)) {                                     \
             (errv) = async_ctx_->err;                                           \
             async_ctx_->err = 0;                                                \
@@ -754,7 +780,11 @@ struct async_task {
 typedef enum async_trace_event {
     ASYNC_TRACE_STEP_BEGIN, /* the loop is about to resume a task */
     ASYNC_TRACE_STEP_END,   /* the task's step returned to the loop */
-    ASYNC_TRACE_ITERATION   /* the loop starts an iteration */
+    ASYNC_TRACE_ITERATION,  /* the loop starts an iteration */
+    /* Only with ASYNC_CONFIG_TRACE; async_trace_coro() / async_trace_future() say which: */
+    ASYNC_TRACE_CORO_BEGIN,    /* a coroutine body starts from the top (not a resume) */
+    ASYNC_TRACE_AWAIT_SUSPEND, /* an await found its future pending: the task suspends */
+    ASYNC_TRACE_AWAIT_RESUME   /* that await resumes: its future is done */
 } async_trace_event;
 typedef void (*async_trace_fn)(async_loop *loop, async_trace_event ev, async_task *t, async_status s,
                                void *ud);
@@ -786,9 +816,33 @@ struct async_loop {
     async_task *live;         /* every task not yet done */
     unsigned long nlive;
 #endif
+#if ASYNC_CONFIG_TRACE
+    const char *trace_coro;     /* coroutine events: the body's C function name */
+    async_future *trace_future; /* await events: the awaited future */
+#endif
 };
 
 ASYNC_API void async__task_step(async_handle *h);
+
+#if ASYNC_CONFIG_TRACE
+ASYNC_API void async__trace_co(async_ctx *ctx, int ev, const char *fn) {
+    async_task *t;
+    async_loop *loop;
+    if (!(ctx->flags & ASYNC__F_TASK)) return; /* a bare coroutine has no loop */
+    t = (async_task *)(void *)ctx;
+    loop = t->fut.loop;
+    if (!loop->trace) return;
+    loop->trace_coro = fn;
+    loop->trace_future = ev == ASYNC_TRACE_CORO_BEGIN ? NULL : (async_future *)ctx->value.p;
+    loop->trace(loop, (async_trace_event)ev, t, ASYNC_DONE, loop->trace_ud);
+}
+/* Inside a trace hook, for the coroutine events: the C function of the body
+ * that reported it (for ASYNC_FN(name, ...) that is "name_async_body"), and
+ * for await events the future awaited (a task's: (async_task *)fut).
+ *   if (ev == ASYNC_TRACE_AWAIT_SUSPEND) log("waits on %p", (void *)async_trace_future(loop)); */
+ASYNC_API const char *async_trace_coro(const async_loop *loop) { return loop->trace_coro; }
+ASYNC_API async_future *async_trace_future(const async_loop *loop) { return loop->trace_future; }
+#endif
 
 #if ASYNC_CONFIG_TASK_INFO
 ASYNC_API void async__note_where(async_ctx *ctx, const char *where) {
@@ -1211,6 +1265,10 @@ ASYNC_API void async_loop_init(async_loop *loop, async_now_fn now, async_wait_fn
     loop->vnow = 0;
     loop->trace = NULL;
     loop->trace_ud = NULL;
+#if ASYNC_CONFIG_TRACE
+    loop->trace_coro = NULL;
+    loop->trace_future = NULL;
+#endif
 #if ASYNC_CONFIG_TASK_INFO
     loop->live = NULL;
     loop->nlive = 0;
