@@ -1191,7 +1191,7 @@ typedef struct async_timeout {
     async_timer timer;
     async_callback cb[2]; /* alternate: one may still be queued from the last use */
     uint8_t queued[2];
-    uint8_t cur, state, armed;
+    uint8_t cur, state, armed, fired;
     async_task *task;
     int err; /* for ASYNC_WITH_TIMEOUT */
 } async_timeout;
@@ -1207,6 +1207,7 @@ ASYNC_API void async__timeout_fire(async_timeout *to, async_future *f, unsigned 
     to->queued[i] = 0;
     if (to->state != ASYNC__TO_ENTERED || f->c.state != ASYNC__DONE || !to->armed) return;
     to->armed = 0;
+    to->fired = 1;
     /* Already being cancelled from outside: do not claim that cancellation. */
     if ((t->fut.c.flags & ASYNC__F_MUST_CANCEL) ||
         ((t->fut.c.flags & ASYNC__F_AWAITING) && async_future_cancelled((async_future *)t->fut.c.value.p))) {
@@ -1261,7 +1262,7 @@ ASYNC_API int async_timeout_at(async_timeout *to, async_task *task, async_time w
     to->cur = 0;
     to->task = task;
     to->state = ASYNC__TO_ENTERED;
-    to->armed = 0;
+    to->armed = to->fired = 0;
     async__timeout_arm(to, when);
     return 0;
 }
@@ -1283,8 +1284,7 @@ ASYNC_API async_time async_timeout_when(const async_timeout *to) {
     return to->armed ? to->timer.deadline : ASYNC_NO_TIMEOUT;
 }
 ASYNC_API int async_timeout_expired(const async_timeout *to) {
-    return to->state == ASYNC__TO_EXPIRING || to->state == ASYNC__TO_EXPIRED ||
-           (to->state == ASYNC__TO_EXITED && to->err == ASYNC_ETIMEOUT);
+    return to->fired;
 }
 
 /* async_timeout_exit(&to, err) — leave the scope with the stretch's error
