@@ -1,0 +1,80 @@
+#!/bin/sh
+# footprint.sh EMBDIR report|check — the footprint table of embedded/README.md,
+# from the ELFs and objects that embedded/rules.mk builds into EMBDIR.
+#   flash = .text + .data (what is programmed), RAM = .data + .bss (static;
+#   the stack comes on top). "core" = fp_one_task minus fp_empty.
+# check: also fail unless the issue's targets hold: core <= 2048 B of flash on
+# Cortex-M0 (lean configuration), a task <= 32 B on 32-bit (lean), and the
+# largest example (gather when it exists) fits the ATmega328P with room to
+# spare (<= 75 % of its 32 KB flash and of its 2 KB RAM, static).
+dir=$1 mode=$2
+fail=0
+tool() { case $1 in m0|m3|m4) echo arm-none-eabi-$2 ;; rv32) echo riscv64-unknown-elf-$2 ;; avr) echo avr-$2 ;; host) echo $2 ;; esac; }
+# flash and RAM of an ELF: "FLASH RAM"
+mem() {
+    [ -f "$2" ] || { echo "- -"; return; }
+    $(tool $1 size) "$2" | awk 'NR==2 { print $1 + $2, $2 + $3 }'
+}
+# sizeof from fp_sizes*.o: the size of symbol fp_sizeof_NAME
+sz() {
+    [ -f "$2" ] || { echo -; return; }
+    v=$($(tool $1 nm) -S "$2" | awk -v s="fp_sizeof_$3" '$4 == s { print $2 }')
+    [ -n "$v" ] && printf '%d\n' "0x$v" || echo -
+}
+label() { case $1 in m0) echo "Cortex-M0" ;; m3) echo "Cortex-M3" ;; m4) echo "Cortex-M4" ;; rv32) echo "RV32IMAC" ;; avr) echo "ATmega328P" ;; host) echo "x86-64 host" ;; esac; }
+
+echo "Core alone (-Os): flash / static RAM in bytes of a one-task program minus an empty one"
+echo
+echo "| target | core flash | core RAM | core flash, lean | core RAM, lean |"
+echo "|---|---:|---:|---:|---:|"
+for t in m0 m3 m4 rv32 avr; do
+    set -- $(mem $t "$dir/$t/fp_empty.elf") $(mem $t "$dir/$t/fp_one_task.elf") $(mem $t "$dir/$t/fp_one_task_lean.elf")
+    if [ "$1" = - ] || [ "$3" = - ] || [ "$5" = - ]; then
+        echo "| $(label $t) | not built | | | |"; fail=1; continue
+    fi
+    echo "| $(label $t) | $(($3 - $1)) | $(($4 - $2)) | $(($5 - $1)) | $(($6 - $2)) |"
+    if [ $t = m0 ] && [ $(($5 - $1)) -gt 2048 ]; then
+        echo "TARGET MISSED: core on Cortex-M0 is $(($5 - $1)) B of flash (> 2048)"; fail=1
+    fi
+done
+echo
+echo "Bytes per object (sizeof; lean = ASYNC_CONFIG_TASK_INFO=0 ASYNC_CONFIG_FLOAT=0)"
+echo
+echo "| target | bits | frame header | task | task, lean | future | timer | loop | value |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+for t in avr m3 rv32 host; do
+    case $t in avr) bits=8 ;; host) bits=64 ;; *) bits=32 ;; esac
+    o=$dir/$t/fp_sizes.o l=$dir/$t/fp_sizes_lean.o
+    task_lean=$(sz $t $l task)
+    echo "| $(label $t) | $bits | $(sz $t $o frame_header) | $(sz $t $o task) | $task_lean | $(sz $t $o future) | $(sz $t $o timer) | $(sz $t $o loop) | $(sz $t $o value) |"
+    if [ $bits = 32 ] && { [ "$task_lean" = - ] || [ "$task_lean" -gt 32 ]; }; then
+        echo "TARGET MISSED: a task is $task_lean B on $(label $t) (> 32)"; fail=1
+    fi
+done
+echo
+echo "Examples (flash / static RAM, bytes; the stack comes on top of RAM)"
+echo
+echo "| example | Cortex-M0 | Cortex-M3 | RV32IMAC | ATmega328P |"
+echo "|---|---:|---:|---:|---:|"
+largest="" lf=0
+for e in $(ls "$dir/avr" 2>/dev/null | sed -n 's/\.elf$//p' | grep -v '^fp_' | sort); do
+    row="| $e"
+    for t in m0 m3 rv32 avr; do
+        set -- $(mem $t "$dir/$t/$e.elf")
+        row="$row | $1 / $2"
+    done
+    echo "$row |"
+    set -- $(mem avr "$dir/avr/$e.elf")
+    [ "$1" != - ] && [ "$1" -gt "$lf" ] && { lf=$1; largest=$e; }
+done
+[ -f "$dir/avr/gather.elf" ] && check=gather || check=$largest
+if [ -n "$check" ]; then
+    set -- $(mem avr "$dir/avr/$check.elf")
+    echo
+    echo "Largest example on ATmega328P: $largest ($lf B flash). $check: $1 B of 32768 flash, $2 B of 2048 RAM static."
+    if [ "$1" -gt 24576 ] || [ "$2" -gt 1536 ]; then
+        echo "TARGET MISSED: $check does not fit the ATmega328P with room to spare"; fail=1
+    fi
+fi
+[ "$mode" = check ] && exit $fail
+exit 0

@@ -1,0 +1,116 @@
+# embedded/rules.mk — issue 5: the core on microcontrollers.
+#   Cross builds of the OS-free examples (and of footprint programs) for
+#   Cortex-M0, M3, M4, RV32 and ATmega328P; emulated runs on QEMU (M3, M4)
+#   and simavr (ATmega328P) compared with the host's ASYNC_VIRTUAL_TIME=1
+#   output; the footprint report (`make embedded`). See embedded/README.md.
+
+# Toolchains and emulators. A missing one fails its checks with one line
+# naming the package (never a silent skip).
+DEPS_TEST += gcc-arm-none-eabi gcc-riscv64-unknown-elf gcc-avr avr-libc simavr qemu-system-arm
+
+EMB := $(BUILD)/embedded
+# The tutorial examples that need no OS; each is built and run as soon as its
+# file exists in examples/.
+EMB_WANT := sequential gather create_task dont_wait await_coro_vs_task rock futures \
+            homemade_sleep control_flow chess
+EMB_EX := $(filter $(EMB_WANT),$(patsubst examples/%.c,%,$(wildcard examples/*.c)))
+EMB_TARGETS := m0 m3 m4 rv32 avr
+EMB_RUN_BOARDS := m3 m4 avr
+
+# The issue's flags for every target, -Os, and the boards' clock: 1 ms ticks
+# in 32 bits (49 days before wrap-around, compared modulo wrap anyway).
+EMB_CFLAGS := -std=c99 -pedantic -Wall -Wextra -Werror -ffreestanding -Os -ffunction-sections \
+              -fdata-sections -I. -Iexamples -Iembedded -Iembedded/footprint \
+              -DASYNC_TIME_T=uint32_t -DASYNC_STIME_T=int32_t -DASYNC_TICKS_PER_SEC=1000
+# The lean configuration of the footprint report: no task names/positions, no doubles.
+EMB_LEAN := -DASYNC_CONFIG_TASK_INFO=0 -DASYNC_CONFIG_FLOAT=0
+
+EMB_CM_BOARD := embedded/cortexm/startup.c
+EMB_CM_LINK := -nostdlib -Wl,--gc-sections -T embedded/cortexm/cortexm.ld -lgcc
+EMB_CC_m0 := arm-none-eabi-gcc
+EMB_CC_m3 := arm-none-eabi-gcc
+EMB_CC_m4 := arm-none-eabi-gcc
+EMB_CC_rv32 := riscv64-unknown-elf-gcc
+EMB_CC_avr := avr-gcc
+EMB_PKG_m0 := gcc-arm-none-eabi
+EMB_PKG_m3 := gcc-arm-none-eabi
+EMB_PKG_m4 := gcc-arm-none-eabi
+EMB_PKG_rv32 := gcc-riscv64-unknown-elf
+EMB_PKG_avr := gcc-avr
+EMB_ARCH_m0 := -mthumb -mcpu=cortex-m0
+EMB_ARCH_m3 := -mthumb -mcpu=cortex-m3
+EMB_ARCH_m4 := -mthumb -mcpu=cortex-m4 -mfloat-abi=soft
+EMB_ARCH_rv32 := -march=rv32imac -mabi=ilp32 -mcmodel=medany -nostdlib
+EMB_ARCH_avr := -mmcu=atmega328p -DF_CPU=16000000UL
+EMB_START_m0 := $(EMB_CM_BOARD)
+EMB_START_m3 := $(EMB_CM_BOARD)
+EMB_START_m4 := $(EMB_CM_BOARD)
+EMB_START_rv32 := embedded/rv32/startup.c
+EMB_START_avr :=
+EMB_PORT_m0 := embedded/cortexm/port_cortexm.c
+EMB_PORT_m3 := embedded/cortexm/port_cortexm.c
+EMB_PORT_m4 := embedded/cortexm/port_cortexm.c
+EMB_PORT_rv32 := embedded/rv32/port_rv32.c
+EMB_PORT_avr := embedded/avr/port_avr.c
+EMB_LINK_m0 := $(EMB_CM_LINK)
+EMB_LINK_m3 := $(EMB_CM_LINK)
+EMB_LINK_m4 := $(EMB_CM_LINK)
+EMB_LINK_rv32 := -Wl,--gc-sections -T embedded/rv32/rv32.ld -lgcc
+EMB_LINK_avr := -Wl,--gc-sections
+
+EMB_DEPS := async.h examples/port.h examples/port_fmt.c embedded/board_clock.h embedded/rules.mk \
+            $(wildcard embedded/footprint/*.h)
+EMB_FP := fp_empty fp_one_task fp_one_task_lean
+
+# A build rule never stops make: it leaves the ELF, or a log and no ELF, and
+# the check that needs the ELF reports the failure (so it is counted).
+EMB_COMPILE = $(EMB_CC_$(1)) $(EMB_CFLAGS) $(EMB_ARCH_$(1))
+define EMB_TARGET_RULES
+$(EMB)/$(1)/%.elf: examples/%.c $(EMB_START_$(1)) $(EMB_PORT_$(1)) $(EMB_DEPS)
+	@mkdir -p $$(@D)
+	@$(call EMB_COMPILE,$(1)) $(EMB_START_$(1)) $(EMB_PORT_$(1)) examples/port_fmt.c $$< $(EMB_LINK_$(1)) -o $$@ >$$@.log 2>&1 || { rm -f $$@; echo "build failed: $$@"; }
+$(EMB)/$(1)/fp_%.elf: embedded/footprint/fp_%.c $(EMB_START_$(1)) $(EMB_DEPS)
+	@mkdir -p $$(@D)
+	@$(call EMB_COMPILE,$(1)) $(EMB_START_$(1)) $$< $(EMB_LINK_$(1)) -o $$@ >$$@.log 2>&1 || { rm -f $$@; echo "build failed: $$@"; }
+$(EMB)/$(1)/fp_%_lean.elf: embedded/footprint/fp_%.c $(EMB_START_$(1)) $(EMB_DEPS)
+	@mkdir -p $$(@D)
+	@$(call EMB_COMPILE,$(1)) $(EMB_LEAN) $(EMB_START_$(1)) $$< $(EMB_LINK_$(1)) -o $$@ >$$@.log 2>&1 || { rm -f $$@; echo "build failed: $$@"; }
+$(EMB)/$(1)/fp_sizes.o: embedded/footprint/fp_sizes.c $(EMB_DEPS)
+	@mkdir -p $$(@D)
+	@$(call EMB_COMPILE,$(1)) -c $$< -o $$@ >$$@.log 2>&1 || { rm -f $$@; echo "build failed: $$@"; }
+$(EMB)/$(1)/fp_sizes_lean.o: embedded/footprint/fp_sizes.c $(EMB_DEPS)
+	@mkdir -p $$(@D)
+	@$(call EMB_COMPILE,$(1)) $(EMB_LEAN) -c $$< -o $$@ >$$@.log 2>&1 || { rm -f $$@; echo "build failed: $$@"; }
+EMB_ELFS_$(1) := $(addprefix $(EMB)/$(1)/,$(addsuffix .elf,$(EMB_EX) $(EMB_FP))) \
+                 $(EMB)/$(1)/fp_sizes.o $(EMB)/$(1)/fp_sizes_lean.o
+check-embedded-build-$(1): $$(EMB_ELFS_$(1))
+	@$(CHECK) embedded-build-$(1) 60 sh embedded/check_build.sh $(1) $(EMB_CC_$(1)) $(EMB_PKG_$(1)) $$^
+endef
+$(foreach t,$(EMB_TARGETS),$(eval $(call EMB_TARGET_RULES,$(t))))
+CHECKS += $(addprefix embedded-build-,$(EMB_TARGETS))
+
+# Host builds of the same examples (virtual clock via ASYNC_VIRTUAL_TIME=1):
+# the reference output of every emulated run.
+$(EMB)/host/%: examples/%.c examples/port_host.c examples/port_fmt.c examples/port.h async.h
+	@mkdir -p $(@D)
+	@$(CC) $(STRICT) -O1 -I. -Iexamples examples/port_host.c examples/port_fmt.c $< -o $@ >$@.log 2>&1 || { rm -f $@; echo "build failed: $@"; }
+$(EMB)/host/fp_sizes.o $(EMB)/host/fp_sizes_lean.o: $(EMB)/host/fp_sizes%.o: embedded/footprint/fp_sizes.c async.h
+	@mkdir -p $(@D)
+	@$(CC) $(STRICT) $(if $(filter _lean,$*),$(EMB_LEAN)) -I. -c $< -o $@
+
+# Emulated runs: one check per board and example.
+define EMB_RUN_RULES
+check-embedded-run-$(1)-$(2): $(EMB)/$(1)/$(2).elf $(EMB)/host/$(2)
+	@$(CHECK) embedded-run-$(1)-$(2) 40 sh embedded/run.sh $(1) $$^ examples/expected/$(2).txt
+CHECKS += embedded-run-$(1)-$(2)
+endef
+$(foreach b,$(EMB_RUN_BOARDS),$(foreach e,$(EMB_EX),$(eval $(call EMB_RUN_RULES,$(b),$(e)))))
+
+# The footprint report, and a check that it meets the issue's targets.
+EMB_FP_INPUTS := $(foreach t,$(EMB_TARGETS),$(EMB_ELFS_$(t))) $(EMB)/host/fp_sizes.o $(EMB)/host/fp_sizes_lean.o
+.PHONY: embedded
+embedded: $(EMB_FP_INPUTS)
+	@sh embedded/footprint.sh $(EMB) report
+check-embedded-footprint: $(EMB_FP_INPUTS)
+	@$(CHECK) embedded-footprint 60 sh embedded/footprint.sh $(EMB) check
+CHECKS += embedded-footprint
