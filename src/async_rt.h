@@ -62,6 +62,12 @@ enum {
  *   fprintf(stderr, "connect: %s\n", async_rt_strerror(err)); */
 const char *async_rt_strerror(int err);
 
+/* async_rt_set_misuse_handler(fn) — what the runtime library does on API misuse
+ * (it then reports ASYNC_EBUSY / ASYNC_EMISUSE): fn(message); NULL restores the
+ * default (print to stderr and abort, like the core). The core's inline code
+ * compiled into *your* files uses your ASYNC_MISUSE as usual. */
+void async_rt_set_misuse_handler(void (*fn)(const char *msg));
+
 /* ======================================================================
  * 2. Loop
  * ====================================================================== */

@@ -6,6 +6,15 @@
 #include <string.h>
 #include <time.h>
 
+static void (*misuse_handler)(const char *msg);
+
+void async__rt_misuse(const char *msg) {
+    if (misuse_handler) misuse_handler(msg);
+    else async__misuse_default(msg);
+}
+
+void async_rt_set_misuse_handler(void (*fn)(const char *msg)) { misuse_handler = fn; }
+
 async_time async__mono_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

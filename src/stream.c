@@ -49,6 +49,11 @@ static void consume(async_stream *s, size_t n) {
     if (!s->rlen) s->rhead = 0;
 }
 
+/* memcpy that tolerates an empty (NULL) buffer when n is 0 */
+static void copy_out(char *dst, const char *src, size_t n) {
+    if (n) memcpy(dst, src, n);
+}
+
 static int rd_finish(async_stream *s, int err, intptr_t v) {
     s->rop = RD_NONE;
     async__complete(&s->rfut, err, async_int(v));
@@ -64,7 +69,7 @@ static int rd_try(async_stream *s) {
     case RD_READ:
         if (s->rlen) {
             n = s->rlen < s->rn ? s->rlen : s->rn;
-            memcpy(s->rdst, data, n);
+            copy_out(s->rdst, data, n);
             consume(s, n);
             return rd_finish(s, 0, (intptr_t)n);
         }
@@ -74,7 +79,7 @@ static int rd_try(async_stream *s) {
     case RD_EXACT:
         n = s->rn - s->rgot;
         if (n > s->rlen) n = s->rlen;
-        memcpy(s->rdst + s->rgot, data, n);
+        copy_out(s->rdst + s->rgot, data, n);
         consume(s, n);
         s->rgot += n;
         if (s->rgot == s->rn) return rd_finish(s, 0, (intptr_t)s->rn);
@@ -93,7 +98,7 @@ static int rd_try(async_stream *s) {
         if (hit) {
             n = (size_t)(hit - data) + s->seplen;
             if (n > lim) return rd_finish(s, ASYNC_RT_ELIMIT, 0);
-            memcpy(s->rdst, data, n);
+            copy_out(s->rdst, data, n);
             consume(s, n);
             return rd_finish(s, 0, (intptr_t)n);
         }
@@ -101,7 +106,7 @@ static int rd_try(async_stream *s) {
         if (s->rlen >= lim) return rd_finish(s, ASYNC_RT_ELIMIT, 0);
         if (s->err || eof) {
             n = s->rlen;
-            memcpy(s->rdst, data, n);
+            copy_out(s->rdst, data, n);
             consume(s, n);
             s->partial = n;
             if (s->err) return rd_finish(s, s->err, (intptr_t)n);
