@@ -1331,7 +1331,7 @@ typedef struct async_tg_task {
 struct async_taskgroup {
     async_frame hdr;
     async_task *parent;
-    async_tg_task *children; /* every child spawned, newest first */
+    async_tg_task *children, *last; /* every child spawned, in spawn order */
     async_future wake;
     unsigned pending, nerrors;
     int first_err, body_err, e;
@@ -1343,7 +1343,7 @@ struct async_taskgroup {
 ASYNC_API int async_taskgroup_enter(async_taskgroup *tg, async_task *parent) {
     if (!parent) return async__bad("TaskGroup entered outside a task");
     tg->parent = parent;
-    tg->children = NULL;
+    tg->children = tg->last = NULL;
     tg->pending = tg->nerrors = 0;
     tg->first_err = tg->body_err = 0;
     tg->entered = 1;
@@ -1390,8 +1390,10 @@ ASYNC_API int async_taskgroup_spawn(async_taskgroup *tg, async_tg_task *c, async
     r = async_task_create(tg->parent->fut.loop, &c->task, fn, frame, name);
     if (r) return r;
     c->tg = tg;
-    c->next = tg->children;
-    tg->children = c;
+    c->next = NULL;
+    if (tg->last) tg->last->next = c;
+    else tg->children = c;
+    tg->last = c;
     tg->pending++;
     async_future_add_done_callback(&c->task.fut, &c->cb, async__tg_child_done, c);
     return 0;
@@ -1434,9 +1436,9 @@ ASYNC__CO(async_taskgroup_exit_co) {
  *   async_taskgroup_spawn(&self->tg, &self->kids[0], worker, &self->wf[0], "w0");
  *   ASYNC_AWAIT_CATCH(&self->other.fut, self->err);
  *   ASYNC_TASKGROUP_EXIT(&self->tg, self->err); */
-#define ASYNC_TASKGROUP_EXIT(tg, body_err)                                      \
+#define ASYNC_TASKGROUP_EXIT(tg, errv)                                          \
     do {                                                                        \
-        (tg)->body_err = (body_err);                                            \
+        (tg)->body_err = (errv);                                                \
         ASYNC_AWAIT_CO(async_taskgroup_exit_co, (tg));                          \
     } while (0)
 
