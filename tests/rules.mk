@@ -20,6 +20,17 @@ $(addprefix check-,$(CORE_TESTS)): check-%: $(BUILD)/tests/%
 $(addprefix check-,$(addsuffix -san,$(CORE_TESTS))): check-%-san: $(BUILD)/tests-san/%
 	@$(CHECK) $*-san 120 $<
 
+# Every core test again with label-address resume points (-DASYNC_CONFIG_LABELS=1),
+# optimised, since GCC's -Wdangling-pointer only looks at label stores when
+# optimising; test_macros.c adds a user `switch` containing resume points.
+$(BUILD)/tests-labels/%: tests/%.c async.h $(wildcard tests/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -DASYNC_CONFIG_LABELS=1 $(OPT) $< -o $@ $(TEST_LIBS)
+
+CHECKS += $(addsuffix -labels,$(CORE_TESTS))
+$(addprefix check-,$(addsuffix -labels,$(CORE_TESTS))): check-%-labels: $(BUILD)/tests-labels/%
+	@$(CHECK) $*-labels 60 $<
+
 # async.h alone, as C99, C11, C++ (GCC and Clang), both resume styles, freestanding.
 STRICT_VARIANTS := gcc-c99 gcc-c11 gxx clang-c99 clangxx gcc-labels clang-labels gcc-freestanding gcc-noinfo
 CHECKS += $(addprefix strict-,$(STRICT_VARIANTS))
