@@ -15,10 +15,23 @@ $(BUILD)/tests-san/%: tests/%.c async.h $(wildcard tests/*.h)
 
 CHECKS += $(CORE_TESTS) $(addsuffix -san,$(CORE_TESTS))
 
-$(addprefix check-,$(CORE_TESTS)): check-%: $(BUILD)/tests/%
-	@$(CHECK) $* 60 $<
-$(addprefix check-,$(addsuffix -san,$(CORE_TESTS))): check-%-san: $(BUILD)/tests-san/%
-	@$(CHECK) $*-san 120 $<
+# $(call TEST_CHECK,NAME,PROGRAM,SECONDS): build PROGRAM, then run it as check
+# NAME. A program that does not build counts as a failed check (with the
+# compiler's output) instead of silently missing from the summary.
+define TEST_CHECK
+@mkdir -p $(BUILD)/results; \
+if $(MAKE) --no-print-directory -s $(2) >$(BUILD)/results/$(1).build 2>&1; then \
+  $(CHECK) $(1) $(3) $(2); \
+else \
+  echo "0 1" >$(BUILD)/results/$(1).count; echo "FAIL $(1): does not build:"; \
+  tail -n 25 $(BUILD)/results/$(1).build | sed 's/^/    /'; \
+fi
+endef
+
+$(addprefix check-,$(CORE_TESTS)): check-%:
+	$(call TEST_CHECK,$*,$(BUILD)/tests/$*,60)
+$(addprefix check-,$(addsuffix -san,$(CORE_TESTS))): check-%-san:
+	$(call TEST_CHECK,$*-san,$(BUILD)/tests-san/$*,120)
 
 # Every core test again with label-address resume points (-DASYNC_CONFIG_LABELS=1),
 # optimised, since GCC's -Wdangling-pointer only looks at label stores when
@@ -28,8 +41,8 @@ $(BUILD)/tests-labels/%: tests/%.c async.h $(wildcard tests/*.h)
 	$(CC) $(TEST_CFLAGS) -DASYNC_CONFIG_LABELS=1 $(OPT) $< -o $@ $(TEST_LIBS)
 
 CHECKS += $(addsuffix -labels,$(CORE_TESTS))
-$(addprefix check-,$(addsuffix -labels,$(CORE_TESTS))): check-%-labels: $(BUILD)/tests-labels/%
-	@$(CHECK) $*-labels 60 $<
+$(addprefix check-,$(addsuffix -labels,$(CORE_TESTS))): check-%-labels:
+	$(call TEST_CHECK,$*-labels,$(BUILD)/tests-labels/$*,60)
 
 # async.h alone, as C99, C11, C++ (GCC and Clang), both resume styles, freestanding.
 STRICT_VARIANTS := gcc-c99 gcc-c11 gxx clang-c99 clangxx gcc-labels clang-labels gcc-freestanding gcc-noinfo
