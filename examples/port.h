@@ -27,6 +27,12 @@ int port_loop_init(async_loop *loop);
 void port_loop_close(async_loop *loop);
 /* Seconds elapsed on the loop's clock, for "took N s" lines. */
 double port_elapsed(async_loop *loop, async_time since);
+/* Milliseconds elapsed on the loop's clock since `since`, without floating
+ * point (every target can print it): port_printf("%lu.%03lu s", ms / 1000, ms % 1000).
+ * Defined here, inline, so that no board has to implement it. */
+static inline unsigned long port_elapsed_ms(async_loop *loop, async_time since) {
+    return (unsigned long)((async_loop_time(loop) - since) / (ASYNC_TICKS_PER_SEC / 1000));
+}
 /* End the program with this exit status (on a board: report it and stop). */
 void port_exit(int status);
 #endif
