@@ -552,7 +552,9 @@ ASYNC_API void async_coro_init(async_coro *co, async_fn fn, void *frame) {
     async_frame_reset(frame);
 }
 
-ASYNC_API async_status async__resume(async_coro *co) {
+/* The checks come before anything is written to co->ctx: a re-entrant send
+ * must not clobber the value or error of the coroutine that is executing. */
+ASYNC_API async_status async__resume(async_coro *co, const async_value *v, int err) {
     async_status s;
     if (ASYNC__UNLIKELY(co->ctx.flags & ASYNC__F_RUNNING)) {
         ASYNC_MISUSE("send to a coroutine that is already executing");
@@ -563,6 +565,8 @@ ASYNC_API async_status async__resume(async_coro *co) {
         co->ctx.err = ASYNC_EMISUSE;
         return ASYNC_FAILED;
     }
+    if (v && !(co->ctx.flags & ASYNC__F_AWAITING)) co->ctx.value = *v;
+    co->ctx.err = (int16_t)err;
     co->ctx.flags = (uint8_t)((co->ctx.flags & ~ASYNC__F_AWAITING) | ASYNC__F_RUNNING);
     s = co->fn(&co->ctx, co->frame);
     co->ctx.flags &= (uint8_t)~ASYNC__F_RUNNING;
@@ -578,17 +582,12 @@ ASYNC_API async_status async__resume(async_coro *co) {
  * (co.ctx.value is the return value: StopIteration.value) or ASYNC_FAILED
  * (co.ctx.err). Sending to a finished coroutine is misuse.
  *   if (async_send(&co, async_none()) == ASYNC_YIELDED) printf("%ld\n", (long)co.ctx.value.i); */
-ASYNC_API async_status async_send(async_coro *co, async_value v) {
-    if (!(co->ctx.flags & ASYNC__F_AWAITING)) co->ctx.value = v;
-    co->ctx.err = 0;
-    return async__resume(co);
-}
+ASYNC_API async_status async_send(async_coro *co, async_value v) { return async__resume(co, &v, 0); }
 
 /* async_throw(&co, err) — raise err at the coroutine's suspension point
  * (Python coroutine.throw). A coroutine that has not started ends at once. */
 ASYNC_API async_status async_throw(async_coro *co, int err) {
-    co->ctx.err = (int16_t)(err ? err : ASYNC_EMISUSE);
-    return async__resume(co);
+    return async__resume(co, NULL, err ? err : ASYNC_EMISUSE);
 }
 
 /* ======================================================================
@@ -658,6 +657,10 @@ ASYNC_API void async__future_wake(async_future *f) {
 }
 
 ASYNC_API int async__future_check(const async_future *f) {
+    if (ASYNC__UNLIKELY(!f)) {
+        ASYNC_MISUSE("NULL future");
+        return ASYNC_EMISUSE;
+    }
     if (ASYNC__UNLIKELY(f->c.state != ASYNC__PENDING && f->c.state != ASYNC__DONE &&
                         f->c.state != ASYNC__CANCELLED)) {
         ASYNC_MISUSE("future used before async_future_init (or task never created)");
@@ -1003,7 +1006,10 @@ ASYNC_API void async__task_step(async_handle *h) {
 /* Internal, for ASYNC_AWAIT. Returns 1 if the caller must suspend. */
 ASYNC_API int async__await_begin(async_ctx *ctx, async_future *f) {
     ctx->value.p = f;
-    if (async__future_check(f)) return 0; /* await_end raises ASYNC_EMISUSE */
+    if (async__future_check(f)) { /* reported once: await_end raises it */
+        ctx->err = ASYNC_EMISUSE;
+        return 0;
+    }
     return f->c.state == ASYNC__PENDING;
 }
 
