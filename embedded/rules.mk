@@ -7,6 +7,8 @@
 # Toolchains and emulators. A missing one fails its checks with one line
 # naming the package (never a silent skip).
 DEPS_TEST += gcc-arm-none-eabi gcc-riscv64-unknown-elf gcc-avr avr-libc simavr qemu-system-arm
+# The blinky test bench links simavr as a library.
+DEPS_TEST += libsimavr-dev libelf-dev
 
 EMB := $(BUILD)/embedded
 # The tutorial examples that need no OS; each is built and run as soon as its
@@ -62,11 +64,18 @@ EMB_DEPS := async.h examples/port.h examples/port_fmt.c embedded/board_clock.h e
             $(wildcard embedded/footprint/*.h)
 EMB_FP := fp_empty fp_one_task fp_one_task_lean
 
+# Programs of a board's own (embedded/<dir>/<name>.c with the board's port).
+EMB_OWN_avr := blinky
+EMB_OWN_DIR_avr := avr
+
 # A build rule never stops make: it leaves the ELF, or a log and no ELF, and
 # the check that needs the ELF reports the failure (so it is counted).
 EMB_COMPILE = $(EMB_CC_$(1)) $(EMB_CFLAGS) $(EMB_ARCH_$(1))
 define EMB_TARGET_RULES
 $(EMB)/$(1)/%.elf: examples/%.c $(EMB_START_$(1)) $(EMB_PORT_$(1)) $(EMB_DEPS)
+	@mkdir -p $$(@D)
+	@$(call EMB_COMPILE,$(1)) $(EMB_START_$(1)) $(EMB_PORT_$(1)) examples/port_fmt.c $$< $(EMB_LINK_$(1)) -o $$@ >$$@.log 2>&1 || { rm -f $$@; echo "build failed: $$@"; }
+$(if $(EMB_OWN_$(1)),$(EMB)/$(1)/$(EMB_OWN_$(1)).elf): $(EMB)/$(1)/%.elf: embedded/$(EMB_OWN_DIR_$(1))/%.c $(EMB_START_$(1)) $(EMB_PORT_$(1)) $(EMB_DEPS) embedded/board.h
 	@mkdir -p $$(@D)
 	@$(call EMB_COMPILE,$(1)) $(EMB_START_$(1)) $(EMB_PORT_$(1)) examples/port_fmt.c $$< $(EMB_LINK_$(1)) -o $$@ >$$@.log 2>&1 || { rm -f $$@; echo "build failed: $$@"; }
 $(EMB)/$(1)/fp_%.elf: embedded/footprint/fp_%.c $(EMB_START_$(1)) $(EMB_DEPS)
@@ -81,7 +90,7 @@ $(EMB)/$(1)/fp_sizes.o: embedded/footprint/fp_sizes.c $(EMB_DEPS)
 $(EMB)/$(1)/fp_sizes_lean.o: embedded/footprint/fp_sizes.c $(EMB_DEPS)
 	@mkdir -p $$(@D)
 	@$(call EMB_COMPILE,$(1)) $(EMB_LEAN) -c $$< -o $$@ >$$@.log 2>&1 || { rm -f $$@; echo "build failed: $$@"; }
-EMB_ELFS_$(1) := $(addprefix $(EMB)/$(1)/,$(addsuffix .elf,$(EMB_EX) $(EMB_FP))) \
+EMB_ELFS_$(1) := $(addprefix $(EMB)/$(1)/,$(addsuffix .elf,$(EMB_EX) $(EMB_FP) $(EMB_OWN_$(1)))) \
                  $(EMB)/$(1)/fp_sizes.o $(EMB)/$(1)/fp_sizes_lean.o
 check-embedded-build-$(1): $$(EMB_ELFS_$(1))
 	@$(CHECK) embedded-build-$(1) 60 sh embedded/check_build.sh $(1) $(EMB_CC_$(1)) $(EMB_PKG_$(1)) $$^
@@ -114,3 +123,16 @@ embedded: $(EMB_FP_INPUTS)
 check-embedded-footprint: $(EMB_FP_INPUTS)
 	@$(CHECK) embedded-footprint 60 sh embedded/footprint.sh $(EMB) check
 CHECKS += embedded-footprint
+
+# The embedded example: blinky + button + UART on the ATmega328P, in a simavr
+# test bench that presses the button and types on the UART; its trace must
+# be embedded/avr/blinky.expected.
+$(EMB)/sim_blinky: embedded/avr/sim_blinky.c
+	@mkdir -p $(@D)
+	@$(CC) $(STRICT) -O1 $< -o $@ -lsimavr -lelf >$@.log 2>&1 || { rm -f $@; echo "build failed: $@"; }
+check-embedded-blinky: $(EMB)/avr/blinky.elf $(EMB)/sim_blinky
+	@$(CHECK) embedded-blinky 30 sh -c '[ -x $(EMB)/sim_blinky ] || { echo "test bench not built (needs Debian packages libsimavr-dev libelf-dev):"; cat $(EMB)/sim_blinky.log; exit 1; }; \
+	    [ -f $(EMB)/avr/blinky.elf ] || { echo "blinky not built:"; cat $(EMB)/avr/blinky.elf.log; exit 1; }; \
+	    $(EMB)/sim_blinky $(EMB)/avr/blinky.elf >$(EMB)/blinky.trace 2>$(EMB)/blinky.err; rc=$$?; \
+	    cat $(EMB)/blinky.trace; [ $$rc -eq 0 ] && diff -u embedded/avr/blinky.expected $(EMB)/blinky.trace'
+CHECKS += embedded-blinky

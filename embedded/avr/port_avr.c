@@ -6,7 +6,7 @@
 #include <avr/io.h>
 #include <avr/interrupt.h>
 #include <avr/sleep.h>
-#include "port.h"
+#include "board.h"
 
 #define BOARD_CPU_HZ 16000000UL
 
@@ -74,6 +74,13 @@ int port_loop_init(async_loop *loop) {
     board__timer_start(1);
     return 1;
 }
+
+void board_loop_init_real(async_loop *loop) {
+    board_loop_init(loop, 0);
+    board__timer_start(0);
+}
+
+async_isr_hub *board_isr_hub(void) { return &board_hub; }
 
 void port_loop_close(async_loop *loop) {
     (void)loop;

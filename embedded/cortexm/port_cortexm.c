@@ -2,7 +2,7 @@
  * MPS2 boards: console through ARM semihosting (SYS_WRITE0, SYS_EXIT), the
  * scheduler's clock from SysTick interrupts, idle in `wfi` (board_clock.h). */
 #include <stdint.h>
-#include "port.h"
+#include "board.h"
 
 /* The core clock of QEMU's mps2-an385/an386 (SysTick counts it). */
 #define BOARD_CPU_HZ 25000000u
@@ -69,6 +69,13 @@ int port_loop_init(async_loop *loop) {
     board__systick_start(1);
     return 1;
 }
+
+void board_loop_init_real(async_loop *loop) {
+    board_loop_init(loop, 0);
+    board__systick_start(0);
+}
+
+async_isr_hub *board_isr_hub(void) { return &board_hub; }
 
 void port_loop_close(async_loop *loop) {
     (void)loop;

@@ -4,7 +4,7 @@
  * exit through the SiFive test device. Built on every `make test`; run when
  * qemu-system-riscv32 is installed. */
 #include <stdint.h>
-#include "port.h"
+#include "board.h"
 
 #define BOARD_TIMEBASE_HZ 10000000u /* CLINT mtime rate on virt */
 #define UART_THR (*(volatile uint8_t *)0x10000000u)
@@ -77,15 +77,27 @@ void port_exit(int status) {
 void board_exit(int status);
 void board_exit(int status) { port_exit(status); }
 
-int port_loop_init(async_loop *loop) {
-    board_loop_init(loop, 1);
-    board__period = BOARD_TIMEBASE_HZ / 10000u; /* warp mode: 100 us ticks */
+/* Ticks of 100 us in warp mode, 1/ASYNC_TICKS_PER_SEC s in real mode. */
+static void board__timer_start(int warp) {
+    board__period = warp ? BOARD_TIMEBASE_HZ / 10000u : BOARD_TIMEBASE_HZ / ASYNC_TICKS_PER_SEC;
     board__next = board__mtime() + board__period;
     board__set_cmp(board__next);
     __asm__ volatile(RV_CSR("csrs mie, %0") ::"r"(0x80u)); /* MTIE */
     BOARD_IRQ_ON();
+}
+
+int port_loop_init(async_loop *loop) {
+    board_loop_init(loop, 1);
+    board__timer_start(1);
     return 1;
 }
+
+void board_loop_init_real(async_loop *loop) {
+    board_loop_init(loop, 0);
+    board__timer_start(0);
+}
+
+async_isr_hub *board_isr_hub(void) { return &board_hub; }
 
 void port_loop_close(async_loop *loop) {
     (void)loop;

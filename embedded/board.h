@@ -1,0 +1,13 @@
+/* board.h — what a board port (embedded/<board>/port_*.c) offers beyond
+ * examples/port.h, for programs written for the board itself (blinky.c). */
+#ifndef EMBEDDED_BOARD_H
+#define EMBEDDED_BOARD_H
+#include "port.h"
+
+/* A loop on the board's real-time clock: ASYNC_TICKS_PER_SEC ticks a second
+ * counted by the timer interrupt (port_loop_init gives the warp clock). */
+void board_loop_init_real(async_loop *loop);
+/* The hub in front of that loop: register your ISRs' signals on it.
+ *   async_isr_signal_init(&button, board_isr_hub()); */
+async_isr_hub *board_isr_hub(void);
+#endif
