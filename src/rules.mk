@@ -98,3 +98,8 @@ check-rt-install: $(BUILD)/libasync.a $(BUILD)/libasync.so
 	  cflags=$$(PKG_CONFIG_SYSROOT_DIR=$$d PKG_CONFIG_PATH=$$d/opt/async/lib/pkgconfig pkg-config --cflags async); \
 	  libs=$$(PKG_CONFIG_SYSROOT_DIR=$$d PKG_CONFIG_PATH=$$d/opt/async/lib/pkgconfig pkg-config --static --libs async); \
 	  $(CC) -std=c99 -Wall -Werror $$cflags $$d/t.c -o $$d/t $$libs; LD_LIBRARY_PATH=$$d/opt/async/lib $$d/t; echo installed and linked'
+
+# Benchmarks of the runtime (bench/rules.mk runs them; see its header).
+BENCH_PROGS += echo sleepers threads
+$(foreach p,echo sleepers threads,$(eval BENCH_CFLAGS_$(p) := -Isrc -pthread)$(eval BENCH_LIBS_$(p) := -lev -pthread))
+$(BUILD)/bench/echo $(BUILD)/bench/sleepers $(BUILD)/bench/threads: $(BUILD)/libasync.a src/async_rt.h
