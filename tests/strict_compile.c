@@ -56,6 +56,60 @@ static ASYNC_FN(switch_co, struct sw) {
     ASYNC_END();
 }
 
+/* Combinators, synchronization and queues: every waiting macro expands. */
+static int comb_pred(void *arg) { return arg != NULL; }
+struct comb {
+    async_frame hdr;
+    async_lock lock;
+    async_event ev;
+    async_cond cond;
+    async_sem sem;
+    async_barrier bar;
+    async_queue q;
+    async_value buf[4];
+    async_wait_op op;
+    async_cond_op cop;
+    async_waitset ws;
+    async_future *futs[2];
+    async_slot slots[2];
+    async_timeout to;
+    async_taskgroup tg;
+    async_tg_task kid;
+    struct leaf leaf;
+};
+ASYNC_DECLARE(comb_co);
+ASYNC_FN(comb_co, struct comb) {
+    ASYNC_BEGIN();
+    ASYNC_LOCK_ACQUIRE(&self->op, &self->lock);
+    async_lock_release(&self->lock);
+    ASYNC_EVENT_WAIT(&self->op, &self->ev);
+    ASYNC_LOCK_ACQUIRE(&self->op, async_cond_lock(&self->cond));
+    ASYNC_COND_WAIT(&self->cop, &self->cond);
+    ASYNC_COND_WAIT_FOR(&self->cop, &self->cond, comb_pred, self);
+    async_cond_notify(&self->cond, 1);
+    async_cond_notify_all(&self->cond);
+    async_cond_release(&self->cond);
+    ASYNC_SEM_ACQUIRE(&self->op, &self->sem);
+    async_sem_release(&self->sem);
+    ASYNC_BARRIER_WAIT(&self->op, &self->bar);
+    ASYNC_QUEUE_PUT(&self->op, &self->q, async_int(1));
+    ASYNC_QUEUE_GET(&self->op, &self->q);
+    async_queue_task_done(&self->q);
+    ASYNC_QUEUE_JOIN(&self->op, &self->q);
+    ASYNC_GATHER(&self->ws, self->futs, self->slots, 2, ASYNC_RETURN_EXCEPTIONS);
+    ASYNC_WAIT(&self->ws, self->futs, self->slots, 2, ASYNC_FIRST_COMPLETED, ASYNC_NO_TIMEOUT);
+    ASYNC_WAIT_FOR(&self->ws, self->futs[0], 1000);
+    ASYNC_SHIELD(&self->ws, self->futs[1]);
+    async_as_completed_init(&self->ws, self->futs, self->slots, 2, ASYNC_NO_TIMEOUT);
+    ASYNC_AS_COMPLETED_NEXT(&self->ws);
+    async_as_completed_close(&self->ws);
+    ASYNC_WITH_TIMEOUT(&self->to, 1000, leaf_co, &self->leaf);
+    async_taskgroup_enter(&self->tg, ASYNC_TASK);
+    async_taskgroup_spawn(&self->tg, &self->kid, leaf_co, &self->leaf, "kid");
+    ASYNC_TASKGROUP_EXIT(&self->tg, 0);
+    ASYNC_END();
+}
+
 int async_strict_probe(void);
 int async_strict_probe(void) {
     async_loop loop;

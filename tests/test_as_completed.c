@@ -1,6 +1,5 @@
 /* as_completed: futures in completion order, a timeout, stopping early. */
 #include "test_support.h"
-#include "wip/async_combinators.h"
 
 struct job {
     async_frame hdr;

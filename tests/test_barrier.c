@@ -1,7 +1,6 @@
 /* asyncio.Barrier: arrival indices, reuse over rounds, abort and reset break
  * it (ASYNC_EBROKEN), a cancelled party stops being counted, misuse. */
 #include "test_support.h"
-#include "wip/async_combinators.h"
 
 struct party {
     async_frame hdr;

@@ -2,7 +2,6 @@
  * wait re-acquires the lock even when cancelled, a notified waiter cancelled
  * before it runs passes the notification on, misuse without the lock. */
 #include "test_support.h"
-#include "wip/async_combinators.h"
 
 static int pred_flag(void *arg) { return *(int *)arg; }
 

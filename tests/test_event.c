@@ -1,7 +1,6 @@
 /* asyncio.Event: wait/set/clear, every waiter woken in FIFO order, cancelled
  * waiters leave no trace, misuse before init. */
 #include "test_support.h"
-#include "wip/async_combinators.h"
 
 struct waiter {
     async_frame hdr;

@@ -1,7 +1,6 @@
 /* gather: results in input order, first error to the awaiter while the others
  * keep running, return_exceptions, cancellation of every unfinished child. */
 #include "test_support.h"
-#include "wip/async_combinators.h"
 
 struct job {
     async_frame hdr;

@@ -1,7 +1,6 @@
 /* asyncio.Lock: FIFO, not reentrant, release wakes without handing over,
  * cancelled waiters leave no trace and pass a received wake-up on. */
 #include "test_support.h"
-#include "wip/async_combinators.h"
 
 struct locker {
     async_frame hdr;

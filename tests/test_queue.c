@@ -2,7 +2,6 @@
  * put/get, task_done/join, shutdown (3.13), cancelled waiters, and a 3-producer
  * 5-consumer run over 10^6 items that loses and duplicates nothing. */
 #include "test_support.h"
-#include "wip/async_combinators.h"
 
 static const char *ename(int e) {
     switch (e) {

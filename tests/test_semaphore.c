@@ -2,7 +2,6 @@
  * leave no trace, a woken waiter cancelled before running gives the slot back,
  * over-release of a bounded semaphore is misuse. */
 #include "test_support.h"
-#include "wip/async_combinators.h"
 
 struct user {
     async_frame hdr;

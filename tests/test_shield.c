@@ -1,6 +1,5 @@
 /* shield: the awaiter's cancellation does not reach the shielded task. */
 #include "test_support.h"
-#include "wip/async_combinators.h"
 
 struct job {
     async_frame hdr;

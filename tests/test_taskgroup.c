@@ -2,7 +2,6 @@
  * the body; two failing children are both reported; new tasks refused after a
  * failure; outside cancellation and body errors. */
 #include "test_support.h"
-#include "wip/async_combinators.h"
 
 struct job {
     async_frame hdr;

@@ -2,7 +2,6 @@
  * ASYNC_ETIMEOUT; nested scopes; a movable deadline; outside cancellation
  * stays a cancellation. */
 #include "test_support.h"
-#include "wip/async_combinators.h"
 
 struct slow {
     async_frame hdr;

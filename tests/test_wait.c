@@ -1,7 +1,6 @@
 /* asyncio.wait: FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, timeout;
  * reports done/pending, never cancels, never raises a timeout. */
 #include "test_support.h"
-#include "wip/async_combinators.h"
 
 struct job {
     async_frame hdr;

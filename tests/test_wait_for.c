@@ -2,7 +2,6 @@
  * ASYNC_ETIMEOUT; a swallowed cancellation returns the value; completion at the
  * same instant as the deadline; cancelling the outer cancels the inner. */
 #include "test_support.h"
-#include "wip/async_combinators.h"
 
 struct job {
     async_frame hdr;
