@@ -325,6 +325,60 @@ static void test_break_out_of_body(void **state) {
     assert_int_equal(co.ctx.err, ASYNC_EMISUSE);
 }
 
+#if !ASYNC_CONFIG_LABELS
+/* Switch mode: a resume point inside the user's own switch cannot be reached
+ * by the resume switch. It used to end the coroutine silently (DONE). */
+struct usw {
+    async_frame hdr;
+    int k;
+};
+static ASYNC_FN(usw_co, struct usw) {
+    ASYNC_BEGIN();
+    switch (self->k) {
+    case 0:
+        ASYNC_YIELD(async_int(1));
+        rec("resumed");
+        break;
+    default:
+        break;
+    }
+    rec("after-switch");
+    ASYNC_END();
+}
+static void test_resume_point_inside_user_switch(void **state) {
+    struct usw u;
+    async_coro co;
+    (void)state;
+    u.k = 0;
+    async_coro_init(&co, usw_co, &u);
+    assert_int_equal(async_send(&co, async_none()), ASYNC_YIELDED);
+    assert_int_equal(async_send(&co, async_none()), ASYNC_FAILED);
+    expect_misuse("inside your own `switch`");
+    assert_int_equal(co.ctx.err, ASYNC_EMISUSE);
+    assert_rec("");
+    /* finished: a further send is refused as usual */
+    assert_int_equal(async_send(&co, async_none()), ASYNC_FAILED);
+    expect_misuse("finished");
+}
+#endif
+
+/* A corrupt resume state is caught the same way. */
+static void test_corrupt_frame_state(void **state) {
+    struct one o;
+    async_coro co;
+    (void)state;
+    async_coro_init(&co, one_co, &o);
+#if ASYNC_CONFIG_LABELS
+    o.hdr.state = (void *)(uintptr_t)2; /* ASYNC__S_DONE: a finished frame */
+#else
+    o.hdr.state = 60000; /* no such resume line */
+#endif
+    assert_int_equal(async_send(&co, async_none()), ASYNC_FAILED);
+    assert_int_equal(test_misuse_count, 1);
+    test_misuse_reset();
+    assert_int_equal(co.ctx.err, ASYNC_EMISUSE);
+}
+
 /* A future with waiters but no loop cannot wake them. */
 static void test_future_without_loop_with_waiter(void **state) {
     async_future f;
@@ -354,6 +408,10 @@ int main(void) {
         TEST(test_sleep_outside_task),
         TEST(test_break_out_of_body),
         TEST(test_future_without_loop_with_waiter),
+#if !ASYNC_CONFIG_LABELS
+        TEST(test_resume_point_inside_user_switch),
+#endif
+        TEST(test_corrupt_frame_state),
     };
     return TEST_RUN(tests);
 }
