@@ -103,3 +103,4 @@ check-rt-install: $(BUILD)/libasync.a $(BUILD)/libasync.so
 BENCH_PROGS += echo sleepers threads
 $(foreach p,echo sleepers threads,$(eval BENCH_CFLAGS_$(p) := -Isrc -pthread)$(eval BENCH_LIBS_$(p) := -lev -pthread))
 $(BUILD)/bench/echo $(BUILD)/bench/sleepers $(BUILD)/bench/threads: $(BUILD)/libasync.a src/async_rt.h
+BENCH_PEERS += bench/peers/sleepers.py bench/peers/threads.py
