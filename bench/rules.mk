@@ -43,6 +43,10 @@ BENCH_PROGS += send pingpong spawn park park_noinfo nesting scaling
 BENCH_PEERS += bench/peers/send.py bench/peers/pingpong.py bench/peers/spawn.py bench/peers/park.py
 BENCH_PEERS += bench/peers/pingpong.js bench/peers/spawn.js bench/peers/park.js
 
+# Combinators, sync and queues (issue 4).
+BENCH_PROGS += gather queue lock wait_for
+BENCH_PEERS += bench/peers/gather.py bench/peers/queue.py bench/peers/lock.py bench/peers/wait_for.py
+
 # uvloop for the Python peers (small; `make bench` carries on without it).
 DEPS_BENCH += python3-uvloop
 
