@@ -2838,7 +2838,9 @@ ASYNC__CO(async_as_completed_next_co) {
  * coroutine. Nested scopes work: an outer deadline passes through an inner scope
  * as a cancellation. Hazard: the core keeps no count of cancel requests, so an
  * outside cancel arriving while the scope's own cancellation is in flight is
- * reported as the timeout (asyncio would report the cancellation). */
+ * reported as the timeout (asyncio would report the cancellation).
+ * Zero the struct once before its first use (`= {0}` or memset): it remembers a
+ * callback its previous use may have left in the ready queue. */
 typedef struct async_timeout {
     async_timer timer;
     async_callback cb[2]; /* alternate: one may still be queued from the last use */
