@@ -143,6 +143,54 @@ static void test_notified_then_cancelled_passes_on(void **state) {
     test_loop_close(&loop);
 }
 
+struct notifier {
+    async_frame hdr;
+    async_cond *c;
+    int i;
+    async_wait_op op;
+    async_timer t;
+};
+static ASYNC_FN(notifier_co, struct notifier) {
+    ASYNC_BEGIN();
+    for (self->i = 0; self->i < 3; self->i++) {
+        ASYNC_SLEEP_TICKS(&self->t, async_ms(1));
+        ASYNC_LOCK_ACQUIRE(&self->op, async_cond_lock(self->c));
+        async_cond_notify(self->c, 1);
+        async_cond_release(self->c);
+    }
+    ASYNC_END();
+}
+/* Cancel b after 0..9 iterations while a notifier wakes one waiter per ms:
+ * a and c are always woken (no notification lost), the lock ends free, no
+ * waiter is left behind. */
+static void test_cancel_every_point(void **state) {
+    int when;
+    (void)state;
+    for (when = 0; when < 10; when++) {
+        async_loop loop;
+        async_cond c;
+        async_task tn;
+        struct notifier n;
+        test_loop_init(&loop);
+        async_cond_init(&c, NULL);
+        memset(&n, 0, sizeof n);
+        n.c = &c;
+        async_task_create(&loop, &tn, notifier_co, &n, "notifier");
+        waiters(&loop, &c, NULL); /* (runs 3 iterations) */
+        test_run_iterations(&loop, NULL, when);
+        async_task_cancel(&ct[1]);
+        assert_int_equal(async_loop_run_until_complete(&loop, &tn.fut), 0);
+        assert_int_equal(async_loop_run_until_complete(&loop, &ct[0].fut), 0);
+        assert_int_equal(async_loop_run_until_complete(&loop, &ct[2].fut), 0);
+        async_loop_run_until_complete(&loop, &ct[1].fut);
+        assert_false(async_lock_locked(async_cond_lock(&c)));
+        assert_null(c.waiters.head);
+        assert_null(strstr(test_rec.s, "NOT-HELD"));
+        rec_reset();
+        test_loop_close(&loop);
+    }
+}
+
 struct bad {
     async_frame hdr;
     async_cond *c;
@@ -179,7 +227,7 @@ static void test_misuse(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         TEST(test_notify_n_and_all),  TEST(test_wait_for_predicate), TEST(test_cancel_reacquires),
-        TEST(test_notified_then_cancelled_passes_on), TEST(test_misuse),
+        TEST(test_notified_then_cancelled_passes_on), TEST(test_misuse), TEST(test_cancel_every_point),
     };
     return TEST_RUN(tests);
 }

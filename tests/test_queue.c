@@ -255,6 +255,43 @@ static void test_cancelled_getter_passes_item(void **state) {
     test_loop_close(&loop);
 }
 
+/* A producer puts 3 items through a 1-slot queue to 3 getters; getter B is
+ * cancelled after 0..9 iterations. Every item is got exactly once or is still
+ * in the queue, and no waiter is left behind. */
+static void test_cancel_every_point(void **state) {
+    int when;
+    (void)state;
+    for (when = 0; when < 10; when++) {
+        async_loop loop;
+        async_value buf[1], v;
+        async_queue q;
+        async_task tp, tg[3];
+        struct qworker p, g[3];
+        long got = 0;
+        int k;
+        test_loop_init(&loop);
+        async_queue_init(&q, ASYNC_QUEUE_FIFO, buf, 1, 0);
+        mk(&loop, &tg[0], &g[0], &q, "A", 0, 1);
+        mk(&loop, &tg[1], &g[1], &q, "B", 0, 1);
+        mk(&loop, &tg[2], &g[2], &q, "C", 0, 1);
+        mk(&loop, &tp, &p, &q, "P", 1, 3);
+        test_run_iterations(&loop, NULL, when);
+        async_task_cancel(&tg[1]);
+        for (k = 0; k < 3; k++) async_loop_run_until_complete(&loop, &tg[k].fut);
+        async_loop_run_until_complete(&loop, &tp.fut);
+        for (k = 0; k < 3; k++)
+            if (async_future_error(&tg[k].fut) == 0) got++;
+        while (async_queue_get_nowait(&q, &v) == 0) got++;
+        assert_int_equal(got, 3);
+        assert_int_equal(async_future_error(&tg[0].fut), 0);
+        assert_int_equal(async_future_error(&tg[2].fut), 0);
+        assert_null(q.getters.head);
+        assert_null(q.putters.head);
+        rec_reset();
+        test_loop_close(&loop);
+    }
+}
+
 #define NPROD 3
 #define NCONS 5
 #define NITEMS 1000000
@@ -338,7 +375,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         TEST(test_orders_and_nowait),       TEST(test_maxsize_and_misuse),    TEST(test_put_waits_get_waits),
         TEST(test_task_done_join),          TEST(test_shutdown_graceful),     TEST(test_shutdown_immediate),
-        TEST(test_cancelled_getter_passes_item), TEST(test_3_producers_5_consumers),
+        TEST(test_cancelled_getter_passes_item), TEST(test_cancel_every_point), TEST(test_3_producers_5_consumers),
     };
     return TEST_RUN(tests);
 }

@@ -89,8 +89,30 @@ static void test_bounded_and_misuse(void **state) {
     expect_misuse("before async_sem_init");
 }
 
+/* Cancel b after 0..7 loop iterations: whatever the point (waiting, woken,
+ * holding), the others finish, the value comes back and no waiter is left. */
+static void test_cancel_every_point(void **state) {
+    int when, i;
+    (void)state;
+    for (when = 0; when < 8; when++) {
+        async_loop loop;
+        async_sem s;
+        test_loop_init(&loop);
+        async_sem_init(&s, 1);
+        users(&loop, &s);
+        test_run_iterations(&loop, NULL, when);
+        async_task_cancel(&ut[1]);
+        for (i = 0; i < 4; i++) async_loop_run_until_complete(&loop, &ut[i].fut);
+        for (i = 0; i < 4; i++) assert_int_equal(async_future_error(&ut[i].fut), i == 1 ? async_future_error(&ut[1].fut) : 0);
+        assert_int_equal(async_sem_value(&s), 1);
+        assert_null(s.waiters.head);
+        test_loop_close(&loop);
+    }
+    rec_reset();
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {TEST(test_two_slots_fifo), TEST(test_hand_off_and_cancel),
-                                       TEST(test_bounded_and_misuse)};
+                                       TEST(test_bounded_and_misuse), TEST(test_cancel_every_point)};
     return TEST_RUN(tests);
 }
