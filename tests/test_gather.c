@@ -131,6 +131,28 @@ static void test_cancel_gather_cancels_children(void **state) {
     test_loop_close(&loop);
 }
 
+/* Cancelled after the gather already had its outcome (first error) but before
+ * the awaiter ran: the awaiter gets ASYNC_ECANCELLED, the other children are not
+ * cancelled (asyncio: cancel() of a done gathering future does nothing). */
+static void test_cancel_after_outcome(void **state) {
+    async_loop loop;
+    async_task tm;
+    struct gmain g;
+    (void)state;
+    test_loop_init(&loop);
+    jobs(&loop, &g, 20, 10, 30);
+    jf[1].raise = 5;
+    async_task_create(&loop, &tm, gmain_co, &g, "main");
+    while (!g.ws.met) async_loop_run_once(&loop);
+    async_task_cancel(&tm);
+    assert_int_equal(async_loop_run_until_complete(&loop, &tm.fut), ASYNC_ECANCELLED);
+    assert_false(async_future_done(&jt[0].fut));
+    assert_int_equal(async_loop_run_until_complete(&loop, &jt[2].fut), 0);
+    assert_int_equal(async_future_error(&jt[0].fut), 0);
+    assert_rec("b-done gather-err-1 a-done c-done");
+    test_loop_close(&loop);
+}
+
 /* A child that swallows the cancellation: with return_exceptions the gather
  * waits for it and still raises ASYNC_ECANCELLED (asyncio 3.11). */
 static void test_cancel_with_swallowing_child(void **state) {
@@ -217,7 +239,7 @@ int main(void) {
         TEST(test_results_in_input_order),   TEST(test_first_error_others_keep_running),
         TEST(test_return_exceptions),        TEST(test_cancel_gather_cancels_children),
         TEST(test_cancel_with_swallowing_child), TEST(test_empty_and_done_children),
-        TEST(test_reuse_with_queued_callbacks),
+        TEST(test_reuse_with_queued_callbacks), TEST(test_cancel_after_outcome),
     };
     return TEST_RUN(tests);
 }
