@@ -60,3 +60,27 @@ check-strict-gcc-freestanding: ; @$(CHECK) strict-gcc-freestanding 60 gcc -std=c
 check-strict-gcc-noinfo:     ; @$(CHECK) strict-gcc-noinfo 60 gcc -std=c99 -pedantic $(STRICT_W) -DASYNC_CONFIG_TASK_INFO=0 -DASYNC_CONFIG_FLOAT=0 -I. -c $(STRICT_SRC) -o /dev/null
 
 # Without the examples issue's tour, `make run` shows the seed's Rock program.
+
+# Misuses that must not compile, each next to a control that must: two resume
+# points on one line (both resume styles), a resume point past line 65535
+# (switch mode stores the line in 16 bits).
+CF_DIR = $(BUILD)/compile-fail
+CF_HEAD := '\#include <async.h>' 'struct f { async_frame hdr; };' 'ASYNC_FN(co, struct f) {' 'ASYNC_BEGIN();'
+CF_TAIL := 'ASYNC_END();' '}'
+CF_LINE_BAD := '\#line 70000'
+CF_LINE_GOOD := '\#line 60000'
+CHECKS += compile-fail
+check-compile-fail:
+	@mkdir -p $(CF_DIR)
+	@printf '%s\n' $(CF_HEAD) 'ASYNC_SLEEP0(); ASYNC_SLEEP0();' $(CF_TAIL) >$(CF_DIR)/two_bad.c
+	@printf '%s\n' $(CF_HEAD) 'ASYNC_SLEEP0();' 'ASYNC_SLEEP0();' $(CF_TAIL) >$(CF_DIR)/two_good.c
+	@printf '%s\n' $(CF_HEAD) $(CF_LINE_BAD) 'ASYNC_SLEEP0();' $(CF_TAIL) >$(CF_DIR)/line_bad.c
+	@printf '%s\n' $(CF_HEAD) $(CF_LINE_GOOD) 'ASYNC_SLEEP0();' $(CF_TAIL) >$(CF_DIR)/line_good.c
+	@$(CHECK) compile-fail 60 sh -c 'cd $(CF_DIR) && set -- "" -DASYNC_CONFIG_LABELS=1; \
+	  for mode in "$$@"; do for t in two line; do \
+	    [ "$$t$$mode" = line-DASYNC_CONFIG_LABELS=1 ] && continue; \
+	    cc="$(CC) -std=c99 -Wall -Wextra -pedantic -Werror $$mode -I$(CURDIR) -c -o /dev/null"; \
+	    $$cc $${t}_good.c || { echo "control $$t $$mode does not compile"; exit 1; }; \
+	    if $$cc $${t}_bad.c 2>/dev/null; then echo "misuse $$t $$mode compiled"; exit 1; fi; \
+	    echo "$$t $$mode: rejected at compile time"; \
+	  done; done'
