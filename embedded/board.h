@@ -10,4 +10,7 @@ void board_loop_init_real(async_loop *loop);
 /* The hub in front of that loop: register your ISRs' signals on it.
  *   async_isr_signal_init(&button, board_isr_hub()); */
 async_isr_hub *board_isr_hub(void);
+/* Bytes of stack used at the deepest point so far (the start-up code paints
+ * the free RAM; port_exit prints "board: peak stack N B" as its last line). */
+unsigned long board_stack_peak(void);
 #endif

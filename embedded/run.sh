@@ -33,6 +33,10 @@ else
     cp "$out.raw" "$out"
 fi
 [ $rc -eq 0 ] || { echo "FAIL: $board run exited with status $rc"; cat "$out"; exit 1; }
+# The board's last line is its peak stack use (for the footprint report);
+# it is not the program's output.
+sed -n 's/^board: peak stack \([0-9]*\) B$/\1/p' "$out" >"$elf.stack"
+sed -i '/^board: peak stack [0-9]* B$/d' "$out"
 ASYNC_VIRTUAL_TIME=1 timeout 10 "$host" >"$out.host" 2>&1
 hrc=$?
 [ $hrc -eq 0 ] || { echo "FAIL: host run of $host exited with status $hrc"; exit 1; }

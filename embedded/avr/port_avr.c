@@ -49,7 +49,26 @@ void port_write(const char *s) {
 
 /* Stop: wait for the last byte to leave, then sleep with interrupts off,
  * which simavr treats as the end of the program. A failure says so first. */
+/* Free RAM between .bss and the stack is painted at start-up (.init3: after
+ * avr-libc has set the stack pointer and r1, before .data and .bss are set
+ * up, which do not reach this area), so that board_stack_peak() can tell how
+ * deep the stack ever went. */
+#define BOARD_STACK_PAINT 0xA5u
+extern uint8_t __heap_start;
+void board__paint_stack(void) __attribute__((naked, used, section(".init3")));
+void board__paint_stack(void) {
+    uint8_t *p = &__heap_start;
+    while (p < (uint8_t *)SP - 4) *p++ = BOARD_STACK_PAINT;
+}
+
+unsigned long board_stack_peak(void) {
+    uint8_t *p = &__heap_start;
+    while (p <= (uint8_t *)RAMEND && *p == BOARD_STACK_PAINT) p++;
+    return (unsigned long)((uint8_t *)RAMEND + 1 - p);
+}
+
 void port_exit(int status) {
+    port_printf("board: peak stack %lu B\n", board_stack_peak());
     if (status) port_printf("board: exit status %d\n", status);
     while (!(UCSR0A & _BV(TXC0)) && (UCSR0B & _BV(TXEN0))) {
     }

@@ -6,9 +6,12 @@
  *   - the LED on PB5 watched: every change is logged.
  * It prints one trace, in simulated time order: the stimuli ("bench"), the
  * LED ("led") and the lines the firmware prints on its UART ("mcu"). Times
- * are simulated milliseconds; LED changes are rounded to 10 ms, so that a few
- * hundred cycles more or less in the core do not change the trace (the
- * firmware's own lines carry its loop clock, which is exact). The run fails
+ * are milliseconds of the firmware's loop clock: the bench locks onto it at
+ * the first Timer1 tick and applies each stimulus half-way between two ticks,
+ * so that a few hundred cycles more or less in the core or the start-up code
+ * do not move an event to another millisecond; LED changes are rounded to
+ * 10 ms for the same reason (the firmware's own lines carry its loop clock,
+ * which is exact). The run fails
  * if the firmware has not stopped after 5 simulated seconds.
  *   sim_blinky build/.../blinky.elf */
 #include <stdio.h>
@@ -19,6 +22,7 @@
 #include <simavr/sim_io.h>
 #include <simavr/avr_ioport.h>
 #include <simavr/avr_uart.h>
+#include <simavr/sim_interrupts.h>
 
 #define MHZ 16u
 #define CYCLES_PER_MS (MHZ * 1000u)
@@ -44,6 +48,8 @@ static const event script[] = {
 #define NSCRIPT (sizeof script / sizeof script[0])
 
 static avr_t *avr;
+static avr_cycle_count_t base; /* the cycle at which the loop clock read 0 */
+static int locked;             /* base is known (the first tick came) */
 static avr_irq_t *button_irq, *uart_in_irq;
 static unsigned next_event;
 static const char *typing; /* the rest of a string being typed */
@@ -56,7 +62,9 @@ static void no_sleep(avr_t *a, avr_cycle_count_t how_long) {
     (void)how_long;
 }
 
-static double ms(avr_cycle_count_t c) { return (double)c / CYCLES_PER_MS; }
+static double ms(avr_cycle_count_t c) { return locked && c > base ? (double)(c - base) / CYCLES_PER_MS : 0; }
+/* The cycle of script time `us`: half a tick after that loop-clock tick. */
+static avr_cycle_count_t at(unsigned us) { return base + (avr_cycle_count_t)(us + 500u) * MHZ; }
 
 static avr_cycle_count_t type_next(avr_t *a, avr_cycle_count_t when, void *param) {
     (void)a;
@@ -75,7 +83,7 @@ static void show(const char *s) {
 
 static avr_cycle_count_t run_script(avr_t *a, avr_cycle_count_t when, void *param) {
     (void)param;
-    while (next_event < NSCRIPT && (avr_cycle_count_t)script[next_event].us * MHZ <= when) {
+    while (next_event < NSCRIPT && at(script[next_event].us) <= when) {
         const event *e = &script[next_event++];
         if (e->kind == 'b') {
             if (e->note) printf("%5u ms  bench: %s\n", e->us / 1000, e->note);
@@ -89,7 +97,17 @@ static avr_cycle_count_t run_script(avr_t *a, avr_cycle_count_t when, void *para
             if (*typing) avr_cycle_timer_register(a, CYCLES_PER_MS, type_next, NULL);
         }
     }
-    return next_event < NSCRIPT ? (avr_cycle_count_t)script[next_event].us * MHZ : 0;
+    return next_event < NSCRIPT ? at(script[next_event].us) : 0;
+}
+
+/* The first Timer1 compare interrupt is loop-clock tick 1: lock on it. */
+static void on_tick_pending(avr_irq_t *irq, uint32_t value, void *param) {
+    (void)irq;
+    (void)param;
+    if (!value || locked) return;
+    locked = 1;
+    base = avr->cycle - CYCLES_PER_MS;
+    avr_cycle_timer_register(avr, at(script[0].us) - avr->cycle, run_script, NULL);
 }
 
 static void on_led(avr_irq_t *irq, uint32_t value, void *param) {
@@ -103,7 +121,9 @@ static void on_uart_out(avr_irq_t *irq, uint32_t value, void *param) {
     (void)param;
     if (value == '\n') {
         line[line_len] = 0;
-        printf("mcu: %s\n", line);
+        /* The port's peak-stack line is for the footprint report, not the trace. */
+        if (!strncmp(line, "board: peak stack", 17)) fprintf(stderr, "%s\n", line);
+        else printf("mcu: %s\n", line);
         line_len = 0;
     } else if (line_len < sizeof line - 1)
         line[line_len++] = (char)value;
@@ -135,7 +155,8 @@ int main(int argc, char **argv) {
     uart_in_irq = avr_io_getirq(avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_INPUT);
     button_irq = avr_io_getirq(avr, AVR_IOCTL_IOPORT_GETIRQ('D'), 2);
     avr_raise_irq(button_irq, 1); /* released */
-    avr_cycle_timer_register(avr, (avr_cycle_count_t)script[0].us * MHZ, run_script, NULL);
+    avr_irq_register_notify(avr_get_interrupt_irq(avr, 11 /* TIMER1_COMPA */) + AVR_INT_IRQ_PENDING, on_tick_pending,
+                            NULL);
     do {
         state = avr_run(avr);
     } while (state != cpu_Done && state != cpu_Crashed && avr->cycle < 5000u * CYCLES_PER_MS);

@@ -38,6 +38,7 @@ void port_init(void) {}
 void port_write(const char *s) { board__semihost(SYS_WRITE0, s); }
 
 void port_exit(int status) {
+    port_printf("board: peak stack %lu B\n", board_stack_peak());
     for (;;)
         board__semihost(SYS_EXIT, (const void *)(uintptr_t)(status ? ADP_Stopped_RunTimeErrorUnknown
                                                                     : ADP_Stopped_ApplicationExit));

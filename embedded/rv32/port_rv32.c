@@ -71,6 +71,7 @@ void port_write(const char *s) {
 }
 
 void port_exit(int status) {
+    port_printf("board: peak stack %lu B\n", board_stack_peak());
     for (;;) TEST_DEVICE = status ? ((uint32_t)status << 16) | 0x3333u : 0x5555u;
 }
 
