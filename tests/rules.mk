@@ -15,13 +15,14 @@ $(BUILD)/tests-san/%: tests/%.c async.h $(wildcard tests/*.h)
 
 CHECKS += $(CORE_TESTS) $(addsuffix -san,$(CORE_TESTS))
 
-# $(call TEST_CHECK,NAME,PROGRAM,SECONDS): build PROGRAM, then run it as check
-# NAME. A program that does not build counts as a failed check (with the
-# compiler's output) instead of silently missing from the summary.
+# $(call TEST_CHECK,NAME,PROGRAM,SECONDS[,RUNNER]): build PROGRAM, then run it
+# (under RUNNER, e.g. valgrind) as check NAME. A program that does not build
+# counts as a failed check (with the compiler's output) instead of silently
+# missing from the summary.
 define TEST_CHECK
 @mkdir -p $(BUILD)/results; \
 if $(MAKE) --no-print-directory -s $(2) >$(BUILD)/results/$(1).build 2>&1; then \
-  $(CHECK) $(1) $(3) $(2); \
+  $(CHECK) $(1) $(3) $(4) $(2); \
 else \
   echo "0 1" >$(BUILD)/results/$(1).count; echo "FAIL $(1): does not build:"; \
   tail -n 25 $(BUILD)/results/$(1).build | sed 's/^/    /'; \
@@ -43,6 +44,19 @@ $(BUILD)/tests-labels/%: tests/%.c async.h $(wildcard tests/*.h)
 CHECKS += $(addsuffix -labels,$(CORE_TESTS))
 $(addprefix check-,$(addsuffix -labels,$(CORE_TESTS))): check-%-labels:
 	$(call TEST_CHECK,$*-labels,$(BUILD)/tests-labels/$*,60)
+
+# Every core test under valgrind (memcheck, definite leaks are errors).
+# One suppression: async_task_create deliberately inspects the task it is
+# given, which is usually fresh uninitialised memory, to refuse re-creating a
+# task that is still running (only the loop's live list decides).
+DEPS_TEST += valgrind
+VG_SUPP = $(BUILD)/valgrind.supp
+$(VG_SUPP): tests/rules.mk
+	@mkdir -p $(@D)
+	@printf '%s\n' '{' '   async_task_create_inspects_a_fresh_task' '   Memcheck:Cond' '   fun:async_task_create' '}' >$@
+CHECKS += $(addsuffix -valgrind,$(CORE_TESTS))
+$(addprefix check-,$(addsuffix -valgrind,$(CORE_TESTS))): check-%-valgrind: $(VG_SUPP)
+	$(call TEST_CHECK,$*-valgrind,$(BUILD)/tests/$*,180,env TEST_WATCHDOG=170 valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$(VG_SUPP))
 
 # async.h alone, as C99, C11, C++ (GCC and Clang), both resume styles, freestanding.
 STRICT_VARIANTS := gcc-c99 gcc-c11 gxx clang-c99 clangxx gcc-labels clang-labels gcc-freestanding gcc-noinfo

@@ -203,8 +203,14 @@ static TEST_UNUSED int test_teardown(void **state) {
 /* TEST(fn) — a cmocka test entry with the setup/teardown above. */
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, test_setup, test_teardown)
 
+/* Seconds before the watchdog fires: 20, or $TEST_WATCHDOG (valgrind runs). */
+static TEST_UNUSED unsigned test__watchdog(void) {
+    const char *s = getenv("TEST_WATCHDOG");
+    return s && atoi(s) > 0 ? (unsigned)atoi(s) : 20u;
+}
+
 /* TEST_RUN(array) — run the group; a watchdog alarm turns a hang into a
  * failure (SIGALRM ends the program with a non-zero status). */
-#define TEST_RUN(tests) (alarm(20), cmocka_run_group_tests(tests, NULL, NULL))
+#define TEST_RUN(tests) (alarm(test__watchdog()), cmocka_run_group_tests(tests, NULL, NULL))
 
 #endif /* TEST_SUPPORT_H */
