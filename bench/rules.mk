@@ -45,7 +45,7 @@ BENCH_PEERS += bench/peers/pingpong.js bench/peers/spawn.js bench/peers/park.js
 
 # Combinators, sync and queues (issue 4).
 BENCH_PROGS += gather queue lock wait_for
-BENCH_PEERS += bench/peers/gather.py bench/peers/queue.py bench/peers/lock.py bench/peers/wait_for.py
+BENCH_PEERS += bench/peers/gather.py bench/peers/queue_peer.py bench/peers/lock.py bench/peers/wait_for.py
 
 # uvloop for the Python peers (small; `make bench` carries on without it).
 DEPS_BENCH += python3-uvloop

@@ -1,4 +1,4 @@
-"""queue peer: one producer, one consumer through asyncio.Queue(64), per item."""
+"""queue peer (not named queue.py: that would shadow the stdlib module for every peer here): one producer, one consumer through asyncio.Queue(64), per item."""
 import asyncio
 
 import benchlib
