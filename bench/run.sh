@@ -8,8 +8,9 @@ if [ "$1" = --smoke ]; then smoke=1; shift; fi
 out=$1; progs=$2; peers=$3
 logs=$out/logs
 mkdir -p "$logs"
-rows=$logs/rows.tsv; notes=$logs/notes.txt; fails=$logs/failures.txt
-: >"$rows"; : >"$notes"; : >"$fails"
+rows=$logs/rows.tsv; notes=$logs/notes.txt; fails=$logs/failures.txt; times=$logs/times.txt
+: >"$rows"; : >"$notes"; : >"$fails"; : >"$times"
+start=$(date +%s)
 
 # A ROW line is valid if it has 7 tab-separated fields, a numeric value and a
 # known `better`. Prints the invalid ones.
@@ -22,8 +23,10 @@ check_rows() {
 # peer run under uvloop for a workload without an event loop).
 run_one() {
     name=$1; log=$2; shift 2
+    t0=$(date +%s.%N)
     timeout -k 5 "${BENCH_TIMEOUT:-90}" "$@" >"$log" 2>"$log.err"
     rc=$?
+    echo "$name $(date +%s.%N) $t0" | awk '{ printf "%s %.1f\n", $1, $2 - $3 }' >>"$times"
     bad=$(check_rows "$log")
     if [ $rc -ne 0 ]; then
         echo "$name: exit $rc$( [ $rc -eq 124 ] && echo ' (timed out)'): $(tail -n 3 "$log.err" | tr '\n' ' ')" >>"$fails"
@@ -56,6 +59,11 @@ fi
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
 [ -n "$cpu" ] || cpu=$(uname -m)
 echo "machine: $cpu, $(nproc 2>/dev/null || echo '?') cores, $(uname -sr); compiler: $(${CC:-cc} --version 2>/dev/null | head -n 1)"
+# Other processes make every figure slower: say so (ratios suffer less).
+load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)
+if [ -n "$load" ] && awk -v l="$load" -v n="$(nproc 2>/dev/null || echo 1)" 'BEGIN { exit !(l > n / 2) }'; then
+    echo "load average $load before the run: other processes compete for the CPU, figures are noisy"
+fi
 
 # ---- Our programs ----
 echo "running $(echo $progs | wc -w) programs, then the peers (about a minute) ..."
@@ -158,5 +166,7 @@ END {
 }' "$rows"
 if [ -s "$notes" ]; then echo; echo "notes:"; sed 's/^/  /' "$notes"; fi
 if [ -s "$fails" ]; then echo; echo "problems (rows above may be missing):"; sed 's/^/  /' "$fails"; fi
+# The whole run should stay under ~2 minutes: name the programs that take longest.
+echo "run time $(($(date +%s) - start)) s; slowest: $(sort -k2,2gr "$times" | head -n 6 | awk '{ printf "%s%s %ss", NR > 1 ? ", " : "", $1, $2 }')"
 echo "logs: $logs"
 exit 0
