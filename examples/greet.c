@@ -88,12 +88,21 @@ static ASYNC_FN(greet, struct greet) {
 }
 
 /* async def main(): await asyncio.gather(greet(host1, port1), greet(host2, port2)) */
-struct main_frame { async_frame hdr; async_task t[2]; struct greet g[2]; int i; };
+struct main_frame {
+    async_frame hdr;
+    async_task t[2];
+    struct greet g[2];
+    async_future *futs[2]; /* what gather waits for */
+    async_slot slots[2];   /* gather's bookkeeping */
+    async_waitset ws;      /* gather's frame */
+};
 static ASYNC_FN(main_co, struct main_frame) {
     ASYNC_BEGIN();
-    for (self->i = 0; self->i < 2; self->i++)
-        async_task_create(ASYNC_LOOP, &self->t[self->i], greet, &self->g[self->i], "greet");
-    for (self->i = 0; self->i < 2; self->i++) ASYNC_AWAIT(&self->t[self->i].fut);
+    async_task_create(ASYNC_LOOP, &self->t[0], greet, &self->g[0], "greet 1");
+    async_task_create(ASYNC_LOOP, &self->t[1], greet, &self->g[1], "greet 2");
+    self->futs[0] = &self->t[0].fut;
+    self->futs[1] = &self->t[1].fut;
+    ASYNC_GATHER(&self->ws, self->futs, self->slots, 2, 0);
     ASYNC_END();
 }
 

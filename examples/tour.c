@@ -17,11 +17,12 @@
 
 struct stop { const char *chapter; const char *example; int virtual_time; };
 
-/* Tutorial order (tutorial/README.md); virtual_time 1 where real time would be long. */
+/* Tutorial order (tutorial/README.md); virtual_time 1 where real time would be
+ * long, or where the previous example already made the same wait felt. */
 static const struct stop tour[] = {
-    {"01 What async means", "greet", 0},
+    {"01 What \"async\" means", "greet", 0},
     {"02 I/O-bound and CPU-bound work", "io_vs_cpu", 0},
-    {"03 Concurrency, parallelism, multitasking", "chess", 1},
+    {"03 Concurrency, parallelism and multitasking", "chess", 1},
     {"04 The event loop", "event_loop", 0},
     {"05 Coroutine functions and coroutine objects", "coroutine_object", 0},
     {"05 Coroutine functions and coroutine objects", "styles", 0},
@@ -32,8 +33,8 @@ static const struct stop tour[] = {
     {"10 The control flow of a small program", "control_flow", 0},
     {"11 Sequential, gather, create_task, fire and forget", "sequential", 0},
     {"11 Sequential, gather, create_task, fire and forget", "gather", 0},
-    {"11 Sequential, gather, create_task, fire and forget", "create_task", 0},
-    {"11 Sequential, gather, create_task, fire and forget", "dont_wait", 0},
+    {"11 Sequential, gather, create_task, fire and forget", "create_task", 1},
+    {"11 Sequential, gather, create_task, fire and forget", "dont_wait", 1},
     {"12 Non-blocking network I/O", "nonblocking", 0},
     {"12 Non-blocking network I/O", "network_io", 0},
     {"13 Pitfalls: blocking calls and greedy coroutines", "blocking", 0},
