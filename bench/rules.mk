@@ -18,7 +18,11 @@
 #               run twice when uvloop is importable: BENCH_LOOP=asyncio, then
 #               BENCH_LOOP=uvloop (install uvloop's event loop policy then, and
 #               print who=uvloop; print nothing if the loop does not matter).
-#               bench/peers/benchlib.py has the same helpers for Python.
+#               bench/peers/benchlib.py has the same helpers for Python, benchlib.js
+#               for Node. Do not name a .py peer like a standard module (queue.py
+#               shadows `queue` for every peer: uvloop then fails to import).
+#   Budget:     the whole `make bench` should take under ~2 minutes on 2 cores;
+#               the runner prints the slowest programs at the end.
 #
 # THE ROW FORMAT (one line per figure, on stdout, tab-separated)
 #   ROW<TAB>workload<TAB>who<TAB>value<TAB>unit<TAB>better<TAB>target
@@ -42,6 +46,7 @@ BENCH_OUT = $(BUILD)/bench
 BENCH_PROGS += send pingpong spawn park park_noinfo nesting scaling
 BENCH_PEERS += bench/peers/send.py bench/peers/pingpong.py bench/peers/spawn.py bench/peers/park.py
 BENCH_PEERS += bench/peers/pingpong.js bench/peers/spawn.js bench/peers/park.js
+BENCH_PEERS += bench/peers/pingpong.go bench/peers/spawn.go bench/peers/park.go
 
 # Combinators, sync and queues (issue 4).
 BENCH_PROGS += gather queue lock wait_for
