@@ -52,28 +52,39 @@ for t in avr m3 rv32 host; do
     fi
 done
 echo
-echo "Examples (flash / static RAM, bytes; the stack comes on top of RAM)"
+echo "Examples: flash, and RAM = static (.data + .bss) + peak stack measured in the emulated run"
+echo "(the examples keep their frames on main's stack); bytes"
 echo
-echo "| example | Cortex-M0 | Cortex-M3 | RV32IMAC | ATmega328P |"
-echo "|---|---:|---:|---:|---:|"
+echo "| example | M0 flash | M3 flash | M3 RAM | RV32 flash | AVR flash | AVR RAM |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+# RAM of one run: "static + stack = total", or just the static part when the
+# example has not been run on that board (make embedded runs them).
+ram() {
+    st=$(cat "$dir/$1/$2.elf.stack" 2>/dev/null)
+    set -- $(mem $1 "$dir/$1/$2.elf")
+    if [ -n "$st" ]; then echo "$2 + $st = $(($2 + st))"; else echo "$2 + ?"; fi
+}
 largest="" lf=0
 for e in $(ls "$dir/avr" 2>/dev/null | sed -n 's/\.elf$//p' | grep -v '^fp_' | sort); do
-    row="| $e"
-    for t in m0 m3 rv32 avr; do
-        set -- $(mem $t "$dir/$t/$e.elf")
-        row="$row | $1 / $2"
-    done
-    echo "$row |"
-    set -- $(mem avr "$dir/avr/$e.elf")
-    [ "$1" != - ] && [ "$1" -gt "$lf" ] && { lf=$1; largest=$e; }
+    f_m0=$(mem m0 "$dir/m0/$e.elf" | cut -d' ' -f1)
+    f_m3=$(mem m3 "$dir/m3/$e.elf" | cut -d' ' -f1)
+    f_rv=$(mem rv32 "$dir/rv32/$e.elf" | cut -d' ' -f1)
+    f_avr=$(mem avr "$dir/avr/$e.elf" | cut -d' ' -f1)
+    r_m3=-
+    [ "$f_m3" != - ] && r_m3=$(ram m3 $e)
+    echo "| $e | $f_m0 | $f_m3 | $r_m3 | $f_rv | $f_avr | $(ram avr $e) |"
+    [ "$f_avr" != - ] && [ "$f_avr" -gt "$lf" ] && { lf=$f_avr; largest=$e; }
 done
 [ -f "$dir/avr/gather.elf" ] && check=gather || check=$largest
 if [ -n "$check" ]; then
     set -- $(mem avr "$dir/avr/$check.elf")
+    st=$(cat "$dir/avr/$check.elf.stack" 2>/dev/null)
+    total=$(($2 + ${st:-0}))
     echo
-    echo "Largest example on ATmega328P: $largest ($lf B flash). $check: $1 B of 32768 flash, $2 B of 2048 RAM static."
-    if [ "$1" -gt 24576 ] || [ "$2" -gt 1536 ]; then
-        echo "TARGET MISSED: $check does not fit the ATmega328P with room to spare"; fail=1
+    echo "Largest example on the ATmega328P: $largest ($lf B of flash)."
+    echo "$check on the ATmega328P: $1 B of 32768 B flash, $total B of 2048 B RAM (static $2 + stack ${st:-not measured})."
+    if [ "$1" -gt 24576 ] || [ "$total" -gt 1536 ]; then
+        echo "TARGET MISSED: $check does not fit the ATmega328P with room to spare (75 % of flash and RAM)"; fail=1
     fi
 fi
 [ "$mode" = check ] && exit $fail

@@ -116,10 +116,16 @@ endef
 $(foreach b,$(EMB_RUN_BOARDS),$(foreach e,$(EMB_EX),$(eval $(call EMB_RUN_RULES,$(b),$(e)))))
 
 # The footprint report, and a check that it meets the issue's targets.
+# `make embedded` also runs the examples on the emulators for their peak
+# stack (run.sh leaves it in <elf>.stack); the check uses what is there.
 EMB_FP_INPUTS := $(foreach t,$(EMB_TARGETS),$(EMB_ELFS_$(t))) $(EMB)/host/fp_sizes.o $(EMB)/host/fp_sizes_lean.o
-.PHONY: embedded
-embedded: $(EMB_FP_INPUTS)
-	@sh embedded/footprint.sh $(EMB) report
+define EMB_STACK_RULE
+$(EMB)/$(1)/%.elf.stack: $(EMB)/$(1)/%.elf $(EMB)/host/%
+	@sh embedded/run.sh $(1) $$^ >$$@.log 2>&1 || { echo "run failed: $$@.log"; cat $$@.log; }
+endef
+$(foreach b,m3 avr,$(eval $(call EMB_STACK_RULE,$(b))))
+EMB_STACKS := $(foreach b,m3 avr,$(addprefix $(EMB)/$(b)/,$(addsuffix .elf.stack,$(EMB_EX))))
+
 check-embedded-footprint: $(EMB_FP_INPUTS)
 	@$(CHECK) embedded-footprint 60 sh embedded/footprint.sh $(EMB) check
 CHECKS += embedded-footprint
@@ -134,5 +140,14 @@ check-embedded-blinky: $(EMB)/avr/blinky.elf $(EMB)/sim_blinky
 	@$(CHECK) embedded-blinky 30 sh -c '[ -x $(EMB)/sim_blinky ] || { echo "test bench not built (needs Debian packages libsimavr-dev libelf-dev):"; cat $(EMB)/sim_blinky.log; exit 1; }; \
 	    [ -f $(EMB)/avr/blinky.elf ] || { echo "blinky not built:"; cat $(EMB)/avr/blinky.elf.log; exit 1; }; \
 	    $(EMB)/sim_blinky $(EMB)/avr/blinky.elf >$(EMB)/blinky.trace 2>$(EMB)/blinky.err; rc=$$?; \
+	    sed -n "s/^board: peak stack \([0-9]*\) B$$/\1/p" $(EMB)/blinky.err >$(EMB)/avr/blinky.elf.stack; \
 	    cat $(EMB)/blinky.trace; [ $$rc -eq 0 ] && diff -u embedded/avr/blinky.expected $(EMB)/blinky.trace'
+# For `make embedded`: blinky's peak stack comes from its test bench.
+$(EMB)/avr/blinky.elf.stack: $(EMB)/avr/blinky.elf $(EMB)/sim_blinky
+	@$(EMB)/sim_blinky $< 2>&1 >/dev/null | sed -n 's/^board: peak stack \([0-9]*\) B$$/\1/p' >$@
+EMB_STACKS += $(EMB)/avr/blinky.elf.stack
 CHECKS += embedded-blinky
+
+.PHONY: embedded
+embedded: $(EMB_FP_INPUTS) $(EMB_STACKS)
+	@sh embedded/footprint.sh $(EMB) report
