@@ -61,10 +61,10 @@ static async_time port__mono_now(void *data) {
 static int port__mono_wait(void *data, async_loop *loop, const async_time *deadline) {
     async_time now;
     struct timespec ts;
+    (void)loop;
     if (!deadline) return ASYNC_EDEADLOCK;
-    if (loop->ready_head) return 0;
-    now = port__mono_now(data);
-    if ((int64_t)(*deadline - now) <= 0) return 0;
+    now = port__mono_now(data); /* with tasks ready, the loop passes deadline = now */
+    if ((ASYNC_STIME_T)(*deadline - now) <= 0) return 0;
     ts.tv_sec = (time_t)((*deadline - now) / 1000000000u);
     ts.tv_nsec = (long)((*deadline - now) % 1000000000u);
     while (nanosleep(&ts, &ts) && errno == EINTR) {
