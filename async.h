@@ -70,7 +70,8 @@
 #endif
 
 /* 1: tasks carry a name, the source position where they are suspended and a link
- * in the loop's list of live tasks (async_loop_dump). Costs 4 pointers a task. */
+ * in the loop's list of live tasks (async_loop_dump). Costs 4 pointers a task
+ * (the position's is in async_ctx, so futures and coroutine objects pay it too). */
 #ifndef ASYNC_CONFIG_TASK_INFO
 #define ASYNC_CONFIG_TASK_INFO 1
 #endif
@@ -223,6 +224,13 @@ struct async_ctx {
     uint8_t state;     /* future state (ASYNC__PENDING, ...) */
     uint8_t flags;     /* ASYNC__F_* */
     int16_t err;       /* error thrown in on resume, or finished with */
+#if ASYNC_CONFIG_TASK_INFO
+    /* "file.c:42" where the coroutine last suspended (task dump); a task's
+     * lives here, not in async_task, so that every suspension stores it without
+     * first testing whether the context is a task's (send: 2.86 -> 2.58 ns). Unused
+     * (never initialised) in plain futures. */
+    const char *where;
+#endif
 };
 
 /* A coroutine function. Write it with ASYNC_FN, or by hand with exactly these
@@ -296,8 +304,7 @@ ASYNC_API void async_frame_reset(void *frame) {
 
 /* Internal: where a task is suspended (for the dump). */
 #if ASYNC_CONFIG_TASK_INFO
-ASYNC_API void async__note_where(async_ctx *ctx, const char *where);
-#define ASYNC__NOTE_WHERE() async__note_where(async_ctx_, ASYNC__WHERE)
+#define ASYNC__NOTE_WHERE() (async_ctx_->where = ASYNC__WHERE)
 #else
 #define ASYNC__NOTE_WHERE() ((void)0)
 #endif
@@ -322,7 +329,9 @@ ASYNC_API void async__trace_co(async_ctx *ctx, int ev, const char *fn);
     switch ((int)(uintptr_t)async_hdr_->state)
 #define ASYNC__SUSPEND(status)                                                       \
     do {                                                                             \
-        async_hdr_->state = __extension__ &&ASYNC__LBL;                              \
+        /* (the asm hides the label from GCC 12's -Wdangling-pointer) */             \
+        async_hdr_->state = __extension__({ void *async_l_ = &&ASYNC__LBL;            \
+                                            ASYNC__OPAQUE(async_l_); async_l_; });   \
         ASYNC__NOTE_WHERE();                                                         \
         return (status);                                                             \
         ASYNC__LBL:;                                                                 \
@@ -573,6 +582,9 @@ ASYNC_API void async_coro_init(async_coro *co, async_fn fn, void *frame) {
     co->ctx.state = ASYNC__PENDING;
     co->ctx.flags = 0;
     co->ctx.err = 0;
+#if ASYNC_CONFIG_TASK_INFO
+    co->ctx.where = "not started";
+#endif
     co->fn = fn;
     co->frame = frame;
     async_frame_reset(frame);
@@ -799,7 +811,6 @@ struct async_task {
     void *frame;      /* its frame */
 #if ASYNC_CONFIG_TASK_INFO
     const char *name;          /* for the dump */
-    const char *where;         /* "file.c:42" where it last suspended */
     async_task *next_live;     /* the loop's list of live tasks */
     async_task *prev_live;
 #endif
@@ -873,12 +884,6 @@ ASYNC_API const char *async_trace_coro(const async_loop *loop) { return loop->tr
 ASYNC_API async_future *async_trace_future(const async_loop *loop) { return loop->trace_future; }
 #endif
 
-#if ASYNC_CONFIG_TASK_INFO
-ASYNC_API void async__note_where(async_ctx *ctx, const char *where) {
-    if (ctx->flags & ASYNC__F_TASK) ((async_task *)(void *)ctx)->where = where;
-}
-#endif
-
 /* async_task_create(loop, &task, fn, &frame, "name") — wrap a coroutine in a
  * task; it first runs on a later loop iteration, never inside this call.
  * Returns 0, or ASYNC_EBUSY if that task is still running (misuse).
@@ -907,7 +912,7 @@ ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, vo
     t->h.next = NULL;
 #if ASYNC_CONFIG_TASK_INFO
     t->name = name ? name : "task";
-    t->where = "not started";
+    t->fut.c.where = "not started";
     t->prev_live = NULL;
     t->next_live = loop->live;
     if (loop->live) loop->live->prev_live = t;
@@ -960,7 +965,7 @@ ASYNC_API const char *async_task_name(const async_task *t) {
 }
 ASYNC_API const char *async_task_where(const async_task *t) {
 #if ASYNC_CONFIG_TASK_INFO
-    return t->fut.c.state == ASYNC__PENDING ? t->where : "finished";
+    return t->fut.c.state == ASYNC__PENDING ? t->fut.c.where : "finished";
 #else
     (void)t;
     return "?";
@@ -1464,7 +1469,7 @@ ASYNC_API void async_loop_dump(async_loop *loop, async_write_fn w, void *ud) {
         if (t == loop->current) w(ud, ": running");
         else if (on) w(ud, ": waiting at ");
         else w(ud, ": ready at ");
-        if (t != loop->current) w(ud, t->where);
+        if (t != loop->current) w(ud, t->fut.c.where);
         if (on) {
             if (on->c.flags & ASYNC__F_TASK) {
                 w(ud, " on task ");
