@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include "async_rt.h"
 
@@ -234,10 +235,21 @@ static int listen_any(int *port) {
     return fd;
 }
 
+/* Server CPU time (user + system) per request of the last measurement, in ns:
+ * less sensitive than req/s to other load on the machine. */
+static double g_cpu_ns;
+
+static double cpu_ns_per_req(const struct rusage *ru, double rate, double secs) {
+    double cpu = (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec / 1e6 + (double)ru->ru_stime.tv_sec +
+                 ru->ru_stime.tv_usec / 1e6;
+    return rate > 0 ? cpu * 1e9 / (rate * (secs + 0.3)) : -1; /* warm-up included, as in the CPU time */
+}
+
 /* Fork a server process running serve(lfd), measure it, kill it. */
 static double measure_ours(void (*serve)(int), double secs) {
     int port, lfd = listen_any(&port), st;
     double rate;
+    struct rusage ru;
     pid_t pid = fork();
     if (pid == 0) {
         serve(lfd);
@@ -246,7 +258,8 @@ static double measure_ours(void (*serve)(int), double secs) {
     close(lfd);
     rate = run_client(port, secs);
     kill(pid, SIGKILL);
-    waitpid(pid, &st, 0);
+    wait4(pid, &st, 0, &ru);
+    g_cpu_ns = cpu_ns_per_req(&ru, rate, secs);
     return rate;
 }
 
@@ -284,34 +297,55 @@ static int have(const char *cmd) {
 }
 
 int main(void) {
-    double secs = bench_quick() ? 0.3 : 1.0, plain, streams, raw, r;
+    double secs = bench_quick() ? 0.3 : 1.0, plain, streams, raw, r, plain_cpu, streams_cpu, raw_cpu;
     char note[256];
     const char *target = ">= 95% of libev-plain";
     signal(SIGPIPE, SIG_IGN);
     memset(out_msg, 'e', sizeof out_msg);
+    if (getenv("BENCH_ECHO_SERVE")) { /* serve by hand, e.g. to profile: prints the port */
+        const char *v = getenv("BENCH_ECHO_SERVE");
+        int port, lfd = listen_any(&port);
+        printf("%d\n", port);
+        fflush(stdout);
+        if (!strcmp(v, "plain")) serve_plain(lfd);
+        else if (!strcmp(v, "raw")) serve_raw(lfd);
+        else serve_streams(lfd);
+        return 0;
+    }
     if (getenv("BENCH_ECHO_PORT")) { /* measure a server started by hand */
         printf("%g req/s\n", run_client(atoi(getenv("BENCH_ECHO_PORT")), secs));
         return 0;
     }
     { /* interleaved rounds, median of each: the machine's load drifts */
-        double p[5], s[5], w[5];
+        double p[5], s[5], w[5], pc[5], sc[5], wc[5];
         int i, rounds = bench_quick() ? 1 : 5;
         for (i = 0; i < rounds; i++) {
             p[i] = measure_ours(serve_plain, secs);
+            pc[i] = g_cpu_ns;
             s[i] = measure_ours(serve_streams, secs);
+            sc[i] = g_cpu_ns;
             w[i] = measure_ours(serve_raw, secs);
+            wc[i] = g_cpu_ns;
             if (p[i] <= 0 || s[i] <= 0 || w[i] <= 0) bench_fail("echo: a server did not answer");
         }
         plain = bench_median(p, rounds);
         streams = bench_median(s, rounds);
         raw = bench_median(w, rounds);
+        plain_cpu = bench_median(pc, rounds);
+        streams_cpu = bench_median(sc, rounds);
+        raw_cpu = bench_median(wc, rounds);
     }
     bench_row("echo 1KiB x100", "ours", streams, "req/s", "higher", target);
     bench_row("echo 1KiB x100 (raw sockets)", "ours", raw, "req/s", "higher", "");
     bench_row("echo 1KiB x100", "libev-plain", plain, "req/s", "higher", "");
     bench_row("echo 1KiB x100 (raw sockets)", "libev-plain", plain, "req/s", "higher", "");
-    snprintf(note, sizeof note, "echo: ours-streams = %.1f%% of libev-plain, ours-raw = %.1f%% (target >= 95%%)",
-             100 * streams / plain, 100 * raw / plain);
+    bench_row("echo server CPU per request", "ours", streams_cpu, "ns", "lower", "");
+    bench_row("echo server CPU per request (raw sockets)", "ours", raw_cpu, "ns", "lower", "");
+    bench_row("echo server CPU per request", "libev-plain", plain_cpu, "ns", "lower", "");
+    snprintf(note, sizeof note,
+             "echo: ours-streams = %.1f%% of libev-plain req/s (%.1f%% by server CPU per request), ours-raw = %.1f%% "
+             "(%.1f%%); target >= 95%%",
+             100 * streams / plain, 100 * plain_cpu / streams_cpu, 100 * raw / plain, 100 * plain_cpu / raw_cpu);
     bench_note(note);
     if (have("python3 -c 'import asyncio'")) {
         static const char *const argv[] = {"python3", "bench/peers/echo_server.py", NULL};
