@@ -51,12 +51,12 @@ CHECKS += $(RT_TESTS)
 $(addprefix check-,$(RT_TESTS)): check-%: $(BUILD)/rt-tests/%
 	@$(CHECK) $* 120 $<
 
-# The thread pool (and the thread-safe entry point) under ThreadSanitizer.
-# libev is not instrumented: its ev_async handshake is suppressed (src/tsan.supp).
-RT_TSAN_TESTS := rt_threads
+# The thread pool, the thread-safe entry point and the resolver (pool) under
+# ThreadSanitizer, with no suppressions.
+RT_TSAN_TESTS := rt_threads rt_net
 CHECKS += $(addsuffix -tsan,$(RT_TSAN_TESTS))
 $(addprefix check-,$(addsuffix -tsan,$(RT_TSAN_TESTS))): check-%-tsan: $(BUILD)/rt-tests-tsan/%
-	@TSAN_OPTIONS="suppressions=$(CURDIR)/src/tsan.supp halt_on_error=1" $(CHECK) $*-tsan 180 $<
+	@TSAN_OPTIONS="halt_on_error=1" $(CHECK) $*-tsan 180 $<
 
 # The core's conformance tests, unchanged, on the libev backend (plain and ASan+UBSan).
 RT_CORE_TESTS := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
