@@ -191,6 +191,7 @@ int async_rt_run(async_fn main, void *frame, async_value *result) {
     async_task t;
     int r = async_rt_loop_init_env(&loop);
     if (r < 0) return r;
+    memset(&t, 0, sizeof t); /* async_task_create reads the old state to catch reuse */
     r = async_run(&loop, &t, main, frame);
     if (result) *result = async_future_result(&t.fut);
     async_rt_loop_close(&loop);

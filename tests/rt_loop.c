@@ -59,6 +59,7 @@ static void test_deadlock(void **st) {
     async_task t;
     double t0 = rt_wall();
     (void)st;
+    memset(&t, 0, sizeof t); /* async_task_create reads the old state */
     memset(&m, 0, sizeof m);
     assert_int_equal(async_rt_loop_init(&loop), 0);
     assert_int_equal(async_run(&loop, &t, dl_main, &m), ASYNC_EDEADLOCK);
@@ -109,6 +110,7 @@ static void test_debug_mode(void **st) {
     async_task t;
     struct dbg_main m;
     (void)st;
+    memset(&t, 0, sizeof t); /* async_task_create reads the old state */
     memset(&m, 0, sizeof m);
     g_log[0] = 0;
     assert_int_equal(async_rt_loop_init(&loop), 0);

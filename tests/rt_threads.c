@@ -88,6 +88,7 @@ static void test_parallel_speedup(void **st) {
     double load = 0;
     int i;
     (void)st;
+    memset(&t, 0, sizeof t); /* async_task_create reads the old state */
     if (sysconf(_SC_NPROCESSORS_ONLN) < 2) skip();
     memset(&m, 0, sizeof m);
     for (i = 0; i < 4; i++) m.jobs[i].n = 40;
@@ -156,6 +157,7 @@ static void test_cancel(void **st) {
     async_loop loop;
     async_task t;
     (void)st;
+    memset(&t, 0, sizeof t); /* async_task_create reads the old state */
     memset(&m, 0, sizeof m);
     assert_int_equal(async_rt_loop_init(&loop), 0);
     async_rt_set_pool_size(&loop, 1);
@@ -177,6 +179,7 @@ static void test_close_with_work(void **st) {
     async_task t;
     double t0;
     (void)st;
+    memset(&t, 0, sizeof t); /* async_task_create reads the old state */
     g_ran = 0;
     memset(&m, 0, sizeof m);
     assert_int_equal(async_rt_loop_init(&loop), 0);
