@@ -1,19 +1,17 @@
-/* process.c — create_subprocess_exec: posix_spawnp with pipes (so a missing
- * program is an ENOENT from the call, not a child that exits 127), exit
+/* process.c — create_subprocess_exec: fork/exec with pipes (a missing program
+ * is an ENOENT from the call, not a child that exits 127), exit
  * notification through a pidfd watched by libev (no SIGCHLD handler that could
  * reap other people's children), communicate() as an internal task. */
 #include "rt_private.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
 
 static int reap(async_process *p) {
     int st;
@@ -55,7 +53,6 @@ static void poll_cb(struct ev_loop *ev, ev_timer *w, int revents) {
 int async_subprocess_exec(async_process *p, async_loop *loop, const char *const argv[], int flags) {
     async__rt *rt = async__rt_of(loop);
     int fds[3][2] = {{-1, -1}, {-1, -1}, {-1, -1}};
-    posix_spawn_file_actions_t fa;
     int e = 0, i;
     pid_t pid;
     if (!rt) return ASYNC_RT_ENOBACKEND;
@@ -71,15 +68,49 @@ int async_subprocess_exec(async_process *p, async_loop *loop, const char *const 
             goto fail;
         }
     }
-    posix_spawn_file_actions_init(&fa);
-    /* child ends: stdin reads fds[0][0]; stdout/stderr write fds[1][1]/fds[2][1] */
-    if (fds[0][0] >= 0) posix_spawn_file_actions_adddup2(&fa, fds[0][0], 0);
-    if (fds[1][1] >= 0) posix_spawn_file_actions_adddup2(&fa, fds[1][1], 1);
-    if (fds[2][1] >= 0) posix_spawn_file_actions_adddup2(&fa, fds[2][1], 2);
-    else if ((flags & ASYNC_STDERR_TO_STDOUT) && fds[1][1] >= 0) posix_spawn_file_actions_adddup2(&fa, fds[1][1], 2);
-    e = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)(uintptr_t)argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (e) goto fail;
+    /* fork + exec with a close-on-exec pipe that carries exec's errno back:
+     * a missing program is ENOENT from this call, on any libc or tool. */
+    {
+        int ep[2], child_err = 0;
+        ssize_t n;
+        if (pipe2(ep, O_CLOEXEC) < 0) {
+            e = errno;
+            goto fail;
+        }
+        pid = fork();
+        if (pid < 0) {
+            e = errno;
+            close(ep[0]);
+            close(ep[1]);
+            goto fail;
+        }
+        if (pid == 0) { /* child: only async-signal-safe calls from here */
+            int err;
+            sigset_t none;
+            sigemptyset(&none);
+            sigprocmask(SIG_SETMASK, &none, NULL);
+            signal(SIGPIPE, SIG_DFL);
+            if (fds[0][0] >= 0) dup2(fds[0][0], 0);
+            if (fds[1][1] >= 0) dup2(fds[1][1], 1);
+            if (fds[2][1] >= 0) dup2(fds[2][1], 2);
+            else if ((flags & ASYNC_STDERR_TO_STDOUT) && fds[1][1] >= 0) dup2(fds[1][1], 2);
+            execvp(argv[0], (char *const *)(uintptr_t)argv);
+            err = errno;
+            if (write(ep[1], &err, sizeof err) < 0) _exit(127);
+            _exit(127);
+        }
+        close(ep[1]);
+        do n = read(ep[0], &child_err, sizeof child_err);
+        while (n < 0 && errno == EINTR);
+        close(ep[0]);
+        if (n == (ssize_t)sizeof child_err) { /* exec failed: reap the child, report why */
+            int st;
+            while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+            }
+            e = child_err;
+            goto fail;
+        }
+    }
     p->pid = pid;
     if (fds[0][0] >= 0) close(fds[0][0]);
     if (fds[1][1] >= 0) close(fds[1][1]);

@@ -104,3 +104,14 @@ BENCH_PROGS += echo sleepers threads
 $(foreach p,echo sleepers threads,$(eval BENCH_CFLAGS_$(p) := -Isrc -pthread)$(eval BENCH_LIBS_$(p) := -lev -pthread))
 $(BUILD)/bench/echo $(BUILD)/bench/sleepers $(BUILD)/bench/threads: $(BUILD)/libasync.a src/async_rt.h
 BENCH_PEERS += bench/peers/sleepers.py bench/peers/threads.py
+
+# The runtime tests once more, unsanitized, under valgrind (memcheck: invalid
+# accesses, uninitialised reads, definite leaks fail the check).
+DEPS_TEST += valgrind
+RT_VG_TESTS := rt_stream rt_process rt_loop rt_net
+$(BUILD)/rt-tests-plain/%: tests/%.c $(BUILD)/libasync.a $(RT_HDRS) $(wildcard tests/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(RT_TEST_FLAGS) -O1 -g $< -o $@ $(BUILD)/libasync.a -lcmocka $(RT_LDLIBS)
+CHECKS += $(addsuffix -valgrind,$(RT_VG_TESTS))
+$(addprefix check-,$(addsuffix -valgrind,$(RT_VG_TESTS))): check-%-valgrind: $(BUILD)/rt-tests-plain/%
+	@$(CHECK) $*-valgrind 180 valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite $<

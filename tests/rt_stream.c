@@ -478,7 +478,9 @@ static ASYNC_FN(emfile_main, struct emfile_main) {
 }
 static void test_emfile(void **st) {
     struct emfile_main m;
+    const char *pre = getenv("LD_PRELOAD");
     (void)st;
+    if (pre && strstr(pre, "vgpreload")) skip(); /* valgrind keeps its own fds past RLIMIT_NOFILE */
     memset(&m, 0, sizeof m);
     assert_int_equal(rt_run(emfile_main, &m), 0);
 }
