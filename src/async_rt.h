@@ -85,9 +85,10 @@ int async_rt_loop_init(async_loop *loop);
  * 0 if real, negative on error. Close either kind with async_rt_loop_close(). */
 int async_rt_loop_init_env(async_loop *loop);
 
-/* async_rt_loop_close(&loop); — shut the thread pool down (queued work is
- * cancelled, running work is waited for), report debug findings, free the
- * backend. The loop must not be running; tasks still alive are reported in
+/* async_rt_loop_close(&loop); — run the callbacks already queued (cleanup
+ * such as a server freeing its cancelled clients), shut the thread pool down
+ * (queued work is cancelled, running work is waited for), report debug
+ * findings, free the backend. The loop must not be running; tasks still alive are reported in
  * debug mode (asyncio's "Task was destroyed but it is pending"). */
 void async_rt_loop_close(async_loop *loop);
 

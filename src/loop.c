@@ -151,6 +151,14 @@ void async_rt_loop_close(async_loop *loop) {
         ASYNC_MISUSE("async_rt_loop_close on a running loop");
         return;
     }
+    { /* run what is already queued (e.g. servers freeing their clients after
+       * the cancellations of asyncio.run's shutdown), bounded */
+        int i;
+        loop->running = 1;
+        for (i = 0; i < 1000 && loop->ready_head; i++)
+            if (async_loop_run_once(loop)) break;
+        loop->running = 0;
+    }
     rt->closing = 1;
     async__pool_shutdown(rt);
     async__debug_close(rt);

@@ -571,13 +571,47 @@ static void test_misuse(void **st) {
     assert_int_equal(rt_run(misuse_main, &m), 0);
 }
 
+/* Returning from main with a server and a live client: asyncio.run's shutdown
+ * cancels the handler; the server's cleanup still frees everything (the
+ * valgrind run of this test checks for leaks). */
+struct leftover_main {
+    async_frame hdr;
+    async_server srv;
+    async_connect c;
+    async_stream s;
+    char port[16];
+    async_timer t;
+};
+static ASYNC_FN(leftover_main, struct leftover_main) {
+    ASYNC_BEGIN();
+    {
+        int lfd = async_listen_tcp("127.0.0.1", 0, 16);
+        assert_true(lfd >= 0);
+        snprintf(self->port, sizeof self->port, "%d", async_sock_port(lfd));
+        assert_int_equal(async_start_server(&self->srv, ASYNC_LOOP, lfd, echo_handler, sizeof(struct echo_client), NULL), 0);
+    }
+    ASYNC_AWAIT(async_open_connection(&self->c, ASYNC_LOOP, &self->s, "127.0.0.1", self->port, 2.0));
+    ASYNC_SLEEP(&self->t, 0.02);
+    assert_int_equal(self->srv.nclients, 1);
+    async_stream_close(&self->s); /* our side; the server's client is the leftover */
+    async_stream_destroy(&self->s);
+    ASYNC_END();
+}
+static void test_leftover_server(void **st) {
+    struct leftover_main m;
+    (void)st;
+    memset(&m, 0, sizeof m);
+    assert_int_equal(rt_run(leftover_main, &m), 0);
+    assert_int_equal(m.srv.nclients, 0); /* freed during shutdown */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         RT_TEST(test_echo_tcp4),   RT_TEST(test_echo_tcp6),    RT_TEST(test_echo_unix),
         RT_TEST(test_reader_methods), RT_TEST(test_eof_middle), RT_TEST(test_reader_limit),
         RT_TEST(test_read_all),    RT_TEST(test_backpressure), RT_TEST(test_peer_reset),
         RT_TEST(test_half_close),  RT_TEST(test_emfile),       RT_TEST(test_close_clients),
-        RT_TEST(test_misuse),
+        RT_TEST(test_misuse),      RT_TEST(test_leftover_server),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
