@@ -366,6 +366,72 @@ static void test_typed_result_from_child_frame(void **state) {
     test_loop_close(&loop);
 }
 
+/* ---- deep nesting: 64 levels of AWAIT_CO ------------------------------------------ */
+enum { DEPTH = 64 };
+struct nest {
+    async_frame hdr;
+    int depth;
+    async_future *f;
+    struct nest *child; /* the next level's frame */
+    int line;
+};
+static int nest_finally;
+static ASYNC_FN(nest_co, struct nest) {
+    ASYNC_BEGIN();
+    if (self->depth == 0) {
+        self->line = __LINE__ + 1;
+        ASYNC_AWAIT(self->f);
+        ASYNC_RETURN(ASYNC_VALUE);
+    }
+    ASYNC_AWAIT_CO(nest_co, self->child);
+    ASYNC_RETURN(async_int(ASYNC_VALUE.i + 1));
+    ASYNC_FINALLY();
+    nest_finally++;
+    ASYNC_END();
+}
+static void nest_init(struct nest *n, async_future *f) {
+    int i;
+    for (i = 0; i < DEPTH; i++) {
+        n[i].depth = DEPTH - 1 - i;
+        n[i].f = f;
+        n[i].child = i + 1 < DEPTH ? &n[i + 1] : NULL;
+    }
+}
+static void test_deep_nesting(void **state) {
+    async_loop loop;
+    async_task t;
+    async_future f;
+    static struct nest n[DEPTH];
+    char where[256];
+    int how;
+    (void)state;
+    for (how = 0; how < 3; how++) { /* result, error, cancellation */
+        test_loop_init(&loop);
+        async_future_init(&f, &loop);
+        nest_init(n, &f);
+        nest_finally = 0;
+        async_task_create(&loop, &t, nest_co, &n[0], "deep");
+        async_loop_run_once(&loop);
+        assert_ptr_equal(async_task_waiting_on(&t), &f);
+        snprintf(where, sizeof where, "%s:%d", __FILE__, n[DEPTH - 1].line);
+        assert_string_equal(async_task_where(&t), where); /* the innermost level */
+        if (how == 0) {
+            async_future_set_result(&f, async_int(1000));
+            assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+            assert_int_equal(async_future_result(&t.fut).i, 1000 + DEPTH - 1);
+        } else if (how == 1) {
+            async_future_set_error(&f, 6);
+            assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 6);
+        } else {
+            async_task_cancel(&t);
+            assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), ASYNC_ECANCELLED);
+            assert_true(async_future_cancelled(&f));
+        }
+        assert_int_equal(nest_finally, DEPTH); /* every level's FINALLY, once */
+        test_loop_close(&loop);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         TEST(test_await_co_runs_inline),
@@ -378,6 +444,7 @@ int main(void) {
         TEST(test_await_done_task_no_iteration),
         TEST(test_await_pending_future_one_more_step),
         TEST(test_typed_result_from_child_frame),
+        TEST(test_deep_nesting),
     };
     return TEST_RUN(tests);
 }
