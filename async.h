@@ -1035,8 +1035,15 @@ ASYNC_API void async__task_step(async_handle *h) {
         }
     } else if (s == ASYNC_YIELDED)
         async__ready_push(loop, h);
-    else
+    else {
+        if (s == ASYNC_DONE && (t->fut.c.flags & ASYNC__F_MUST_CANCEL)) {
+            /* asyncio's Task.__step: cancelled (by itself) right before it
+             * returned, with no suspension left to deliver it: ends cancelled */
+            t->fut.c.err = ASYNC_ECANCELLED;
+            s = ASYNC_FAILED;
+        }
         async__task_finish(t, s);
+    }
 }
 
 /* Internal, for ASYNC_AWAIT. Returns 1 if the caller must suspend. */
