@@ -282,6 +282,42 @@ static void test_self_cancel_hits_next_real_suspension(void **state) {
     test_loop_close(&loop);
 }
 
+/* asyncio 3.11 (Task.__step): a task that requested its own cancellation and
+ * then returns without suspending again ends cancelled, not done. */
+struct selfret {
+    async_frame hdr;
+    async_future *done;
+    int fin_err;
+};
+static ASYNC_FN(selfret_co, struct selfret) {
+    ASYNC_BEGIN();
+    async_task_cancel(ASYNC_TASK);
+    ASYNC_AWAIT(self->done); /* not a real suspension: not hit here */
+    rec("returning");
+    ASYNC_RETURN(async_int(3));
+    ASYNC_FINALLY();
+    self->fin_err = ASYNC_ERROR;
+    ASYNC_END();
+}
+static void test_self_cancel_then_return(void **state) {
+    async_loop loop;
+    async_future done;
+    async_task t;
+    struct selfret s;
+    (void)state;
+    test_loop_init(&loop);
+    async_future_init(&done, &loop);
+    async_future_set_result(&done, async_none());
+    s.done = &done;
+    s.fin_err = 99;
+    async_task_create(&loop, &t, selfret_co, &s, "selfret");
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), ASYNC_ECANCELLED);
+    assert_rec("returning");
+    assert_int_equal(s.fin_err, 0); /* the body itself never saw an error */
+    assert_true(async_future_cancelled(&t.fut));
+    test_loop_close(&loop);
+}
+
 /* Cancelling a sleeping task removes its timer: the loop does not wait for it. */
 struct sleeper {
     async_frame hdr;
@@ -389,6 +425,7 @@ int main(void) {
         TEST(test_cancel_propagates_down),
         TEST(test_inner_swallows_outer_gets_value),
         TEST(test_self_cancel_hits_next_real_suspension),
+        TEST(test_self_cancel_then_return),
         TEST(test_cancel_sleeping_task_removes_timer),
         TEST(test_cancel_after_wakeup_before_step),
         TEST(test_async_run_cancels_leftovers),
