@@ -329,10 +329,10 @@ static ASYNC_FN(stats_co, struct stats) {
     self->out.min = self->out.max = self->data[0];
     self->out.mean = 0;
     for (self->i = 0; self->i < self->n; self->i++) {
-        int v = self->data[self->i];
-        self->out.mean += v;
-        if (v < self->out.min) self->out.min = v;
-        if (v > self->out.max) self->out.max = v;
+        /* (no initialised local here: C++ refuses to jump over it to the resume point) */
+        self->out.mean += self->data[self->i];
+        if (self->data[self->i] < self->out.min) self->out.min = self->data[self->i];
+        if (self->data[self->i] > self->out.max) self->out.max = self->data[self->i];
         ASYNC_SLEEP0(); /* suspends: the outputs must survive it */
     }
     self->out.mean /= self->n;

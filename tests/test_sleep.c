@@ -147,7 +147,7 @@ static void test_virtual_many_sleepers(void **state) {
     async_loop loop;
     static async_task t[N];
     static struct sl f[N];
-    static char names[N][8];
+    static char names[N][16];
     async_time t0;
     int i;
     (void)state;

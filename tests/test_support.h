@@ -34,7 +34,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __cplusplus
+extern "C" { /* cmocka 1.1 declares its functions without C linkage */
+#endif
 #include <cmocka.h>
+#ifdef __cplusplus
+}
+#endif
 
 #if defined(__GNUC__) || defined(__clang__)
 #define TEST_UNUSED __attribute__((unused))
