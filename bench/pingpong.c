@@ -1,10 +1,24 @@
 /* pingpong: two tasks hand a token back and forth through the loop, per round
  * trip. Each side completes the other's future and awaits its own, re-armed
  * each round, exactly as bench/peers/pingpong.py does with asyncio futures: a
- * round trip is two future completions and two task steps from the ready queue
- * (the virtual-clock loop: no I/O backend involved). */
+ * round trip is two future completions and two task steps from the ready queue.
+ * pingpong runs on the virtual-clock loop (no I/O backend involved);
+ * pingpong_ev on the host runtime's libev loop, which polls epoll at every
+ * iteration as asyncio's loop polls its selector. */
 #include "bench.h"
 #include "async.h"
+#ifdef BENCH_LIBEV /* pingpong_ev: the same on the host runtime's libev loop (src/) */
+#include "async_rt.h"
+#define WORKLOAD "pingpong (libev loop)"
+static void loop_init(async_loop *loop) {
+    if (async_rt_loop_init(loop)) bench_fail("libev loop");
+}
+static void loop_close(async_loop *loop) { async_rt_loop_close(loop); }
+#else
+#define WORKLOAD "pingpong"
+static void loop_init(async_loop *loop) { async_loop_init_virtual(loop); }
+static void loop_close(async_loop *loop) { (void)loop; }
+#endif
 
 struct shared {
     async_future ping; /* the pinger waits on it */
@@ -62,8 +76,9 @@ static void run_pingpong(void *ctx, long n) {
 
 int main(void) {
     async_loop loop;
-    async_loop_init_virtual(&loop);
-    bench_row("pingpong", "ours", bench_ns_per_op(run_pingpong, &loop, bench_n(10000000), 5), "ns", "lower",
+    loop_init(&loop);
+    bench_row(WORKLOAD, "ours", bench_ns_per_op(run_pingpong, &loop, bench_n(10000000), 5), "ns", "lower",
               "<= 25 ns (goal <= 10)");
+    loop_close(&loop);
     return 0;
 }

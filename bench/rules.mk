@@ -59,8 +59,13 @@ $(BENCH_OUT)/%: bench/%.c async.h $(wildcard bench/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) $(BENCH_CFLAGS_$*) $< $(filter %.a %.o,$^) -o $@ $(BENCH_LIBS_$*)
 
-# park_noinfo is park.c with ASYNC_CONFIG_TASK_INFO=0 (it includes park.c).
+# park_noinfo is park.c with ASYNC_CONFIG_TASK_INFO=0 (it includes park.c);
+# pingpong_ev and spawn_ev are pingpong.c and spawn.c on src/'s libev loop.
 $(BENCH_OUT)/park_noinfo: bench/park.c
+BENCH_PROGS += pingpong_ev spawn_ev
+$(foreach p,pingpong_ev spawn_ev,$(eval BENCH_CFLAGS_$(p) := -Isrc)$(eval BENCH_LIBS_$(p) := -lev -pthread))
+$(BENCH_OUT)/pingpong_ev: bench/pingpong.c $(BUILD)/libasync.a src/async_rt.h
+$(BENCH_OUT)/spawn_ev: bench/spawn.c $(BUILD)/libasync.a src/async_rt.h
 
 .PHONY: bench-build
 bench-build: $(addprefix $(BENCH_OUT)/,$(BENCH_PROGS))

@@ -1,0 +1,3 @@
+/* pingpong on the host runtime's libev loop (every iteration polls epoll). */
+#define BENCH_LIBEV 1
+#include "pingpong.c"
