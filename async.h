@@ -1346,6 +1346,10 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
     async_handle *h, *end;
     async_time deadline = loop->now;
     int r, last;
+    if (ASYNC__UNLIKELY(loop->current != NULL)) { /* would step tasks under the running one */
+        ASYNC_MISUSE("async_loop_run_once called from inside a task (await instead)");
+        return ASYNC_EBUSY;
+    }
     if (loop->ready_head) deadline = loop->now;
     else if (loop->timers) deadline = loop->timers->deadline;
     if (loop->wait_fn == async__vclock_wait) { /* direct calls, inlined: pingpong and spawn -10% */
