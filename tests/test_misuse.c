@@ -226,6 +226,38 @@ static void test_loop_run_inside_itself(void **state) {
     test_loop_close(&loop);
 }
 
+/* One iteration run from inside a task step would step other tasks (and reset
+ * the loop's current task) underneath the running one. */
+struct once_inside {
+    async_frame hdr;
+    int r;
+};
+static ASYNC_FN(once_inside_co, struct once_inside) {
+    ASYNC_BEGIN();
+    self->r = async_loop_run_once(ASYNC_LOOP);
+    rec("current-kept:%d", async_current_task(ASYNC_LOOP) == ASYNC_TASK);
+    ASYNC_END();
+}
+static void test_run_once_inside_task(void **state) {
+    async_loop loop;
+    async_task t1, t2;
+    struct once_inside o1, o2;
+    (void)state;
+    test_loop_init(&loop);
+    async_task_create(&loop, &t1, once_inside_co, &o1, "t1");
+    async_task_create(&loop, &t2, once_inside_co, &o2, "t2"); /* must not be stepped by t1 */
+    async_loop_run_once(&loop);
+    assert_int_equal(o1.r, ASYNC_EBUSY);
+    assert_int_equal(o2.r, ASYNC_EBUSY);
+    assert_int_equal(test_misuse_count, 2);
+    assert_non_null(strstr(test_misuse_last, "inside a task"));
+    test_misuse_reset();
+    assert_rec("current-kept:1 current-kept:1");
+    assert_true(async_future_done(&t1.fut));
+    assert_true(async_future_done(&t2.fut));
+    test_loop_close(&loop);
+}
+
 struct selfwait {
     async_frame hdr;
     int err;
@@ -402,6 +434,7 @@ int main(void) {
         TEST(test_resume_finished_frame),
         TEST(test_send_reentrant),
         TEST(test_loop_run_inside_itself),
+        TEST(test_run_once_inside_task),
         TEST(test_task_awaits_itself),
         TEST(test_timer_started_twice),
         TEST(test_send_while_future_pending),
