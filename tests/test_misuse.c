@@ -299,6 +299,33 @@ static void test_timer_started_twice(void **state) {
     test_loop_close(&loop);
 }
 
+/* A timer with a done callback: re-arming after a cancel is fine (the callback
+ * was handed to the loop), re-arming while armed is refused. */
+static void cb_nop(async_future *f, void *arg) {
+    (void)f, (void)arg;
+}
+static void test_timer_restarted_with_waiter(void **state) {
+    async_loop loop;
+    async_timer tm;
+    async_callback cb;
+    (void)state;
+    test_loop_init(&loop);
+    async_timer_init(&tm, &loop);
+    assert_int_equal(async_timer_start(&tm, async_ms(1)), 0);
+    async_future_add_done_callback(&tm.fut, &cb, cb_nop, NULL);
+    assert_int_equal(async_timer_cancel(&tm), 1); /* disarmed; the callback is now queued */
+    assert_int_equal(async_timer_start(&tm, async_ms(1)), 0); /* waiters were handed to the loop */
+    assert_int_equal(async_timer_cancel(&tm), 1);
+    async_timer_init(&tm, &loop);
+    assert_int_equal(async_timer_start(&tm, async_ms(1)), 0);
+    async_future_add_done_callback(&tm.fut, &cb, cb_nop, NULL);
+    assert_int_equal(async_timer_start(&tm, async_ms(1)), ASYNC_EBUSY); /* still armed */
+    expect_misuse("still armed");
+    async_loop_run_once(&loop);
+    async_loop_run_once(&loop);
+    test_loop_close(&loop);
+}
+
 /* Resuming by send while the awaited future is still pending. */
 static void test_send_while_future_pending(void **state) {
     async_future f;
@@ -437,6 +464,7 @@ int main(void) {
         TEST(test_run_once_inside_task),
         TEST(test_task_awaits_itself),
         TEST(test_timer_started_twice),
+        TEST(test_timer_restarted_with_waiter),
         TEST(test_send_while_future_pending),
         TEST(test_sleep_outside_task),
         TEST(test_break_out_of_body),
