@@ -1381,7 +1381,9 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
     return 0;
 }
 
-/* async_loop_stop(loop); — make run_forever return after the current batch. */
+/* async_loop_stop(loop); — make run_forever return after the current batch.
+ * Called while the loop is not running, the next run does one iteration and
+ * returns (asyncio's loop.stop() before run_forever()). */
 ASYNC_API void async_loop_stop(async_loop *loop) { loop->stopping = 1; }
 
 /* async_loop_run_forever(loop) — run until async_loop_stop(); returns 0, or the
@@ -1394,9 +1396,9 @@ ASYNC_API int async_loop_run_forever(async_loop *loop) {
         return ASYNC_EBUSY;
     }
     loop->running = 1;
-    loop->stopping = 0;
-    while (!loop->stopping && !(r = async_loop_run_once(loop))) {
-    }
+    do /* at least one iteration, even after an early stop() */
+        r = async_loop_run_once(loop);
+    while (!r && !loop->stopping);
     loop->running = 0;
     loop->stopping = 0;
     return r;
@@ -1413,8 +1415,7 @@ ASYNC_API int async_loop_run_until_complete(async_loop *loop, async_future *f) {
         return ASYNC_EBUSY;
     }
     loop->running = 1;
-    loop->stopping = 0;
-    while (f->c.state == ASYNC__PENDING && !loop->stopping && !(r = async_loop_run_once(loop))) {
+    while (f->c.state == ASYNC__PENDING && !(r = async_loop_run_once(loop)) && !loop->stopping) {
     }
     loop->running = 0;
     loop->stopping = 0;
