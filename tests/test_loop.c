@@ -36,6 +36,32 @@ static void test_stop_finishes_current_batch(void **state) {
     test_loop_close(&loop);
 }
 
+/* asyncio: stop() before run_forever() makes the run do one iteration. */
+static async_callback chain_cb;
+static void cb_chain(async_future *f, void *arg) {
+    (void)f;
+    rec("%s", (const char *)arg);
+    async_call_soon(the_loop, &chain_cb, cb_rec, (void *)"next");
+}
+static void test_stop_before_run(void **state) {
+    async_loop loop;
+    async_callback c;
+    async_future f;
+    (void)state;
+    test_loop_init(&loop);
+    the_loop = &loop;
+    async_call_soon(&loop, &c, cb_chain, (void *)"first");
+    async_loop_stop(&loop);
+    assert_int_equal(async_loop_run_forever(&loop), 0);
+    assert_rec("first");
+    /* the stop was consumed: the same for run_until_complete */
+    async_future_init(&f, &loop);
+    async_loop_stop(&loop);
+    assert_int_equal(async_loop_run_until_complete(&loop, &f), ASYNC_ESTOPPED);
+    assert_rec("first next");
+    test_loop_close(&loop);
+}
+
 /* run_forever until a task stops the loop after sleeping. */
 struct stopper {
     async_frame hdr;
@@ -219,6 +245,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         TEST(test_stop_finishes_current_batch),
         TEST(test_run_forever_and_stop),
+        TEST(test_stop_before_run),
         TEST(test_run_until_complete_stopped),
         TEST(test_run_until_complete_done_future),
         TEST(test_deadlock_detected),
