@@ -276,6 +276,39 @@ static void test_throw_zero_becomes_error(void **state) {
     assert_int_equal(co.ctx.err, ASYNC_EMISUSE);
 }
 
+/* A bare coroutine (driven by send) has no task and no loop. */
+struct whoami {
+    async_frame hdr;
+    async_task *task;
+    async_loop *loop;
+};
+static ASYNC_FN(whoami_co, struct whoami) {
+    ASYNC_BEGIN();
+    self->task = ASYNC_TASK;
+    self->loop = ASYNC_LOOP;
+    ASYNC_END();
+}
+static void test_bare_coroutine_has_no_task(void **state) {
+    struct whoami w;
+    async_coro co;
+    async_loop loop;
+    async_task t;
+    (void)state;
+    w.task = (async_task *)&w;
+    w.loop = (async_loop *)&w;
+    async_coro_init(&co, whoami_co, &w);
+    assert_int_equal(async_send(&co, async_none()), ASYNC_DONE);
+    assert_null(w.task);
+    assert_null(w.loop);
+    /* the same coroutine as a task sees both */
+    test_loop_init(&loop);
+    async_task_create(&loop, &t, whoami_co, &w, "who");
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    assert_ptr_equal(w.task, &t);
+    assert_ptr_equal(w.loop, &loop);
+    test_loop_close(&loop);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         TEST(test_rock_seed_output),
@@ -289,6 +322,7 @@ int main(void) {
         TEST(test_throw_into_unstarted),
         TEST(test_throw_reaches_inner_child),
         TEST(test_throw_zero_becomes_error),
+        TEST(test_bare_coroutine_has_no_task),
     };
     return TEST_RUN(tests);
 }
