@@ -167,6 +167,6 @@ END {
 if [ -s "$notes" ]; then echo; echo "notes:"; sed 's/^/  /' "$notes"; fi
 if [ -s "$fails" ]; then echo; echo "problems (rows above may be missing):"; sed 's/^/  /' "$fails"; fi
 # The whole run should stay under ~2 minutes: name the programs that take longest.
-echo "run time $(($(date +%s) - start)) s; slowest: $(sort -k2,2gr "$times" | head -n 6 | awk '{ printf "%s%s %ss", NR > 1 ? ", " : "", $1, $2 }')"
+echo "run time $(($(date +%s) - start)) s; slowest: $(sort -k2,2gr "$times" | head -n 6 | awk '{ printf "%s%s %ss", (NR > 1 ? ", " : ""), $1, $2 }')"
 echo "logs: $logs"
 exit 0
