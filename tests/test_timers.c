@@ -86,7 +86,7 @@ static void test_call_at(void **state) {
     async_call_at(&loop, &t[1], &c[1], base + async_ms(1), cb_rec, (void *)"at1");
     async_call_at(&loop, &t[2], &c[2], base - async_ms(5), cb_rec, (void *)"past"); /* overdue: next iteration */
     async_loop_run_once(&loop);
-    assert_rec("past");
+    if (TEST_VIRTUAL) assert_rec("past"); /* (a loaded machine may pass 1 ms of real time here) */
     for (i = 0; i < 1000 && loop.timers; i++) async_loop_run_once(&loop);
     assert_rec("past at1 at3");
     assert_true(loop.now - base >= async_ms(3));
@@ -110,7 +110,7 @@ static void test_equal_deadlines_fifo(void **state) {
         async_callback soon;
         async_call_soon(&loop, &soon, cb_rec, (void *)"soon");
         async_loop_run_once(&loop);
-        assert_rec("soon");
+        if (TEST_VIRTUAL) assert_rec("soon"); /* in real time a-c may be due already */
     }
     for (i = 3; i < 6; i++) async_call_at(&loop, &t[i], &c[i], when, cb_rec, (void *)names[i]);
     for (i = 0; i < 1000 && loop.timers; i++) async_loop_run_once(&loop);
