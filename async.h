@@ -132,8 +132,12 @@ ASYNC_API void async__misuse_default(const char *msg) {
     fprintf(stderr, "async.h: misuse: %s\n", msg);
     abort();
 }
+/* Hosts: the loop calls the virtual clock directly (inlined) when it runs on
+ * it; boards keep that code out of flash (+158 B on AVR). */
+#define ASYNC__VCLOCK_INLINE 1
 #else
 ASYNC_API void async__misuse_default(const char *msg) { (void)msg; ASYNC__TRAP(); }
+#define ASYNC__VCLOCK_INLINE 0
 #endif
 
 #define ASYNC__CAT2(a, b) a##b
@@ -1352,7 +1356,7 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
     }
     if (loop->ready_head) deadline = loop->now;
     else if (loop->timers) deadline = loop->timers->deadline;
-    if (loop->wait_fn == async__vclock_wait) { /* direct calls, inlined: pingpong and spawn -10% */
+    if (ASYNC__VCLOCK_INLINE && loop->wait_fn == async__vclock_wait) { /* inlined: pingpong, spawn -10% */
         r = async__vclock_wait(loop->backend, loop, (loop->ready_head || loop->timers) ? &deadline : NULL);
         if (r) return r;
         loop->now = async__vclock_now(loop->backend);
