@@ -153,7 +153,7 @@ static ASYNC_FN(conn_main, struct conn_main) {
     self->t0 = rt_wall();
     ASYNC_AWAIT_CATCH(async_sock_connect(&self->op, ASYNC_LOOP, self->fd, (struct sockaddr *)&self->ss, (socklen_t)self->len, 0.2), self->err);
     assert_int_equal(self->err, ASYNC_ETIMEOUT);
-    assert_true(rt_wall() - self->t0 >= 0.19 && rt_wall() - self->t0 < 1.5);
+    assert_true(rt_wall() - self->t0 >= 0.19 && rt_wall() - self->t0 < 5.0); /* loose: valgrind, loaded CI */
     close(self->fd);
     while (self->nfill) close(self->fill[--self->nfill]);
     close(self->lfd);
