@@ -91,7 +91,7 @@ static void test_parallel_speedup(void **st) {
     memset(&t, 0, sizeof t); /* async_task_create reads the old state */
     if (sysconf(_SC_NPROCESSORS_ONLN) < 2) skip();
     memset(&m, 0, sizeof m);
-    for (i = 0; i < 4; i++) m.jobs[i].n = 40;
+    for (i = 0; i < 4; i++) m.jobs[i].n = 20;
     assert_int_equal(async_rt_loop_init(&loop), 0);
     assert_int_equal(async_rt_set_pool_size(&loop, 2), 0);
     assert_int_equal(async_run(&loop, &t, par_main, &m), 0);
