@@ -55,8 +55,8 @@ echo
 echo "Examples: flash, and RAM = static (.data + .bss) + peak stack measured in the emulated run"
 echo "(the examples keep their frames on main's stack); bytes"
 echo
-echo "| example | M0 flash | M3 flash | M3 RAM | RV32 flash | AVR flash | AVR RAM |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
+echo "| example | M0 flash | M3 flash | M3 RAM | RV32 flash | RV32 RAM | AVR flash | AVR RAM |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 # RAM of one run: "static + stack = total", or just the static part when the
 # example has not been run on that board (make embedded runs them).
 ram() {
@@ -70,9 +70,10 @@ for e in $(ls "$dir/avr" 2>/dev/null | sed -n 's/\.elf$//p' | grep -v '^fp_' | s
     f_m3=$(mem m3 "$dir/m3/$e.elf" | cut -d' ' -f1)
     f_rv=$(mem rv32 "$dir/rv32/$e.elf" | cut -d' ' -f1)
     f_avr=$(mem avr "$dir/avr/$e.elf" | cut -d' ' -f1)
-    r_m3=-
+    r_m3=- r_rv=-
     [ "$f_m3" != - ] && r_m3=$(ram m3 $e)
-    echo "| $e | $f_m0 | $f_m3 | $r_m3 | $f_rv | $f_avr | $(ram avr $e) |"
+    [ "$f_rv" != - ] && r_rv=$(ram rv32 $e)
+    echo "| $e | $f_m0 | $f_m3 | $r_m3 | $f_rv | $r_rv | $f_avr | $(ram avr $e) |"
     [ "$f_avr" != - ] && [ "$f_avr" -gt "$lf" ] && { lf=$f_avr; largest=$e; }
 done
 [ -f "$dir/avr/gather.elf" ] && check=gather || check=$largest

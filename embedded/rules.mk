@@ -1,12 +1,14 @@
 # embedded/rules.mk — issue 5: the core on microcontrollers.
 #   Cross builds of the OS-free examples (and of footprint programs) for
-#   Cortex-M0, M3, M4, RV32 and ATmega328P; emulated runs on QEMU (M3, M4)
-#   and simavr (ATmega328P) compared with the host's ASYNC_VIRTUAL_TIME=1
+#   Cortex-M0, M3, M4, RV32 and ATmega328P; emulated runs on QEMU (M3, M4,
+#   RV32) and simavr (ATmega328P) compared with the host's ASYNC_VIRTUAL_TIME=1
 #   output; the footprint report (`make embedded`). See embedded/README.md.
 
 # Toolchains and emulators. A missing one fails its checks with one line
 # naming the package (never a silent skip).
 DEPS_TEST += gcc-arm-none-eabi gcc-riscv64-unknown-elf gcc-avr avr-libc simavr qemu-system-arm
+# qemu-system-riscv32 (the RV32 runs) is in qemu-system-misc.
+DEPS_TEST += qemu-system-misc
 # The blinky test bench links simavr as a library.
 DEPS_TEST += libsimavr-dev libelf-dev
 
@@ -17,7 +19,7 @@ EMB_WANT := sequential gather create_task dont_wait await_coro_vs_task rock futu
             homemade_sleep control_flow chess
 EMB_EX := $(filter $(EMB_WANT),$(patsubst examples/%.c,%,$(wildcard examples/*.c)))
 EMB_TARGETS := m0 m3 m4 rv32 avr
-EMB_RUN_BOARDS := m3 m4 avr
+EMB_RUN_BOARDS := m3 m4 rv32 avr
 
 # The issue's flags for every target, -Os, and the boards' clock: 1 ms ticks
 # in 32 bits (49 days before wrap-around, compared modulo wrap anyway).
@@ -123,8 +125,8 @@ define EMB_STACK_RULE
 $(EMB)/$(1)/%.elf.stack: $(EMB)/$(1)/%.elf $(EMB)/host/%
 	@sh embedded/run.sh $(1) $$^ >$$@.log 2>&1 || { echo "run failed: $$@.log"; cat $$@.log; }
 endef
-$(foreach b,m3 avr,$(eval $(call EMB_STACK_RULE,$(b))))
-EMB_STACKS := $(foreach b,m3 avr,$(addprefix $(EMB)/$(b)/,$(addsuffix .elf.stack,$(EMB_EX))))
+$(foreach b,m3 rv32 avr,$(eval $(call EMB_STACK_RULE,$(b))))
+EMB_STACKS := $(foreach b,m3 rv32 avr,$(addprefix $(EMB)/$(b)/,$(addsuffix .elf.stack,$(EMB_EX))))
 
 check-embedded-footprint: $(EMB_FP_INPUTS)
 	@$(CHECK) embedded-footprint 60 sh embedded/footprint.sh $(EMB) check
@@ -151,3 +153,10 @@ CHECKS += embedded-blinky
 .PHONY: embedded
 embedded: $(EMB_FP_INPUTS) $(EMB_STACKS)
 	@sh embedded/footprint.sh $(EMB) report
+
+# Rewrite the footprint tables of embedded/README.md with the current figures.
+.PHONY: embedded-readme
+embedded-readme: $(EMB_FP_INPUTS) $(EMB_STACKS)
+	@sh embedded/footprint.sh $(EMB) report >$(EMB)/footprint.md
+	@awk -v f=$(EMB)/footprint.md '/<!-- footprint:begin/ { print; while ((getline l < f) > 0) print l; skip = 1; next } \
+	    /<!-- footprint:end/ { skip = 0 } !skip' embedded/README.md >$(EMB)/README.md && cp $(EMB)/README.md embedded/README.md

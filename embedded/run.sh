@@ -2,7 +2,8 @@
 # run.sh BOARD ELF HOSTBIN [EXPECTED] — run one cross-built example on an
 # emulated board and compare what it prints with the host build of the same
 # example run with ASYNC_VIRTUAL_TIME=1 (and with EXPECTED, when that file
-# exists). BOARD: m3 (qemu mps2-an385), m4 (qemu mps2-an386), avr (simavr).
+# exists). BOARD: m3 (qemu mps2-an385), m4 (qemu mps2-an386), rv32 (qemu
+# virt, RV32IMAC), avr (simavr).
 # A run that does not finish in time fails; so does a missing emulator, with
 # one line naming the Debian package.
 board=$1 elf=$2 host=$3 exp=$4
@@ -12,6 +13,8 @@ m3) emu=qemu-system-arm pkg=qemu-system-arm
     set -- qemu-system-arm -M mps2-an385 -nographic -monitor none -serial none -semihosting-config enable=on,target=native -kernel "$elf" ;;
 m4) emu=qemu-system-arm pkg=qemu-system-arm
     set -- qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none -semihosting-config enable=on,target=native -kernel "$elf" ;;
+rv32) emu=qemu-system-riscv32 pkg=qemu-system-misc
+    set -- qemu-system-riscv32 -M virt -bios none -nographic -monitor none -serial stdio -kernel "$elf" ;;
 avr) emu=simavr pkg=simavr
     set -- simavr -m atmega328p -f 16000000 "$elf" ;;
 *) echo "run.sh: unknown board $board"; exit 2 ;;

@@ -1,8 +1,7 @@
 /* port_rv32.c — examples/port.h on an RV32IMAC hart of QEMU's `virt` machine:
  * console on its 16550 UART, the scheduler's clock from machine-timer
  * interrupts (CLINT mtime/mtimecmp, 10 MHz), idle in `wfi` (board_clock.h),
- * exit through the SiFive test device. Built on every `make test`; run when
- * qemu-system-riscv32 is installed. */
+ * exit through the SiFive test device (QEMU exits with the status). */
 #include <stdint.h>
 #include "board.h"
 
