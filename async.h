@@ -278,6 +278,7 @@ typedef struct async_frame {
 #define ASYNC__F_MUST_CANCEL 0x10u /* deliver a cancellation at the next step */
 #define ASYNC__F_ARMED 0x20u       /* timer: in the loop's heap */
 #define ASYNC__F_RETRIEVED 0x40u   /* the error was read by someone */
+#define ASYNC__F_OP 0x80u          /* the future heads an async_op: cancel calls its hook */
 
 /* Future states; distinctive values so that zeroed memory reads as "never initialised". */
 #define ASYNC__PENDING 0x50u
@@ -740,6 +741,40 @@ ASYNC_API int async_future_set_error(async_future *f, int err) {
 ASYNC_API int async__task_cancel_fut(async_future *f);
 ASYNC_API void async__timer_disarm(async_timer *t);
 
+/* An operation: a future tied to something outside the core that completes it
+ * (an fd watcher, a worker-pool job, a child process). Cancelling the future
+ * calls the operation's hook synchronously, before anything else can run, so
+ * that when an await returns because of cancellation the operation is already
+ * unregistered and the caller may free its buffers at once. This is the one
+ * way the runtime (src/) ties every operation to its future.
+ *   static void read_cancel(async_op *op) { stop_watching(owner_of(op)); }
+ *   async_op_init(&s->rd, loop, read_cancel);   return &s->rd.fut;
+ * Hazards: the hook runs inside async_future_cancel (from a task cancel, a
+ * timeout, a shutdown): it must not complete the future or free it; it may
+ * free what the operation owns. async_future_init on op->fut drops the tie. */
+typedef struct async_op async_op;
+typedef void (*async_op_cancel_fn)(async_op *op);
+struct async_op {
+    async_future fut;          /* first: an operation is a future */
+    async_op_cancel_fn cancel; /* called once, when fut is cancelled while pending */
+};
+
+/* async_op_init(&op, loop, hook); — a pending operation future bound to loop;
+ * hook (not NULL) runs if it is cancelled before the operation completes it. */
+ASYNC_API void async_op_init(async_op *op, async_loop *loop, async_op_cancel_fn cancel) {
+    async_future_init(&op->fut, loop);
+    op->cancel = cancel;
+    if (cancel) op->fut.c.flags = ASYNC__F_OP;
+    else ASYNC_MISUSE("async_op_init without a cancel hook (use async_future_init)");
+}
+
+/* Out of line from async_future_cancel's point of view: the cast is only
+ * reached for futures that async_op_init made. */
+ASYNC_API void async__op_cancelled(async_future *f) {
+    async_op *op = (async_op *)(void *)f;
+    op->cancel(op);
+}
+
 /* async_future_cancel(&fut) — cancel a pending future: 1 if it is now cancelled
  * (or, for a task, cancellation was requested), 0 if it was already done. */
 ASYNC_API int async_future_cancel(async_future *f) {
@@ -749,6 +784,7 @@ ASYNC_API int async_future_cancel(async_future *f) {
     if (f->c.flags & ASYNC__F_TIMER) async__timer_disarm((async_timer *)(void *)f);
     f->c.state = ASYNC__CANCELLED;
     f->c.err = ASYNC_ECANCELLED;
+    if (f->c.flags & ASYNC__F_OP) async__op_cancelled(f); /* unregister before anyone wakes */
     async__future_wake(f);
     return 1;
 }

@@ -238,6 +238,71 @@ static void test_task_sees_result_error_cancel(void **state) {
     test_loop_close(&loop);
 }
 
+/* An operation's hook runs inside the cancel, before any waiter wakes: when
+ * the awaiting task resumes with the cancellation, the operation is gone. */
+struct fake_op {
+    async_op op;
+    int registered; /* the outside world still points into the caller's buffer */
+    int hook_calls;
+    int registered_when_woken;
+};
+static void fake_op_cancel(async_op *op) {
+    struct fake_op *fo = (struct fake_op *)(void *)op;
+    assert_true(async_future_cancelled(&op->fut)); /* already final */
+    fo->registered = 0;
+    fo->hook_calls++;
+}
+static void fake_op_woken(async_future *f, void *arg) {
+    struct fake_op *fo = (struct fake_op *)arg;
+    (void)f;
+    fo->registered_when_woken = fo->registered;
+}
+static void test_op_cancel_hook(void **state) {
+    async_loop loop;
+    struct fake_op fo;
+    async_callback cb;
+    async_task t;
+    struct fut_catch fc;
+    (void)state;
+    test_loop_init(&loop);
+    /* cancelled by the awaiting task's cancellation */
+    memset(&fo, 0, sizeof fo);
+    async_op_init(&fo.op, &loop, fake_op_cancel);
+    fo.registered = 1;
+    fo.registered_when_woken = -1;
+    async_future_add_done_callback(&fo.op.fut, &cb, fake_op_woken, &fo);
+    fc.f = &fo.op.fut;
+    async_task_create(&loop, &t, fut_catch, &fc, "c");
+    async_loop_run_once(&loop);
+    assert_int_equal(async_task_cancel(&t), 1);
+    assert_int_equal(fo.hook_calls, 1);
+    assert_int_equal(fo.registered, 0);
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    assert_int_equal(fc.err, ASYNC_ECANCELLED);
+    assert_int_equal(fo.registered_when_woken, 0);
+    /* completed first: a later cancel is a no-op and the hook never runs */
+    async_op_init(&fo.op, &loop, fake_op_cancel);
+    fo.hook_calls = 0;
+    assert_int_equal(async_future_set_result(&fo.op.fut, async_int(3)), 0);
+    assert_int_equal(async_future_cancel(&fo.op.fut), 0);
+    assert_int_equal(fo.hook_calls, 0);
+    /* cancelled twice: the hook runs once */
+    async_op_init(&fo.op, &loop, fake_op_cancel);
+    assert_int_equal(async_future_cancel(&fo.op.fut), 1);
+    assert_int_equal(async_future_cancel(&fo.op.fut), 0);
+    assert_int_equal(fo.hook_calls, 1);
+    /* a plain re-init drops the tie */
+    async_future_init(&fo.op.fut, &loop);
+    assert_int_equal(async_future_cancel(&fo.op.fut), 1);
+    assert_int_equal(fo.hook_calls, 1);
+    /* no hook is misuse */
+    async_op_init(&fo.op, &loop, NULL);
+    expect_misuse("cancel hook");
+    assert_int_equal(async_future_cancel(&fo.op.fut), 1);
+    async_loop_run_once(&loop);
+    test_loop_close(&loop);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         TEST(test_set_result),
@@ -249,6 +314,7 @@ int main(void) {
         TEST(test_add_callback_to_done_future),
         TEST(test_callback_added_from_callback),
         TEST(test_task_sees_result_error_cancel),
+        TEST(test_op_cancel_hook),
     };
     return TEST_RUN(tests);
 }
