@@ -48,7 +48,7 @@ static ASYNC_FN(basic_main, struct basic_main) {
     /* several in flight at once */
     for (self->i = 0; self->i < 8; self->i++) async_to_thread(&self->w[self->i], ASYNC_LOOP, square, (void *)(intptr_t)self->i);
     for (self->i = 0; self->i < 8; self->i++) {
-        ASYNC_AWAIT(&self->w[self->i].fut);
+        ASYNC_AWAIT(&self->w[self->i].op.fut);
         self->sum += (long)ASYNC_VALUE.i;
     }
     assert_int_equal(self->sum, 0 + 1 + 4 + 9 + 16 + 25 + 36 + 49);
@@ -77,7 +77,7 @@ static ASYNC_FN(par_main, struct par_main) {
     self->t_seq = rt_wall() - self->t0;
     self->t0 = rt_wall();
     for (self->i = 0; self->i < 4; self->i++) async_to_thread(&self->w[self->i], ASYNC_LOOP, spin, &self->jobs[self->i]);
-    for (self->i = 0; self->i < 4; self->i++) ASYNC_AWAIT(&self->w[self->i].fut);
+    for (self->i = 0; self->i < 4; self->i++) ASYNC_AWAIT(&self->w[self->i].op.fut);
     self->t_par = rt_wall() - self->t0;
     ASYNC_END();
 }
