@@ -97,10 +97,288 @@ static void test_cancel_finished_resolve(void **st) {
     run_late(1);
 }
 
+
+/* asyncio.run's shutdown while tasks await jobs in every state (queued,
+ * running, finished but not yet handled): the leftover tasks are cancelled,
+ * their frames freed, then the loop closes. */
+static int nap_ms(void *arg, async_value *res) {
+    struct timespec ts = {0, (long)(uintptr_t)arg * 1000000L};
+    nanosleep(&ts, NULL);
+    *res = async_int(1);
+    return 0;
+}
+#define NSHUT 6
+struct shut_main { async_frame hdr; async_task t[NSHUT]; struct waiter *wf[NSHUT]; async_work w2; };
+static ASYNC_FN(shut_main, struct shut_main) {
+    int i;
+    ASYNC_BEGIN();
+    for (i = 0; i < NSHUT; i++) async_task_create(ASYNC_LOOP, &self->t[i], waiter, self->wf[i], "job");
+    ASYNC_SLEEP0();
+    async_to_thread(&self->w2, ASYNC_LOOP, post_sem, NULL); /* behind the others: they have all run */
+    ASYNC_END();
+}
+static void test_shutdown_with_jobs(void **st) {
+    struct shut_main m;
+    async_loop loop;
+    async_task t;
+    int i;
+    (void)st;
+    memset(&t, 0, sizeof t);
+    memset(&m, 0, sizeof m);
+    for (i = 0; i < NSHUT; i++) {
+        m.wf[i] = (struct waiter *)calloc(1, sizeof *m.wf[i]);
+        m.wf[i]->fn = i % 2 ? nap_ms : square;
+        m.wf[i]->arg = (void *)(intptr_t)(i % 2 ? 5 : 2);
+    }
+    sem_init(&g_sem, 0, 0);
+    assert_int_equal(async_rt_loop_init(&loop), 0);
+    assert_int_equal(async_rt_set_pool_size(&loop, 1), 0);
+    alarm(20);
+    assert_int_equal(async_run(&loop, &t, shut_main, &m), 0);
+    for (i = 0; i < NSHUT; i++) assert_true(async_future_done(&m.t[i].fut));
+    for (i = 0; i < NSHUT; i++) free(m.wf[i]);
+    async_rt_loop_close(&loop);
+    alarm(0);
+    sem_destroy(&g_sem);
+}
+
+/* Thousands of jobs, each cancelled at a seeded random moment (or never):
+ * every one either completes with its result or is cancelled; a job whose
+ * await was cancelled may still run (it was running), but one that completed
+ * ran exactly once; no false ASYNC_EDEADLOCK, nothing leaks. */
+#define BATCH 64
+#define NSTRESS (47 * BATCH)
+struct rec { int ran; intptr_t in; };
+static int rec_job(void *arg, async_value *res) {
+    struct rec *r = (struct rec *)arg;
+    volatile unsigned x = 0;
+    unsigned i, n = (unsigned)(r->in % 7) * 2000u;
+    for (i = 0; i < n; i++) x += i;
+    __atomic_add_fetch(&r->ran, 1, __ATOMIC_RELAXED);
+    *res = async_int(r->in * 2);
+    return 0;
+}
+struct stress_main {
+    async_frame hdr;
+    struct rec *recs;
+    int *outcome; /* 1 completed, 2 cancelled */
+    async_task t[BATCH];
+    struct waiter *wf[BATCH];
+    struct resolver *rf[BATCH];
+    int plan[BATCH];
+    unsigned seed;
+    int base, i, step, err;
+};
+static ASYNC_FN(stress_main, struct stress_main) {
+    int i;
+    ASYNC_BEGIN();
+    for (self->base = 0; self->base < NSTRESS; self->base += BATCH) {
+        for (i = 0; i < BATCH; i++) {
+            int k = self->base + i;
+            self->plan[i] = rand_r(&self->seed) % 12; /* >= 8: never cancelled */
+            self->recs[k].in = k;
+            if (k % 16 == 15) {
+                self->rf[i] = (struct resolver *)calloc(1, sizeof *self->rf[i]);
+                self->wf[i] = NULL;
+                async_task_create(ASYNC_LOOP, &self->t[i], resolver, self->rf[i], "resolve");
+            } else {
+                self->wf[i] = (struct waiter *)calloc(1, sizeof *self->wf[i]);
+                self->rf[i] = NULL;
+                self->wf[i]->fn = rec_job;
+                self->wf[i]->arg = &self->recs[k];
+                async_task_create(ASYNC_LOOP, &self->t[i], waiter, self->wf[i], "job");
+            }
+        }
+        for (self->step = 0; self->step < 8; self->step++) {
+            for (i = 0; i < BATCH; i++)
+                if (self->plan[i] == self->step) async_task_cancel(&self->t[i]);
+            ASYNC_SLEEP0();
+        }
+        for (self->i = 0; self->i < BATCH; self->i++) {
+            ASYNC_AWAIT_CATCH(&self->t[self->i].fut, self->err);
+            i = self->i;
+            if (self->err == 0) {
+                self->outcome[self->base + i] = 1;
+                if (self->wf[i]) assert_int_equal(async_future_result(&self->wf[i]->w.op.fut).i, (self->base + i) * 2);
+            } else {
+                assert_int_equal(self->err, ASYNC_ECANCELLED);
+                assert_true(self->plan[i] < 8);
+                self->outcome[self->base + i] = 2;
+            }
+            free(self->wf[i]); /* at once: a detached job must not touch it */
+            free(self->rf[i]);
+        }
+    }
+    ASYNC_END();
+}
+static void test_stress_random_cancel(void **st) {
+    struct stress_main *m = (struct stress_main *)calloc(1, sizeof *m);
+    async_loop loop;
+    async_task t;
+    int i, done = 0, cancelled = 0, cancelled_ran = 0;
+    (void)st;
+    memset(&t, 0, sizeof t);
+    m->recs = (struct rec *)calloc(NSTRESS, sizeof *m->recs);
+    m->outcome = (int *)calloc(NSTRESS, sizeof *m->outcome);
+    m->seed = 12345;
+    assert_int_equal(async_rt_loop_init(&loop), 0);
+    assert_int_equal(async_rt_set_pool_size(&loop, 2), 0);
+    alarm(60);
+    assert_int_equal(async_run(&loop, &t, stress_main, m), 0); /* no false ASYNC_EDEADLOCK */
+    async_rt_loop_close(&loop); /* joins the workers: every job has come back */
+    alarm(0);
+    for (i = 0; i < NSTRESS; i++) {
+        int ran = __atomic_load_n(&m->recs[i].ran, __ATOMIC_RELAXED);
+        assert_true(m->outcome[i] == 1 || m->outcome[i] == 2);
+        if (i % 16 == 15) continue; /* a lookup */
+        assert_true(ran <= 1);
+        if (m->outcome[i] == 1) {
+            assert_int_equal(ran, 1);
+            done++;
+        } else {
+            cancelled++;
+            cancelled_ran += ran;
+        }
+    }
+    fprintf(stderr, "%d completed, %d cancelled (%d of them while running)\n", done, cancelled, cancelled_ran);
+    assert_true(done > 0 && cancelled > 0);
+    free(m->recs);
+    free(m->outcome);
+    free(m);
+}
+
+/* Open file descriptors of this process. */
+static int count_fds(void) {
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    int n = 0;
+    assert_non_null(d);
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.') n++;
+    closedir(d);
+    return n - 1; /* the directory's own fd */
+}
+
+/* Cancellation at every await point of a scenario: point k is the k-th
+ * distinct future the scenario's innermost task awaits; the cancel comes m
+ * loop iterations after it was reached. k grows until the scenario completes
+ * before its cancel; each run frees the scenario's memory as soon as its
+ * await returns and checks that no fd is left open. */
+struct conn_scn {
+    async_frame hdr;
+    async_connect c;
+    async_stream s;
+    const char *port;
+    int how; /* 0: cancel the awaiting task, 1: cancel the connect task itself */
+};
+static ASYNC_FN(conn_scn, struct conn_scn) {
+    ASYNC_BEGIN();
+    ASYNC_AWAIT(async_open_connection(&self->c, ASYNC_LOOP, &self->s, "localhost", self->port, 5.0));
+    async_stream_abort(&self->s);
+    ASYNC_AWAIT(async_stream_wait_closed(&self->s));
+    async_stream_destroy(&self->s);
+    ASYNC_END();
+}
+struct work_scn { async_frame hdr; async_work w; async_resolve r; int how; };
+static ASYNC_FN(work_scn, struct work_scn) {
+    ASYNC_BEGIN();
+    ASYNC_AWAIT(async_to_thread(&self->w, ASYNC_LOOP, nap_ms, (void *)1));
+    ASYNC_AWAIT(async_getaddrinfo(&self->r, ASYNC_LOOP, "localhost", "80", NULL));
+    async_resolve_free(&self->r);
+    ASYNC_AWAIT(async_to_thread(&self->w, ASYNC_LOOP, square, (void *)4));
+    ASYNC_END();
+}
+struct points_main {
+    async_frame hdr;
+    int conn, lfd, k, m, reached, fds0, err, completed, cancels;
+    char port[16];
+    async_task t;
+    void *scn;
+    async_future *last;
+};
+static async_task *inner_task(struct points_main *pm) {
+    return pm->conn ? &((struct conn_scn *)pm->scn)->c.task : &pm->t;
+}
+static ASYNC_FN(points_main, struct points_main) {
+    ASYNC_BEGIN();
+    for (self->k = 0; !self->completed; self->k++) {
+        for (self->m = 0; self->m < 3 && !self->completed; self->m++) {
+            self->fds0 = count_fds();
+            if (self->conn) {
+                struct conn_scn *c = (struct conn_scn *)calloc(1, sizeof *c);
+                c->port = self->port;
+                c->how = (self->k + self->m) % 2;
+                self->scn = c;
+                async_task_create(ASYNC_LOOP, &self->t, conn_scn, c, "conn");
+            } else {
+                self->scn = calloc(1, sizeof(struct work_scn));
+                async_task_create(ASYNC_LOOP, &self->t, work_scn, self->scn, "work");
+            }
+            /* reach await point k */
+            self->last = NULL;
+            self->reached = 0;
+            while (self->reached < self->k && !async_future_done(&self->t.fut)) {
+                async_future *on = self->t.fut.c.state == ASYNC__PENDING ? async_task_waiting_on(inner_task(self)) : NULL;
+                if (on && on != self->last) {
+                    self->last = on;
+                    if (++self->reached == self->k) break;
+                }
+                ASYNC_SLEEP0();
+            }
+            for (self->reached = 0; self->reached < self->m && !async_future_done(&self->t.fut); self->reached++)
+                ASYNC_SLEEP0();
+            if (!async_future_done(&self->t.fut)) {
+                if (self->conn && ((struct conn_scn *)self->scn)->how) async_task_cancel(inner_task(self));
+                else async_task_cancel(&self->t);
+            }
+            ASYNC_AWAIT_CATCH(&self->t.fut, self->err);
+            free(self->scn); /* the await returned: nothing may refer to it */
+            self->scn = NULL;
+            if (self->err == 0) self->completed = 1;
+            else {
+                assert_int_equal(self->err, ASYNC_ECANCELLED);
+                self->cancels++;
+            }
+            /* let what was detached come back, then count */
+            ASYNC_SLEEP0();
+            assert_int_equal(count_fds(), self->fds0);
+        }
+    }
+    fprintf(stderr, "%s: %d cancelled runs, completed at point %d\n", self->conn ? "open_connection" : "to_thread",
+            self->cancels, self->k - 1);
+    assert_true(self->k >= 3);
+    ASYNC_END();
+}
+static void test_points_open_connection(void **st) {
+    struct points_main m;
+    int fds0 = count_fds();
+    (void)st;
+    memset(&m, 0, sizeof m);
+    m.conn = 1;
+    m.lfd = async_listen_tcp("127.0.0.1", 0, 1024);
+    assert_true(m.lfd >= 0);
+    snprintf(m.port, sizeof m.port, "%d", async_sock_port(m.lfd));
+    assert_int_equal(rt_run(points_main, &m), 0);
+    close(m.lfd);
+    assert_int_equal(count_fds(), fds0);
+}
+static void test_points_to_thread(void **st) {
+    struct points_main m;
+    int fds0 = count_fds();
+    (void)st;
+    memset(&m, 0, sizeof m);
+    assert_int_equal(rt_run(points_main, &m), 0);
+    assert_int_equal(count_fds(), fds0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         RT_TEST(test_cancel_finished_job),
         RT_TEST(test_cancel_finished_resolve),
+        RT_TEST(test_shutdown_with_jobs),
+        RT_TEST(test_stress_random_cancel),
+        RT_TEST(test_points_open_connection),
+        RT_TEST(test_points_to_thread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
