@@ -371,6 +371,220 @@ static void test_points_to_thread(void **st) {
     assert_int_equal(count_fds(), fds0);
 }
 
+/* Each raw socket operation, cancelled while it waits: its frame (the
+ * async_sockop and the buffer) is freed as soon as the await returns, then
+ * the event it waited for happens. Nothing touches the freed memory (ASan,
+ * valgrind) and what arrives stays in the socket for the next call. */
+enum { K_RECV, K_RECV_WAITFOR, K_RECVFROM, K_ACCEPT, K_SENDALL, K_WRITABLE, K_READABLE, K_CONNECT, K_N };
+#define BIG (1 << 20)
+struct op_scn {
+    async_frame hdr;
+    int kind, fd;
+    async_sockop op;
+    async_waitset ws;
+    char *big;
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    char buf[64];
+};
+static ASYNC_FN(op_scn, struct op_scn) {
+    ASYNC_BEGIN();
+    if (self->kind == K_RECV) ASYNC_AWAIT(async_sock_recv(&self->op, ASYNC_LOOP, self->fd, self->buf, sizeof self->buf));
+    else if (self->kind == K_RECV_WAITFOR)
+        ASYNC_WAIT_FOR(&self->ws, async_sock_recv(&self->op, ASYNC_LOOP, self->fd, self->buf, sizeof self->buf),
+                       async_ms(10));
+    else if (self->kind == K_RECVFROM)
+        ASYNC_AWAIT(async_sock_recvfrom(&self->op, ASYNC_LOOP, self->fd, self->buf, sizeof self->buf));
+    else if (self->kind == K_ACCEPT) ASYNC_AWAIT(async_sock_accept(&self->op, ASYNC_LOOP, self->fd));
+    else if (self->kind == K_SENDALL) ASYNC_AWAIT(async_sock_sendall(&self->op, ASYNC_LOOP, self->fd, self->big, BIG));
+    else if (self->kind == K_WRITABLE) ASYNC_AWAIT(async_wait_writable(&self->op, ASYNC_LOOP, self->fd));
+    else if (self->kind == K_READABLE) ASYNC_AWAIT(async_wait_readable(&self->op, ASYNC_LOOP, self->fd));
+    else
+        ASYNC_AWAIT(async_sock_connect(&self->op, ASYNC_LOOP, self->fd, (struct sockaddr *)&self->ss, self->sl, 0.05));
+    ASYNC_FINALLY();
+    free(self->big);
+    ASYNC_END();
+}
+/* Everything readable on fd now, without waiting. */
+static long drain(int fd) {
+    char b[65536];
+    long n = 0;
+    ssize_t r;
+    while ((r = recv(fd, b, sizeof b, MSG_DONTWAIT)) > 0) n += r;
+    return n;
+}
+struct ops_main {
+    async_frame hdr;
+    int kind, a, b, lfd, err, fds0, fill[16], nfill;
+    struct op_scn *scn;
+    async_task t;
+    async_timer tm;
+};
+static ASYNC_FN(ops_main, struct ops_main) {
+    int sv[2];
+    ASYNC_BEGIN();
+    for (self->kind = 0; self->kind < K_N; self->kind++) {
+        self->fds0 = count_fds();
+        self->scn = (struct op_scn *)calloc(1, sizeof *self->scn);
+        self->scn->kind = self->kind;
+        self->a = self->b = self->lfd = -1;
+        if (self->kind == K_RECVFROM) {
+            assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv), 0);
+        } else if (self->kind == K_ACCEPT || self->kind == K_CONNECT) {
+            int len;
+            self->lfd = async_listen_tcp("127.0.0.1", 0, 1);
+            len = async_sockaddr(&self->scn->ss, "127.0.0.1", async_sock_port(self->lfd));
+            self->scn->sl = (socklen_t)len;
+            sv[0] = self->lfd;
+            sv[1] = -1;
+            if (self->kind == K_CONNECT) { /* a full backlog: the SYN is dropped */
+                listen(self->lfd, 0);
+                for (self->nfill = 0; self->nfill < 16; self->nfill++) {
+                    self->fill[self->nfill] = async_socket(AF_INET, SOCK_STREAM, 0);
+                    connect(self->fill[self->nfill], (struct sockaddr *)&self->scn->ss, self->scn->sl);
+                }
+                sv[0] = async_socket(AF_INET, SOCK_STREAM, 0);
+            }
+        } else {
+            assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+            if (self->kind == K_SENDALL) self->scn->big = (char *)calloc(1, BIG);
+            if (self->kind == K_WRITABLE)
+                while (send(sv[0], self->scn->buf, sizeof self->scn->buf, MSG_DONTWAIT) > 0) {
+                }
+        }
+        self->a = sv[0];
+        self->b = sv[1];
+        self->scn->fd = self->a;
+        async_task_create(ASYNC_LOOP, &self->t, op_scn, self->scn, "op");
+        ASYNC_SLEEP0();
+        ASYNC_SLEEP0();
+        assert_non_null(async_task_waiting_on(&self->t));
+        if (self->kind != K_RECV_WAITFOR) async_task_cancel(&self->t);
+        ASYNC_AWAIT_CATCH(&self->t.fut, self->err);
+        assert_int_equal(self->err, self->kind == K_RECV_WAITFOR ? ASYNC_ETIMEOUT : ASYNC_ECANCELLED);
+        free(self->scn); /* the op, its buffer, its frame */
+        self->scn = NULL;
+        /* now what the op waited for happens */
+        if (self->kind == K_RECV || self->kind == K_RECV_WAITFOR || self->kind == K_RECVFROM || self->kind == K_READABLE)
+            assert_int_equal(send(self->b, "abc", 3, 0), 3);
+        else if (self->kind == K_ACCEPT) {
+            int len;
+            struct sockaddr_storage ss;
+            len = async_sockaddr(&ss, "127.0.0.1", async_sock_port(self->lfd));
+            self->b = async_socket(AF_INET, SOCK_STREAM, 0);
+            connect(self->b, (struct sockaddr *)&ss, (socklen_t)len);
+        } else if (self->kind == K_SENDALL || self->kind == K_WRITABLE)
+            drain(self->b); /* room to write again */
+        ASYNC_SLEEP(&self->tm, 0.1); /* past the connect timeout; libev polls */
+        if (self->kind == K_RECV || self->kind == K_RECV_WAITFOR || self->kind == K_RECVFROM || self->kind == K_READABLE)
+            assert_int_equal(drain(self->a), 3); /* still there */
+        else if (self->kind == K_ACCEPT) {
+            int c = accept(self->lfd, NULL, NULL); /* still in the backlog */
+            assert_true(c >= 0);
+            close(c);
+        } else if (self->kind == K_SENDALL)
+            assert_int_equal(drain(self->b), 0); /* nothing sent after the cancel */
+        if (self->a >= 0) close(self->a);
+        if (self->b >= 0) close(self->b);
+        if (self->kind == K_CONNECT) {
+            while (self->nfill) close(self->fill[--self->nfill]);
+            close(self->lfd);
+        }
+        assert_int_equal(count_fds(), self->fds0);
+    }
+    ASYNC_END();
+}
+static void test_socket_ops(void **st) {
+    struct ops_main m;
+    (void)st;
+    memset(&m, 0, sizeof m);
+    assert_int_equal(rt_run(ops_main, &m), 0);
+}
+
+/* A cancelled process wait stops watching the child (so nothing reaps it);
+ * the next wait watches again and gets the exit status. */
+struct pwait { async_frame hdr; async_process *p; };
+static ASYNC_FN(pwait, struct pwait) {
+    ASYNC_BEGIN();
+    ASYNC_AWAIT(async_process_wait(self->p));
+    ASYNC_END();
+}
+struct proc_main {
+    async_frame hdr;
+    async_process p;
+    async_task t;
+    struct pwait *wf;
+    async_timer tm;
+    async_signal sig;
+    async_future *f;
+    int err, fds0;
+};
+static ASYNC_FN(proc_main, struct proc_main) {
+    static const char *const argv[] = {"sh", "-c", "exit 7", NULL};
+    ASYNC_BEGIN();
+    self->fds0 = count_fds();
+    assert_int_equal(async_subprocess_exec(&self->p, ASYNC_LOOP, argv, 0), 0);
+    self->wf = (struct pwait *)calloc(1, sizeof *self->wf);
+    self->wf->p = &self->p;
+    async_task_create(ASYNC_LOOP, &self->t, pwait, self->wf, "wait");
+    ASYNC_SLEEP0();
+    async_task_cancel(&self->t);
+    ASYNC_AWAIT_CATCH(&self->t.fut, self->err);
+    assert_int_equal(self->err, ASYNC_ECANCELLED);
+    free(self->wf);
+    ASYNC_SLEEP(&self->tm, 0.3); /* the child exits meanwhile */
+    assert_int_equal(self->p.exited, 0); /* nobody was watching */
+    ASYNC_AWAIT(async_process_wait(&self->p));
+    assert_int_equal(ASYNC_VALUE.i, 7);
+    ASYNC_AWAIT(async_process_wait(&self->p)); /* done stays done */
+    assert_int_equal(ASYNC_VALUE.i, 7);
+    async_process_destroy(&self->p);
+    assert_int_equal(count_fds(), self->fds0);
+    ASYNC_END();
+}
+static void test_process_wait(void **st) {
+    struct proc_main m;
+    (void)st;
+    memset(&m, 0, sizeof m);
+    assert_int_equal(rt_run(proc_main, &m), 0);
+}
+
+/* A cancelled signal wait: the handler stays; the next delivery is counted
+ * and the next wait gets it at once. */
+struct swait { async_frame hdr; async_signal *s; };
+static ASYNC_FN(swait, struct swait) {
+    ASYNC_BEGIN();
+    ASYNC_AWAIT(async_signal_wait(self->s));
+    ASYNC_END();
+}
+static ASYNC_FN(sig_main, struct proc_main) {
+    ASYNC_BEGIN();
+    assert_int_equal(async_add_signal_handler(ASYNC_LOOP, &self->sig, SIGUSR2, NULL, NULL), 0);
+    self->wf = (struct pwait *)calloc(1, sizeof(struct swait));
+    ((struct swait *)(void *)self->wf)->s = &self->sig;
+    async_task_create(ASYNC_LOOP, &self->t, swait, self->wf, "sigwait");
+    ASYNC_SLEEP0();
+    async_task_cancel(&self->t);
+    ASYNC_AWAIT_CATCH(&self->t.fut, self->err);
+    assert_int_equal(self->err, ASYNC_ECANCELLED);
+    free(self->wf);
+    kill(getpid(), SIGUSR2);
+    ASYNC_SLEEP(&self->tm, 0.05);
+    assert_int_equal(self->sig.count, 1);
+    self->f = async_signal_wait(&self->sig);
+    assert_true(async_future_done(self->f)); /* the delivery was kept */
+    ASYNC_AWAIT(self->f);
+    assert_int_equal(ASYNC_VALUE.i, SIGUSR2);
+    async_remove_signal_handler(&self->sig);
+    ASYNC_END();
+}
+static void test_signal_wait(void **st) {
+    struct proc_main m;
+    (void)st;
+    memset(&m, 0, sizeof m);
+    assert_int_equal(rt_run(sig_main, &m), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         RT_TEST(test_cancel_finished_job),
@@ -379,6 +593,9 @@ int main(void) {
         RT_TEST(test_stress_random_cancel),
         RT_TEST(test_points_open_connection),
         RT_TEST(test_points_to_thread),
+        RT_TEST(test_socket_ops),
+        RT_TEST(test_process_wait),
+        RT_TEST(test_signal_wait),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
