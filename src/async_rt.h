@@ -417,10 +417,20 @@ typedef struct async_work {
  * a timeout, wait_for) drops queued work; work already running is detached:
  * w may be freed once the await returns, but fn keeps running, so arg must
  * stay valid until fn returns (or until async_rt_loop_close, which waits for
- * it), and a result fn allocated for a detached job is lost (free it in fn's
- * own bookkeeping, or do not cancel such work).
+ * it), and a result fn allocated for a detached job is dropped unless it
+ * was started with async_to_thread_ex (below).
  *   ASYNC_AWAIT(async_to_thread(&self->w, ASYNC_LOOP, crunch, &self->input)); */
 async_future *async_to_thread(async_work *w, async_loop *loop, async_work_fn fn, void *arg);
+
+/* async_to_thread_ex(&w, loop, fn, arg, discard) — async_to_thread for work
+ * whose result owns memory: when the job was detached (its await cancelled
+ * while fn ran, or the loop closed first), discard(result) runs on the loop
+ * thread once fn has returned successfully, so what fn allocated is not lost.
+ * discard must not touch w or the cancelled frame (they may be freed).
+ *   static void drop(async_value v) { free(v.p); }
+ *   ASYNC_AWAIT(async_to_thread_ex(&self->w, ASYNC_LOOP, load, self->path, drop)); */
+async_future *async_to_thread_ex(async_work *w, async_loop *loop, async_work_fn fn, void *arg,
+                                 void (*discard)(async_value result));
 #define async_run_in_executor async_to_thread
 
 /* async_rt_set_pool_size(&loop, n) — workers of the loop's pool (default: the

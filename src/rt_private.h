@@ -72,6 +72,7 @@ struct async__job {
     async_future *owner;        /* NULL once cancelled (detached) */
     void **owner_slot;          /* the owner's pointer to this job (cleared when done) */
     void (*finish)(async__job *j);
+    void (*discard)(async_value result); /* for a detached job's result */
     async_tscall tc;
 };
 /* Queue a job for owner (which must be pending); 0 or an error. */

@@ -88,6 +88,7 @@ static void job_done(void *arg) {
     if (j->owner && j->owner_slot) *j->owner_slot = NULL;
     if (j->finish) j->finish(j);
     if (j->owner) async__complete(j->owner, j->err, j->result);
+    else if (!j->err && j->discard) j->discard(j->result);
     free(j);
 }
 
@@ -175,7 +176,8 @@ static void work_cancelled(async_op *op) {
     if (j) async__pool_cancel(j);
 }
 
-async_future *async_to_thread(async_work *w, async_loop *loop, async_work_fn fn, void *arg) {
+async_future *async_to_thread_ex(async_work *w, async_loop *loop, async_work_fn fn, void *arg,
+                                 void (*discard)(async_value result)) {
     async__rt *rt = async__rt_of(loop);
     async__job *j;
     int e;
@@ -189,6 +191,7 @@ async_future *async_to_thread(async_work *w, async_loop *loop, async_work_fn fn,
     async_op_init(&w->op, loop, work_cancelled);
     j->fn = fn;
     j->arg = arg;
+    j->discard = discard;
     j->owner = &w->op.fut;
     j->owner_slot = &w->job;
     w->job = j;
@@ -199,4 +202,8 @@ async_future *async_to_thread(async_work *w, async_loop *loop, async_work_fn fn,
         async_future_set_error(&w->op.fut, e);
     }
     return &w->op.fut;
+}
+
+async_future *async_to_thread(async_work *w, async_loop *loop, async_work_fn fn, void *arg) {
+    return async_to_thread_ex(w, loop, fn, arg, NULL);
 }

@@ -247,6 +247,64 @@ static void test_stress_random_cancel(void **st) {
     free(m);
 }
 
+/* A job detached while it runs: its result, which owns memory, goes to the
+ * discard function when the worker comes back (LSan / valgrind would report
+ * the leak otherwise); a job whose result was delivered is not discarded. */
+static sem_t g_started, g_go;
+static int g_discarded;
+static int alloc_job(void *arg, async_value *res) {
+    if (arg) {
+        sem_post(&g_started);
+        while (sem_wait(&g_go) < 0 && errno == EINTR) {
+        }
+    }
+    *res = async_ptr(malloc(100));
+    return 0;
+}
+static void drop(async_value v) {
+    free(v.p);
+    g_discarded++;
+}
+struct alloc_waiter { async_frame hdr; async_work w; void *arg; };
+static ASYNC_FN(alloc_waiter, struct alloc_waiter) {
+    ASYNC_BEGIN();
+    ASYNC_AWAIT(async_to_thread_ex(&self->w, ASYNC_LOOP, alloc_job, self->arg, drop));
+    ASYNC_RETURN(ASYNC_VALUE);
+    ASYNC_END();
+}
+struct discard_main { async_frame hdr; async_task t; struct alloc_waiter *wf; async_timer tm; int err, i; };
+static ASYNC_FN(discard_main, struct discard_main) {
+    ASYNC_BEGIN();
+    self->wf = (struct alloc_waiter *)calloc(1, sizeof *self->wf);
+    async_task_create(ASYNC_LOOP, &self->t, alloc_waiter, self->wf, "alloc");
+    ASYNC_AWAIT(&self->t.fut); /* delivered: the caller owns it */
+    free(async_future_result(&self->t.fut).p);
+    assert_int_equal(g_discarded, 0);
+    self->wf->arg = (void *)1; /* now wait for the loop thread's go */
+    async_task_create(ASYNC_LOOP, &self->t, alloc_waiter, self->wf, "alloc");
+    ASYNC_SLEEP0();
+    while (sem_wait(&g_started) < 0 && errno == EINTR) {
+    }
+    async_task_cancel(&self->t); /* fn is running: detached */
+    ASYNC_AWAIT_CATCH(&self->t.fut, self->err);
+    assert_int_equal(self->err, ASYNC_ECANCELLED);
+    free(self->wf);
+    sem_post(&g_go);
+    for (self->i = 0; self->i < 500 && !g_discarded; self->i++) ASYNC_SLEEP(&self->tm, 0.01);
+    assert_int_equal(g_discarded, 1);
+    ASYNC_END();
+}
+static void test_discard_detached_result(void **st) {
+    struct discard_main m;
+    (void)st;
+    memset(&m, 0, sizeof m);
+    sem_init(&g_started, 0, 0);
+    sem_init(&g_go, 0, 0);
+    assert_int_equal(rt_run(discard_main, &m), 0);
+    sem_destroy(&g_started);
+    sem_destroy(&g_go);
+}
+
 /* Open file descriptors of this process. */
 static int count_fds(void) {
     DIR *d = opendir("/proc/self/fd");
@@ -595,6 +653,7 @@ int main(void) {
         RT_TEST(test_cancel_finished_resolve),
         RT_TEST(test_shutdown_with_jobs),
         RT_TEST(test_stress_random_cancel),
+        RT_TEST(test_discard_detached_result),
         RT_TEST(test_points_open_connection),
         RT_TEST(test_points_to_thread),
         RT_TEST(test_socket_ops),
