@@ -241,7 +241,8 @@ typedef struct async_resolve {
  * ASYNC_RT_ERESOLVE (gai_strerror(r.gai_err) has the reason). host, service
  * and hints are copied. Cancelled, it returns at once and r may be freed: a
  * lookup already running on a worker is detached and its list freed when
- * it comes back.
+ * it comes back. A second lookup on r while one is pending is misuse
+ * (ASYNC_EBUSY raised at the await).
  *   ASYNC_AWAIT(async_getaddrinfo(&self->r, ASYNC_LOOP, "localhost", "80", NULL)); */
 async_future *async_getaddrinfo(async_resolve *r, async_loop *loop, const char *host, const char *service,
                                 const struct addrinfo *hints);

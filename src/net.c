@@ -354,6 +354,10 @@ async_future *async_getaddrinfo(async_resolve *r, async_loop *loop, const char *
     resolve_job *rj;
     int e;
     if (!rt) return async__error_future(ASYNC_RT_ENOBACKEND);
+    if (r->op.fut.c.state == ASYNC__PENDING && r->op.fut.loop == loop && r->priv) {
+        ASYNC_MISUSE("async_getaddrinfo: this async_resolve is still pending");
+        return async__error_future(ASYNC_EBUSY);
+    }
     r->res = NULL;
     r->gai_err = 0;
     rj = (resolve_job *)calloc(1, sizeof *rj);

@@ -684,6 +684,53 @@ static void test_signal_wait(void **st) {
     assert_int_equal(rt_run(sig_main, &m), 0);
 }
 
+/* Starting a second operation on an object whose operation is pending is
+ * misuse (ASYNC_EBUSY at the await), and leaves the pending one intact. */
+static int g_misuse;
+static const char *g_misuse_msg;
+static void count_misuse(const char *msg) {
+    g_misuse++;
+    g_misuse_msg = msg;
+}
+struct busy_main { async_frame hdr; async_work w; async_resolve r; async_sockop op; int sv[2], err; char b[4]; };
+static ASYNC_FN(busy_main, struct busy_main) {
+    ASYNC_BEGIN();
+    async_rt_set_misuse_handler(count_misuse);
+    async_to_thread(&self->w, ASYNC_LOOP, nap_ms, (void *)20);
+    ASYNC_AWAIT_CATCH(async_to_thread(&self->w, ASYNC_LOOP, square, (void *)2), self->err);
+    assert_int_equal(self->err, ASYNC_EBUSY);
+    assert_non_null(strstr(g_misuse_msg, "async_work is still pending"));
+    async_getaddrinfo(&self->r, ASYNC_LOOP, "localhost", "80", NULL);
+    ASYNC_AWAIT_CATCH(async_getaddrinfo(&self->r, ASYNC_LOOP, "localhost", "81", NULL), self->err);
+    assert_int_equal(self->err, ASYNC_EBUSY);
+    assert_non_null(strstr(g_misuse_msg, "async_resolve is still pending"));
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, self->sv), 0);
+    async_sock_recv(&self->op, ASYNC_LOOP, self->sv[0], self->b, sizeof self->b);
+    ASYNC_AWAIT_CATCH(async_sock_recv(&self->op, ASYNC_LOOP, self->sv[0], self->b, sizeof self->b), self->err);
+    assert_int_equal(self->err, ASYNC_EBUSY);
+    assert_non_null(strstr(g_misuse_msg, "still pending"));
+    assert_int_equal(g_misuse, 3);
+    async_rt_set_misuse_handler(NULL);
+    /* the first ones still complete */
+    ASYNC_AWAIT(&self->w.op.fut);
+    assert_int_equal(ASYNC_VALUE.i, 1);
+    ASYNC_AWAIT(&self->r.op.fut);
+    assert_non_null(self->r.res);
+    async_resolve_free(&self->r);
+    assert_int_equal(send(self->sv[1], "x", 1, 0), 1);
+    ASYNC_AWAIT(&self->op.op.fut);
+    assert_int_equal(ASYNC_VALUE.i, 1);
+    close(self->sv[0]);
+    close(self->sv[1]);
+    ASYNC_END();
+}
+static void test_busy_misuse(void **st) {
+    struct busy_main m;
+    (void)st;
+    memset(&m, 0, sizeof m);
+    assert_int_equal(rt_run(busy_main, &m), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         RT_TEST(test_cancel_finished_job),
@@ -696,6 +743,7 @@ int main(void) {
         RT_TEST(test_socket_ops),
         RT_TEST(test_process_wait),
         RT_TEST(test_signal_wait),
+        RT_TEST(test_busy_misuse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
