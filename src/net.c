@@ -148,11 +148,10 @@ static async_future *op_start(async_sockop *op, async_loop *loop, int fd, int ki
     ev_io_init(&op->w, op_io_cb, fd, events);
     op->w.data = op;
     ev_io_start(rt->ev, &op->w);
-    ev_timer_init(&op->tw, op_timeout_cb, timeout > 0 ? timeout : 0., 0.);
+    ev_timer_init(&op->tw, op_timeout_cb, timeout, 0.);
     op->tw.data = op;
     if (timeout > 0) {
         ev_now_update(rt->ev); /* from now, not from the loop's last wake-up */
-        ev_timer_set(&op->tw, timeout, 0.);
         ev_timer_start(rt->ev, &op->tw);
     }
     return &op->op.fut;

@@ -160,8 +160,7 @@ fail:
 
 async_future *async_process_wait(async_process *p) {
     if (!p->loop) return async__error_future(ESRCH);
-    if (p->wait_op.fut.c.state == ASYNC__DONE) return &p->wait_op.fut;
-    if (p->wait_op.fut.c.state == ASYNC__PENDING) return &p->wait_op.fut; /* several may wait */
+    if (p->wait_op.fut.c.state != ASYNC__CANCELLED) return &p->wait_op.fut; /* pending or exited */
     /* the last wait was cancelled: watch again */
     if (p->exited) return async__done_now(&p->wait_op.fut, p->loop, 0, async_int(p->returncode));
     watch_start(p);
