@@ -99,23 +99,37 @@ static void test_cancel_finished_resolve(void **st) {
 }
 
 
-/* asyncio.run's shutdown while tasks await jobs in every state (queued,
- * running, finished but not yet handled): the leftover tasks are cancelled,
- * their frames freed, then the loop closes. */
+/* asyncio.run's shutdown while tasks await jobs in every state: on the one
+ * worker, two jobs have finished (their completions not yet handled), a
+ * third runs (blocked until the test releases it), two are queued. The
+ * leftover tasks are cancelled, their frames freed, then the loop closes. */
 static int nap_ms(void *arg, async_value *res) {
     struct timespec ts = {0, (long)(uintptr_t)arg * 1000000L};
     nanosleep(&ts, NULL);
     *res = async_int(1);
     return 0;
 }
-#define NSHUT 6
-struct shut_main { async_frame hdr; async_task t[NSHUT]; struct waiter *wf[NSHUT]; async_work w2; };
+static sem_t g_release;
+static int post_and_block(void *arg, async_value *res) {
+    (void)arg;
+    sem_post(&g_sem);
+    while (sem_wait(&g_release) < 0 && errno == EINTR) {
+    }
+    *res = async_int(1);
+    return 0;
+}
+#define NSHUT 4
+struct shut_main { async_frame hdr; async_task t[NSHUT]; struct waiter *wf[NSHUT]; async_work blocker; };
 static ASYNC_FN(shut_main, struct shut_main) {
     int i;
     ASYNC_BEGIN();
-    for (i = 0; i < NSHUT; i++) async_task_create(ASYNC_LOOP, &self->t[i], waiter, self->wf[i], "job");
+    for (i = 0; i < 2; i++) async_task_create(ASYNC_LOOP, &self->t[i], waiter, self->wf[i], "done");
+    ASYNC_SLEEP0(); /* they submit their jobs */
+    async_to_thread(&self->blocker, ASYNC_LOOP, post_and_block, NULL);
+    for (i = 2; i < NSHUT; i++) async_task_create(ASYNC_LOOP, &self->t[i], waiter, self->wf[i], "queued");
     ASYNC_SLEEP0();
-    async_to_thread(&self->w2, ASYNC_LOOP, post_sem, NULL); /* behind the others: they have all run */
+    while (sem_wait(&g_sem) < 0 && errno == EINTR) { /* the first two are done, the blocker runs */
+    }
     ASYNC_END();
 }
 static void test_shutdown_with_jobs(void **st) {
@@ -132,15 +146,18 @@ static void test_shutdown_with_jobs(void **st) {
         m.wf[i]->arg = (void *)(intptr_t)(i % 2 ? 5 : 2);
     }
     sem_init(&g_sem, 0, 0);
+    sem_init(&g_release, 0, 0);
     assert_int_equal(async_rt_loop_init(&loop), 0);
     assert_int_equal(async_rt_set_pool_size(&loop, 1), 0);
     alarm(20);
     assert_int_equal(async_run(&loop, &t, shut_main, &m), 0);
-    for (i = 0; i < NSHUT; i++) assert_true(async_future_done(&m.t[i].fut));
+    for (i = 0; i < NSHUT; i++) assert_true(async_future_cancelled(&m.t[i].fut));
     for (i = 0; i < NSHUT; i++) free(m.wf[i]);
+    sem_post(&g_release); /* the close waits for the running job */
     async_rt_loop_close(&loop);
     alarm(0);
     sem_destroy(&g_sem);
+    sem_destroy(&g_release);
 }
 
 /* Thousands of jobs, each cancelled at a seeded random moment (or never):
