@@ -109,7 +109,14 @@ static int nap_ms(void *arg, async_value *res) {
     *res = async_int(1);
     return 0;
 }
-static sem_t g_release;
+static sem_t g_release, g_hold;
+static int held(void *arg, async_value *res) {
+    (void)arg;
+    while (sem_wait(&g_hold) < 0 && errno == EINTR) {
+    }
+    *res = async_int(1);
+    return 0;
+}
 static int post_and_block(void *arg, async_value *res) {
     (void)arg;
     sem_post(&g_sem);
@@ -123,14 +130,16 @@ struct shut_main { async_frame hdr; async_task t[NSHUT]; struct waiter *wf[NSHUT
 static ASYNC_FN(shut_main, struct shut_main) {
     int i;
     ASYNC_BEGIN();
+    /* nothing can finish until g_hold is posted: the loop has nothing to handle */
     for (i = 0; i < 2; i++) async_task_create(ASYNC_LOOP, &self->t[i], waiter, self->wf[i], "done");
     ASYNC_SLEEP0(); /* they submit their jobs */
     async_to_thread(&self->blocker, ASYNC_LOOP, post_and_block, NULL);
     for (i = 2; i < NSHUT; i++) async_task_create(ASYNC_LOOP, &self->t[i], waiter, self->wf[i], "queued");
     ASYNC_SLEEP0();
+    sem_post(&g_hold);
     while (sem_wait(&g_sem) < 0 && errno == EINTR) { /* the first two are done, the blocker runs */
     }
-    ASYNC_END();
+    ASYNC_END(); /* without a loop iteration in between */
 }
 static void test_shutdown_with_jobs(void **st) {
     struct shut_main m;
@@ -142,11 +151,12 @@ static void test_shutdown_with_jobs(void **st) {
     memset(&m, 0, sizeof m);
     for (i = 0; i < NSHUT; i++) {
         m.wf[i] = (struct waiter *)calloc(1, sizeof *m.wf[i]);
-        m.wf[i]->fn = i % 2 ? nap_ms : square;
-        m.wf[i]->arg = (void *)(intptr_t)(i % 2 ? 5 : 2);
+        m.wf[i]->fn = i == 0 ? held : square;
+        m.wf[i]->arg = (void *)2;
     }
     sem_init(&g_sem, 0, 0);
     sem_init(&g_release, 0, 0);
+    sem_init(&g_hold, 0, 0);
     assert_int_equal(async_rt_loop_init(&loop), 0);
     assert_int_equal(async_rt_set_pool_size(&loop, 1), 0);
     alarm(20);
@@ -158,6 +168,7 @@ static void test_shutdown_with_jobs(void **st) {
     alarm(0);
     sem_destroy(&g_sem);
     sem_destroy(&g_release);
+    sem_destroy(&g_hold);
 }
 
 /* Thousands of jobs, each cancelled at a seeded random moment (or never):
