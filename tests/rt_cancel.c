@@ -575,10 +575,15 @@ static ASYNC_FN(ops_main, struct ops_main) {
         async_task_create(ASYNC_LOOP, &self->t, op_scn, self->scn, "op");
         ASYNC_SLEEP0();
         ASYNC_SLEEP0();
-        assert_non_null(async_task_waiting_on(&self->t));
-        if (self->kind != K_RECV_WAITFOR) async_task_cancel(&self->t);
+        /* The timed ones may have timed out already on a loaded machine: the
+         * same unregistering, through a completion instead of the hook. */
+        if (self->kind != K_RECV_WAITFOR && self->kind != K_CONNECT) assert_non_null(async_task_waiting_on(&self->t));
+        if (self->kind != K_RECV_WAITFOR && async_task_waiting_on(&self->t)) async_task_cancel(&self->t);
         ASYNC_AWAIT_CATCH(&self->t.fut, self->err);
-        assert_int_equal(self->err, self->kind == K_RECV_WAITFOR ? ASYNC_ETIMEOUT : ASYNC_ECANCELLED);
+        if (self->kind == K_RECV_WAITFOR || (self->kind == K_CONNECT && self->err == ASYNC_ETIMEOUT))
+            assert_int_equal(self->err, ASYNC_ETIMEOUT);
+        else
+            assert_int_equal(self->err, ASYNC_ECANCELLED);
         free(self->scn); /* the op, its buffer, its frame */
         self->scn = NULL;
         /* now what the op waited for happens */
