@@ -130,7 +130,7 @@ int async_call_soon_threadsafe(async_loop *loop, async_tscall *c, void (*fn)(voi
 typedef struct async_signal {
     ev_signal w;                      /* private */
     async_loop *loop;
-    async_future fut;                 /* completed (value: signum) by the next delivery */
+    async_op op;                      /* op.fut: completed (value: signum) by the next delivery */
     unsigned long count;              /* deliveries nobody has awaited yet */
     void (*fn)(int signum, void *arg); /* optional callback, on the loop thread */
     void *arg;
@@ -151,6 +151,8 @@ int async_remove_signal_handler(async_signal *s);
 
 /* async_signal_wait(&s) — a future done (value.i = signum) at the next delivery,
  * or at once if deliveries arrived since the last wait (each is consumed once).
+ * Cancelling the wait leaves the handler registered: a delivery after the
+ * cancel is counted for the next wait, none is lost.
  *   ASYNC_AWAIT(async_signal_wait(&self->sigint));   // clean stop on Ctrl-C */
 async_future *async_signal_wait(async_signal *s);
 
@@ -159,13 +161,14 @@ async_future *async_signal_wait(async_signal *s);
  * ====================================================================== */
 
 /* One socket operation in flight: caller memory (usually the coroutine frame).
- * Reuse it for the next operation once the previous one is done. */
+ * Reuse it for the next operation once the previous one is done. When its
+ * await returns because of a cancel (task cancel, timeout, wait_for), the
+ * watcher is already stopped: buf and the async_sockop may be freed at once,
+ * and data that arrives afterwards stays in the socket for the next call. */
 typedef struct async_sockop {
-    async_future fut;          /* the awaitable */
+    async_op op;               /* op.fut is the awaitable */
     ev_io w;                   /* private */
-    async_callback cb;         /* private: stops the watcher on cancellation */
-    async_timer timer;         /* private: connect timeout */
-    async_callback tcb;        /* private */
+    ev_timer tw;               /* private: connect timeout */
     async_loop *loop;
     int fd, kind;
     char *buf;
@@ -186,7 +189,8 @@ int async_socket(int family, int type, int protocol);
 
 /* async_sock_connect(&op, loop, fd, addr, addrlen, timeout_s) — connect a
  * non-blocking socket. Raises ECONNREFUSED etc., or ASYNC_ETIMEOUT after
- * timeout_s seconds (<= 0: no timeout).
+ * timeout_s seconds (<= 0: no timeout), measured from the call on the loop's
+ * clock (the error never comes early; under load it may come late).
  *   ASYNC_AWAIT(async_sock_connect(&self->op, ASYNC_LOOP, fd, sa, len, 2.0)); */
 async_future *async_sock_connect(async_sockop *op, async_loop *loop, int fd, const struct sockaddr *addr,
                                  socklen_t addrlen, double timeout_s);
@@ -227,14 +231,18 @@ int async_sockaddr(struct sockaddr_storage *ss, const char *numeric_host, int po
  * 5. Address resolution (getaddrinfo on the thread pool; never blocks the loop)
  * ====================================================================== */
 typedef struct async_resolve {
-    async_future fut;        /* value.p = res (struct addrinfo *) */
+    async_op op;             /* op.fut: value.p = res (struct addrinfo *) */
     struct addrinfo *res;    /* free with async_resolve_free */
     int gai_err;             /* getaddrinfo's code when ASYNC_RT_ERESOLVE is raised */
-    void *priv;              /* private */
+    void *priv;              /* private: the pool job while it is out */
 } async_resolve;
 
 /* async_getaddrinfo(&r, loop, host, service, &hints_or_NULL) — raises
- * ASYNC_RT_ERESOLVE (gai_strerror(r.gai_err) has the reason).
+ * ASYNC_RT_ERESOLVE (gai_strerror(r.gai_err) has the reason). host, service
+ * and hints are copied. Cancelled, it returns at once and r may be freed: a
+ * lookup already running on a worker is detached and its list freed when
+ * it comes back. A second lookup on r while one is pending is misuse
+ * (ASYNC_EBUSY raised at the await).
  *   ASYNC_AWAIT(async_getaddrinfo(&self->r, ASYNC_LOOP, "localhost", "80", NULL)); */
 async_future *async_getaddrinfo(async_resolve *r, async_loop *loop, const char *host, const char *service,
                                 const struct addrinfo *hints);
@@ -401,17 +409,29 @@ async_future *async_server_wait_closed(async_server *srv);
 typedef int (*async_work_fn)(void *arg, async_value *result);
 
 typedef struct async_work {
-    async_future fut; /* the awaitable */
-    async_callback cb; /* private */
-    void *job;         /* private */
+    async_op op; /* op.fut is the awaitable */
+    void *job;   /* private: the pool job while it is out */
 } async_work;
 
 /* async_to_thread(&w, loop, fn, arg) — run fn(arg) on the loop's pool; the
- * future gets its result. Cancelling the awaiting task cancels queued work;
- * work already running finishes in the background (arg must stay valid until
- * then, or until async_rt_loop_close, which waits for it).
+ * future w.op.fut gets its result. Cancelling it (the awaiting task's cancel,
+ * a timeout, wait_for) drops queued work; work already running is detached:
+ * w may be freed once the await returns, but fn keeps running, so arg must
+ * stay valid until fn returns (or until async_rt_loop_close, which waits for
+ * it), and a result fn allocated for a detached job is dropped unless it
+ * was started with async_to_thread_ex (below).
  *   ASYNC_AWAIT(async_to_thread(&self->w, ASYNC_LOOP, crunch, &self->input)); */
 async_future *async_to_thread(async_work *w, async_loop *loop, async_work_fn fn, void *arg);
+
+/* async_to_thread_ex(&w, loop, fn, arg, discard) — async_to_thread for work
+ * whose result owns memory: when the job was detached (its await cancelled
+ * while fn ran, or the loop closed first), discard(result) runs on the loop
+ * thread once fn has returned successfully, so what fn allocated is not lost.
+ * discard must not touch w or the cancelled frame (they may be freed).
+ *   static void drop(async_value v) { free(v.p); }
+ *   ASYNC_AWAIT(async_to_thread_ex(&self->w, ASYNC_LOOP, load, self->path, drop)); */
+async_future *async_to_thread_ex(async_work *w, async_loop *loop, async_work_fn fn, void *arg,
+                                 void (*discard)(async_value result));
 #define async_run_in_executor async_to_thread
 
 /* async_rt_set_pool_size(&loop, n) — workers of the loop's pool (default: the
@@ -434,7 +454,7 @@ struct async_process {
     int returncode;       /* exit status, or -signal (asyncio's returncode) once exited */
     int exited;
     async_stream in, out, err; /* pipes requested with ASYNC_PIPE_*; in.fd < 0 if not */
-    async_future exit_fut; /* value.i = returncode */
+    async_op wait_op;      /* private: the exit wait (value.i = returncode) */
     ev_io w;               /* private: pidfd watcher */
     int pidfd;
     /* communicate */
@@ -444,6 +464,7 @@ struct async_process {
         async_frame hdr;
         async_process *p;
         size_t max;
+        async_future *out, *err; /* the pending reads */
     } cf; /* private */
 };
 
@@ -451,7 +472,10 @@ struct async_process {
  * with the requested pipes (ASYNC_PIPE_*): p.in / p.out / p.err are streams.
  * Returns 0, or an errno (ENOENT if the program does not exist). */
 int async_subprocess_exec(async_process *p, async_loop *loop, const char *const argv[], int flags);
-/* async_process_wait(&p) — done with value.i = returncode (0, exit code, -signal). */
+/* async_process_wait(&p) — done with value.i = returncode (0, exit code, -signal).
+ * Cancelling the wait stops watching the child (it keeps running); a later
+ * wait watches again and still gets its exit status.
+ *   ASYNC_AWAIT(async_process_wait(&self->p)); rc = ASYNC_VALUE.i; */
 async_future *async_process_wait(async_process *p);
 /* async_process_communicate(&p, input, len, max) — write input and close stdin,
  * read stdout and stderr to EOF (each at most max bytes: p.out.all /

@@ -1,7 +1,9 @@
 /* net.c — fd readiness, non-blocking socket operations, listen helpers and
  * address resolution. An operation is tried at once; only on EAGAIN does it
- * start an ev_io watcher, and a done callback on its future stops the watcher
- * whichever way it ends (completed, timed out, or cancelled by its awaiter). */
+ * start an ev_io watcher (and an ev_timer for a connect timeout). The future
+ * is an async_op: completion stops the watchers before completing, and a
+ * cancel stops them inside the cancel, so no callback is left that could
+ * touch the op or its buffer. */
 #define _GNU_SOURCE
 #include "rt_private.h"
 #include <arpa/inet.h>
@@ -96,12 +98,9 @@ static int op_try(async_sockop *op, int *err, async_value *res) {
 
 static void op_stop(async_sockop *op) {
     async__rt *rt = async__rt_of(op->loop);
-    if (rt) ev_io_stop(rt->ev, &op->w);
-    if (op->timer.fut.c.state == ASYNC__PENDING) {
-        /* unhook first: the timer callback must not stay queued (op may be freed) */
-        async_future_remove_done_callback(&op->timer.fut, &op->tcb);
-        async_timer_cancel(&op->timer);
-    }
+    if (!rt) return;
+    ev_io_stop(rt->ev, &op->w);
+    ev_timer_stop(rt->ev, &op->tw);
 }
 
 static void op_io_cb(struct ev_loop *ev, ev_io *w, int revents) {
@@ -110,26 +109,23 @@ static void op_io_cb(struct ev_loop *ev, ev_io *w, int revents) {
     async_value res;
     (void)ev;
     (void)revents;
-    if (op->fut.c.state != ASYNC__PENDING) { /* defensive: already settled */
-        op_stop(op);
-        return;
-    }
     if (!op_try(op, &err, &res)) return;
     op_stop(op);
-    async__complete(&op->fut, err, res);
+    async__complete(&op->op.fut, err, res);
 }
 
-static void op_done_cb(async_future *f, void *arg) {
-    (void)f;
-    op_stop((async_sockop *)arg);
+static void op_timeout_cb(struct ev_loop *ev, ev_timer *w, int revents) {
+    async_sockop *op = (async_sockop *)w->data;
+    (void)ev;
+    (void)revents;
+    op_stop(op);
+    async__complete(&op->op.fut, ASYNC_ETIMEOUT, async_none());
 }
 
-static void op_timeout_cb(async_future *f, void *arg) {
-    async_sockop *op = (async_sockop *)arg;
-    (void)f;
-    async__rt *rt = async__rt_of(op->loop);
-    if (rt) ev_io_stop(rt->ev, &op->w);
-    async__complete(&op->fut, ASYNC_ETIMEOUT, async_none());
+static void op_cancelled(async_op *o) {
+    async_sockop *op = (async_sockop *)(void *)o;
+    op_stop(op);
+    op->buf = NULL; /* the caller may free it now */
 }
 
 static async_future *op_start(async_sockop *op, async_loop *loop, int fd, int kind, double timeout) {
@@ -137,25 +133,28 @@ static async_future *op_start(async_sockop *op, async_loop *loop, int fd, int ki
     int err, events;
     async_value res;
     if (!rt) return async__error_future(ASYNC_RT_ENOBACKEND);
-    if (op->loop == loop && op->fut.c.state == ASYNC__PENDING && ev_is_active(&op->w)) {
+    if (op->loop == loop && op->op.fut.c.state == ASYNC__PENDING && ev_is_active(&op->w)) {
         ASYNC_MISUSE("socket operation started on an async_sockop that is still pending");
         return async__error_future(ASYNC_EBUSY);
     }
     op->loop = loop;
     op->fd = fd;
     op->kind = kind;
-    async_timer_init(&op->timer, loop);
-    if (fd < 0) return async__done_now(&op->fut, loop, EBADF, async_none());
+    if (fd < 0) return async__done_now(&op->op.fut, loop, EBADF, async_none());
     if (kind != OP_READABLE && kind != OP_WRITABLE && kind != OP_CONNECT && op_try(op, &err, &res))
-        return async__done_now(&op->fut, loop, err, res);
-    async_future_init(&op->fut, loop);
+        return async__done_now(&op->op.fut, loop, err, res);
+    async_op_init(&op->op, loop, op_cancelled);
     events = (kind == OP_READABLE || kind == OP_ACCEPT || kind == OP_RECV || kind == OP_RECVFROM) ? EV_READ : EV_WRITE;
     ev_io_init(&op->w, op_io_cb, fd, events);
     op->w.data = op;
     ev_io_start(rt->ev, &op->w);
-    async_future_add_done_callback(&op->fut, &op->cb, op_done_cb, op);
-    if (timeout > 0) async_call_later(loop, &op->timer, &op->tcb, async_seconds(timeout), op_timeout_cb, op);
-    return &op->fut;
+    ev_timer_init(&op->tw, op_timeout_cb, timeout, 0.);
+    op->tw.data = op;
+    if (timeout > 0) {
+        ev_now_update(rt->ev); /* from now, not from the loop's last wake-up */
+        ev_timer_start(rt->ev, &op->tw);
+    }
+    return &op->op.fut;
 }
 
 async_future *async_wait_readable(async_sockop *op, async_loop *loop, int fd) {
@@ -174,11 +173,11 @@ async_future *async_sock_connect(async_sockop *op, async_loop *loop, int fd, con
                                  socklen_t addrlen, double timeout_s) {
     if (!async__rt_of(loop)) return async__error_future(ASYNC_RT_ENOBACKEND);
     for (;;) {
-        if (connect(fd, addr, addrlen) == 0) return async__done_now(&op->fut, loop, 0, async_int(0));
+        if (connect(fd, addr, addrlen) == 0) return async__done_now(&op->op.fut, loop, 0, async_int(0));
         if (errno == EINTR) continue;
         break;
     }
-    if (errno != EINPROGRESS) return async__done_now(&op->fut, loop, errno, async_none());
+    if (errno != EINPROGRESS) return async__done_now(&op->op.fut, loop, errno, async_none());
     return op_start(op, loop, fd, OP_CONNECT, timeout_s);
 }
 
@@ -303,8 +302,7 @@ typedef struct resolve_job {
     int has_hints;
     struct addrinfo *res;
     int gai_err;
-    async_resolve *r;
-    async_callback cb; /* on r->fut while the job is out; freed with the job */
+    async_resolve *r; /* NULL once the lookup was cancelled */
 } resolve_job;
 
 static int resolve_work(void *arg, async_value *result) {
@@ -321,13 +319,22 @@ static int resolve_work(void *arg, async_value *result) {
 /* Loop thread. The job struct is the first member: freeing the job frees the copies' owner. */
 static void resolve_finish(async__job *j) {
     resolve_job *rj = (resolve_job *)(void *)j;
-    if (j->owner) {
+    if (j->owner && rj->r) {
         rj->r->res = rj->res;
         rj->r->gai_err = rj->gai_err;
     } else if (rj->res)
         freeaddrinfo(rj->res);
     free(rj->host);
     free(rj->service);
+}
+
+static void resolve_cancelled(async_op *op) {
+    async_resolve *r = (async_resolve *)(void *)op;
+    resolve_job *rj = (resolve_job *)r->priv;
+    r->priv = NULL;
+    if (!rj) return;
+    rj->r = NULL;
+    async__pool_cancel(&rj->job);
 }
 
 static char *dup_or_null(const char *s) {
@@ -346,28 +353,31 @@ async_future *async_getaddrinfo(async_resolve *r, async_loop *loop, const char *
     resolve_job *rj;
     int e;
     if (!rt) return async__error_future(ASYNC_RT_ENOBACKEND);
+    if (r->op.fut.c.state == ASYNC__PENDING && r->op.fut.loop == loop && r->priv) {
+        ASYNC_MISUSE("async_getaddrinfo: this async_resolve is still pending");
+        return async__error_future(ASYNC_EBUSY);
+    }
     r->res = NULL;
     r->gai_err = 0;
     rj = (resolve_job *)calloc(1, sizeof *rj);
-    if (!rj) return async__done_now(&r->fut, loop, ASYNC_RT_ENOMEM, async_none());
+    if (!rj) return async__done_now(&r->op.fut, loop, ASYNC_RT_ENOMEM, async_none());
     rj->host = dup_or_null(host);
     rj->service = dup_or_null(service);
     if ((host && !rj->host) || (service && !rj->service)) {
         free(rj->host);
         free(rj->service);
         free(rj);
-        return async__done_now(&r->fut, loop, ASYNC_RT_ENOMEM, async_none());
+        return async__done_now(&r->op.fut, loop, ASYNC_RT_ENOMEM, async_none());
     }
     if (hints) {
         rj->hints = *hints;
         rj->has_hints = 1;
     }
     rj->r = r;
-    async_future_init(&r->fut, loop);
+    async_op_init(&r->op, loop, resolve_cancelled);
     rj->job.fn = resolve_work;
     rj->job.arg = rj;
-    rj->job.owner = &r->fut;
-    rj->job.owner_cb = &rj->cb;
+    rj->job.owner = &r->op.fut;
     rj->job.owner_slot = &r->priv;
     rj->job.finish = resolve_finish;
     r->priv = rj;
@@ -377,9 +387,9 @@ async_future *async_getaddrinfo(async_resolve *r, async_loop *loop, const char *
         free(rj->host);
         free(rj->service);
         free(rj);
-        async_future_set_error(&r->fut, e);
+        async_future_set_error(&r->op.fut, e);
     }
-    return &r->fut;
+    return &r->op.fut;
 }
 
 void async_resolve_free(async_resolve *r) {

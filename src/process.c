@@ -1,7 +1,9 @@
 /* process.c — create_subprocess_exec: fork/exec with pipes (a missing program
  * is an ENOENT from the call, not a child that exits 127), exit
  * notification through a pidfd watched by libev (no SIGCHLD handler that could
- * reap other people's children), communicate() as an internal task. */
+ * reap other people's children), communicate() as an internal task. The
+ * watcher is the wait operation: cancelling the wait stops it, the next wait
+ * starts it again. */
 #include "rt_private.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -27,13 +29,18 @@ static int reap(async_process *p) {
     return 1;
 }
 
-static void exited(async_process *p) {
+static void watch_stop(async_process *p) {
     async__rt *rt = async__rt_of(p->loop);
+    if (!rt) return;
     ev_io_stop(rt->ev, &p->w);
     ev_timer_stop(rt->ev, &p->poll);
+}
+
+static void exited(async_process *p) {
+    watch_stop(p);
     if (p->pidfd >= 0) close(p->pidfd);
     p->pidfd = -1;
-    async__complete(&p->exit_fut, 0, async_int(p->returncode));
+    async__complete(&p->wait_op.fut, 0, async_int(p->returncode));
 }
 
 static void pidfd_cb(struct ev_loop *ev, ev_io *w, int revents) {
@@ -48,6 +55,25 @@ static void poll_cb(struct ev_loop *ev, ev_timer *w, int revents) {
     (void)ev;
     (void)revents;
     if (reap(p)) exited(p);
+}
+
+static void wait_cancelled(async_op *op) {
+    watch_stop((async_process *)(void *)((char *)op - offsetof(async_process, wait_op)));
+}
+
+/* Start (or restart, after a cancelled wait) watching for the exit. */
+static void watch_start(async_process *p) {
+    async__rt *rt = async__rt_of(p->loop);
+    async_op_init(&p->wait_op, p->loop, wait_cancelled);
+    if (p->pidfd >= 0) {
+        ev_io_init(&p->w, pidfd_cb, p->pidfd, EV_READ);
+        p->w.data = p;
+        ev_io_start(rt->ev, &p->w);
+    } else { /* old kernel: poll for the exit every 10 ms */
+        ev_timer_init(&p->poll, poll_cb, 0.01, 0.01);
+        p->poll.data = p;
+        ev_timer_start(rt->ev, &p->poll);
+    }
 }
 
 int async_subprocess_exec(async_process *p, async_loop *loop, const char *const argv[], int flags) {
@@ -118,20 +144,11 @@ int async_subprocess_exec(async_process *p, async_loop *loop, const char *const 
     if (fds[0][1] >= 0) async_stream_open_fd(&p->in, loop, fds[0][1]);
     if (fds[1][0] >= 0) async_stream_open_fd(&p->out, loop, fds[1][0]);
     if (fds[2][0] >= 0) async_stream_open_fd(&p->err, loop, fds[2][0]);
-    async_future_init(&p->exit_fut, loop);
 #ifdef SYS_pidfd_open
     p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 #endif
-    if (p->pidfd >= 0) {
-        fcntl(p->pidfd, F_SETFD, FD_CLOEXEC);
-        ev_io_init(&p->w, pidfd_cb, p->pidfd, EV_READ);
-        p->w.data = p;
-        ev_io_start(rt->ev, &p->w);
-    } else { /* old kernel: poll for the exit every 10 ms */
-        ev_timer_init(&p->poll, poll_cb, 0.01, 0.01);
-        p->poll.data = p;
-        ev_timer_start(rt->ev, &p->poll);
-    }
+    if (p->pidfd >= 0) fcntl(p->pidfd, F_SETFD, FD_CLOEXEC);
+    watch_start(p);
     return 0;
 fail:
     for (i = 0; i < 3; i++) {
@@ -143,7 +160,12 @@ fail:
 
 async_future *async_process_wait(async_process *p) {
     if (!p->loop) return async__error_future(ESRCH);
-    return &p->exit_fut;
+    if (p->wait_op.fut.c.state != ASYNC__CANCELLED) return &p->wait_op.fut; /* pending or exited */
+    /* the last wait was cancelled: watch again */
+    if (p->exited) return async__done_now(&p->wait_op.fut, p->loop, 0, async_int(p->returncode));
+    watch_start(p);
+    if (reap(p)) exited(p);
+    return &p->wait_op.fut;
 }
 
 int async_process_kill(async_process *p, int signum) {
@@ -157,12 +179,16 @@ static ASYNC_FN(communicate_co, comm_frame) {
     ASYNC_BEGIN();
     /* Reading both pipes runs in their watchers while we await one after the
      * other, so a child that fills stderr before closing stdout cannot block. */
-    if (self->p->out.loop) async_stream_read_all(&self->p->out, self->max);
-    if (self->p->err.loop) async_stream_read_all(&self->p->err, self->max);
-    if (self->p->out.loop) ASYNC_AWAIT(&self->p->out.rfut);
-    if (self->p->err.loop) ASYNC_AWAIT(&self->p->err.rfut);
+    self->out = self->p->out.loop ? async_stream_read_all(&self->p->out, self->max) : NULL;
+    self->err = self->p->err.loop ? async_stream_read_all(&self->p->err, self->max) : NULL;
+    if (self->out) ASYNC_AWAIT(self->out);
+    if (self->err) ASYNC_AWAIT(self->err);
     ASYNC_AWAIT(async_process_wait(self->p));
     ASYNC_RETURN(ASYNC_VALUE);
+    ASYNC_FINALLY();
+    /* cancelled or failed halfway: the other read must not outlive us */
+    if (self->out) async_future_cancel(self->out);
+    if (self->err) async_future_cancel(self->err);
     ASYNC_END();
 }
 
@@ -184,10 +210,7 @@ async_future *async_process_communicate(async_process *p, const void *input, siz
 void async_process_destroy(async_process *p) {
     async__rt *rt = async__rt_of(p->loop);
     if (!rt) return;
-    if (!p->exited) {
-        ev_io_stop(rt->ev, &p->w);
-        ev_timer_stop(rt->ev, &p->poll);
-    }
+    if (!p->exited) watch_stop(p);
     if (p->pidfd >= 0) close(p->pidfd);
     p->pidfd = -1;
     async_stream_destroy(&p->in);

@@ -57,25 +57,30 @@ void async__rt_drain(async__rt *rt);
 async_future *async__error_future(int err);
 
 /* threads.c: the loop's worker pool. A job runs fn(arg) on a worker; back on
- * the loop thread finish(job) runs (owner NULL if its awaiter gave up), then
- * the owner future is completed with job->err / job->result. */
+ * the loop thread finish(job) runs (owner NULL if it was cancelled), then
+ * the owner future is completed with job->err / job->result. The owner is an
+ * async_op whose cancel hook calls async__pool_cancel. */
 typedef struct async__job async__job;
 struct async__job {
-    async__job *next;
+    async__job *next, *prev;    /* the pool's queue (under the pool lock) */
     async_work_fn fn;
     void *arg;
     async_value result;
     int err;
-    int state;                  /* 0 queued, 1 running (under the pool lock) */
+    int state;                  /* 0 queued, 1 taken by a worker (under the pool lock) */
     async__rt *rt;
     async_future *owner;        /* NULL once cancelled (detached) */
-    async_callback *owner_cb;   /* the owner's cancellation callback */
     void **owner_slot;          /* the owner's pointer to this job (cleared when done) */
     void (*finish)(async__job *j);
+    void (*discard)(async_value result); /* for a detached job's result */
     async_tscall tc;
 };
 /* Queue a job for owner (which must be pending); 0 or an error. */
 int async__pool_submit(async__rt *rt, async__job *j);
+/* Loop thread, from the owner's cancel hook: a queued job is dropped (finish
+ * runs, the job is freed), a running or finished one is detached and freed
+ * when its completion is handled. */
+void async__pool_cancel(async__job *j);
 void async__pool_shutdown(async__rt *rt);
 
 /* Complete a future unless it is already done (cancelled by its awaiter). */

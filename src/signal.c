@@ -1,4 +1,6 @@
-/* signal.c — add_signal_handler / remove_signal_handler on ev_signal. */
+/* signal.c — add_signal_handler / remove_signal_handler on ev_signal. The
+ * watcher belongs to the handler, not to a wait: a cancelled wait has nothing
+ * to unregister, and deliveries after it are counted for the next wait. */
 #include "rt_private.h"
 #include <errno.h>
 #include <signal.h>
@@ -9,7 +11,7 @@ static void sig_cb(struct ev_loop *ev, ev_signal *w, int revents) {
     (void)revents;
     if (s->fn) s->fn(s->signum, s->arg);
     if (!s->active) return; /* the callback removed the handler */
-    if (s->fut.c.state == ASYNC__PENDING) async_future_set_result(&s->fut, async_int(s->signum));
+    if (s->op.fut.c.state == ASYNC__PENDING) async_future_set_result(&s->op.fut, async_int(s->signum));
     else s->count++;
 }
 
@@ -23,8 +25,7 @@ int async_add_signal_handler(async_loop *loop, async_signal *s, int signum, void
     s->signum = signum;
     s->count = 0;
     s->active = 1;
-    async_future_init(&s->fut, loop);
-    s->fut.c.state = ASYNC__DONE; /* nobody waits until async_signal_wait */
+    async__done_now(&s->op.fut, loop, 0, async_none()); /* nobody waits until async_signal_wait */
     ev_signal_init(&s->w, sig_cb, signum);
     s->w.data = s;
     ev_signal_start(rt->ev, &s->w);
@@ -37,20 +38,24 @@ int async_remove_signal_handler(async_signal *s) {
     s->active = 0;
     ev_signal_stop(rt->ev, &s->w);
     signal(s->signum, SIG_DFL);
-    if (s->fut.c.state == ASYNC__PENDING) async_future_cancel(&s->fut);
+    if (s->op.fut.c.state == ASYNC__PENDING) async_future_cancel(&s->op.fut);
     return 1;
 }
 
+static void wait_cancelled(async_op *op) {
+    (void)op; /* the watcher stays with the handler: sig_cb counts what comes */
+}
+
 async_future *async_signal_wait(async_signal *s) {
-    if (!s->active) return async__done_now(&s->fut, s->loop, ASYNC_RT_ECLOSED, async_none());
-    if (s->fut.c.state == ASYNC__PENDING) {
+    if (!s->active) return async__done_now(&s->op.fut, s->loop, ASYNC_RT_ECLOSED, async_none());
+    if (s->op.fut.c.state == ASYNC__PENDING) {
         ASYNC_MISUSE("async_signal_wait: another coroutine already waits on this handler");
         return async__error_future(ASYNC_EBUSY);
     }
     if (s->count) {
         s->count--;
-        return async__done_now(&s->fut, s->loop, 0, async_int(s->signum));
+        return async__done_now(&s->op.fut, s->loop, 0, async_int(s->signum));
     }
-    async_future_init(&s->fut, s->loop);
-    return &s->fut;
+    async_op_init(&s->op, s->loop, wait_cancelled);
+    return &s->op.fut;
 }

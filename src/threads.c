@@ -1,7 +1,9 @@
 /* threads.c — the loop's thread pool: to_thread / run_in_executor. Workers take
  * jobs from a mutex+condvar queue and hand them back to the loop thread with
  * async_call_soon_threadsafe (ev_async). Each queued or running job holds a
- * libev reference, so a loop waiting on work does not report a deadlock. */
+ * libev reference, so a loop waiting on work does not report a deadlock.
+ * The owner future is an async_op: its cancel hook drops or detaches the job
+ * synchronously, so nothing the loop runs later refers to the owner. */
 #include "rt_private.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -31,7 +33,8 @@ static void *worker(void *arg) {
         }
         j = p->head;
         p->head = j->next;
-        if (!p->head) p->tail = NULL;
+        if (p->head) p->head->prev = NULL;
+        else p->tail = NULL;
         j->state = 1;
         pthread_mutex_unlock(&p->mu);
         j->result = async_none();
@@ -76,50 +79,37 @@ static int pool_start(async__rt *rt) {
     return 0;
 }
 
-/* Back on the loop thread: complete the owner (unless it gave up), free. */
+/* Back on the loop thread: complete the owner (unless it was cancelled), free. */
 static void job_done(void *arg) {
     async__job *j = (async__job *)arg;
     async__rt *rt = j->rt;
     ev_unref(rt->ev);
     if (rt->closing) j->owner = NULL; /* owners may be gone: only free */
-    if (j->owner) {
-        async_future_remove_done_callback(j->owner, j->owner_cb);
-        if (j->owner_slot) *j->owner_slot = NULL;
-    }
+    if (j->owner && j->owner_slot) *j->owner_slot = NULL;
     if (j->finish) j->finish(j);
     if (j->owner) async__complete(j->owner, j->err, j->result);
+    else if (!j->err && j->discard) j->discard(j->result);
     free(j);
 }
 
-/* The owner's future is done before the job: it was cancelled. A queued job
- * is dropped; a running one is detached and freed when it comes back. */
-static void owner_cancelled(async_future *f, void *arg) {
-    async__job *j = (async__job *)arg;
+void async__pool_cancel(async__job *j) {
     async__pool *p = j->rt->pool;
-    async__job **pp;
-    int queued = 0;
-    (void)f;
+    int queued;
+    j->owner = NULL;
+    j->owner_slot = NULL;
     pthread_mutex_lock(&p->mu);
-    if (j->state == 0) {
-        for (pp = &p->head; *pp; pp = &(*pp)->next)
-            if (*pp == j) {
-                *pp = j->next;
-                queued = 1;
-                break;
-            }
-        if (queued) {
-            p->tail = NULL;
-            for (pp = &p->head; *pp; pp = &(*pp)->next) p->tail = *pp;
-        }
+    queued = j->state == 0;
+    if (queued) {
+        if (j->prev) j->prev->next = j->next;
+        else p->head = j->next;
+        if (j->next) j->next->prev = j->prev;
+        else p->tail = j->prev;
     }
     pthread_mutex_unlock(&p->mu);
-    if (j->owner_slot) *j->owner_slot = NULL;
-    j->owner = NULL;
-    if (queued) {
-        ev_unref(j->rt->ev);
-        if (j->finish) j->finish(j);
-        free(j);
-    }
+    if (!queued) return; /* a worker has it: job_done frees it */
+    ev_unref(j->rt->ev);
+    if (j->finish) j->finish(j);
+    free(j);
 }
 
 int async__pool_submit(async__rt *rt, async__job *j) {
@@ -133,9 +123,9 @@ int async__pool_submit(async__rt *rt, async__job *j) {
     j->rt = rt;
     j->state = 0;
     j->next = NULL;
-    if (j->owner) async_future_add_done_callback(j->owner, j->owner_cb, owner_cancelled, j);
     ev_ref(rt->ev);
     pthread_mutex_lock(&p->mu);
+    j->prev = p->tail;
     if (p->tail) p->tail->next = j;
     else p->head = j;
     p->tail = j;
@@ -179,29 +169,41 @@ int async_rt_set_pool_size(async_loop *loop, unsigned n) {
     return 0;
 }
 
-async_future *async_to_thread(async_work *w, async_loop *loop, async_work_fn fn, void *arg) {
+static void work_cancelled(async_op *op) {
+    async_work *w = (async_work *)(void *)op;
+    async__job *j = (async__job *)w->job;
+    w->job = NULL;
+    if (j) async__pool_cancel(j);
+}
+
+async_future *async_to_thread_ex(async_work *w, async_loop *loop, async_work_fn fn, void *arg,
+                                 void (*discard)(async_value result)) {
     async__rt *rt = async__rt_of(loop);
     async__job *j;
     int e;
     if (!rt) return async__error_future(ASYNC_RT_ENOBACKEND);
-    if (w->fut.c.state == ASYNC__PENDING && w->fut.loop == loop && w->job) {
+    if (w->op.fut.c.state == ASYNC__PENDING && w->op.fut.loop == loop && w->job) {
         ASYNC_MISUSE("async_to_thread: this async_work is still pending");
         return async__error_future(ASYNC_EBUSY);
     }
     j = (async__job *)calloc(1, sizeof *j);
-    if (!j) return async__done_now(&w->fut, loop, ASYNC_RT_ENOMEM, async_none());
-    async_future_init(&w->fut, loop);
+    if (!j) return async__done_now(&w->op.fut, loop, ASYNC_RT_ENOMEM, async_none());
+    async_op_init(&w->op, loop, work_cancelled);
     j->fn = fn;
     j->arg = arg;
-    j->owner = &w->fut;
-    j->owner_cb = &w->cb;
+    j->discard = discard;
+    j->owner = &w->op.fut;
     j->owner_slot = &w->job;
     w->job = j;
     e = async__pool_submit(rt, j);
     if (e) {
         w->job = NULL;
         free(j);
-        async_future_set_error(&w->fut, e);
+        async_future_set_error(&w->op.fut, e);
     }
-    return &w->fut;
+    return &w->op.fut;
+}
+
+async_future *async_to_thread(async_work *w, async_loop *loop, async_work_fn fn, void *arg) {
+    return async_to_thread_ex(w, loop, fn, arg, NULL);
 }

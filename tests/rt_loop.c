@@ -18,7 +18,7 @@ static void test_sleep_and_run(void **st) {
     memset(&m, 0, sizeof m);
     assert_int_equal(async_rt_run(sleep_main, &m, &v), 0);
     assert_int_equal(v.i, 42);
-    assert_true(m.dt >= 0.049 && m.dt < 0.5);
+    assert_true(m.dt >= 0.049); /* how late depends on the load: no upper bound */
 }
 
 static int g_calls;
@@ -57,14 +57,14 @@ static void test_deadlock(void **st) {
     struct dl_main m;
     async_loop loop;
     async_task t;
-    double t0 = rt_wall();
     (void)st;
     memset(&t, 0, sizeof t); /* async_task_create reads the old state */
     memset(&m, 0, sizeof m);
     assert_int_equal(async_rt_loop_init(&loop), 0);
+    alarm(20); /* a hang dies here; how fast the report comes depends on the load */
     assert_int_equal(async_run(&loop, &t, dl_main, &m), ASYNC_EDEADLOCK);
+    alarm(0);
     async_rt_loop_close(&loop);
-    assert_true(rt_wall() - t0 < 1.0);
 }
 
 /* Debug mode: a greedy step, an unretrieved error, a task left pending. */
