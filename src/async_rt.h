@@ -290,6 +290,9 @@ int async_stream_open_fd(async_stream *s, async_loop *loop, int fd);
 
 /* Connecting: an internal task resolves (thread pool) and connects, trying each
  * address in turn. The async_connect is caller memory, like a frame.
+ * Cancelling the await cancels the task and waits for it: the half-made
+ * socket is closed. The stream is reset at the call, so async_stream_destroy(s)
+ * is safe on every path out (a cancel can land just after the connect did).
  *   ASYNC_AWAIT(async_open_connection(&self->c, ASYNC_LOOP, &self->s, "localhost", "8888", 5.0));
  *   ASYNC_AWAIT(async_open_unix_connection(&self->c, ASYNC_LOOP, &self->s, "/tmp/sock", 5.0)); */
 typedef struct async_connect {

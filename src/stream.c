@@ -734,8 +734,10 @@ int async_start_server(async_server *srv, async_loop *loop, int listen_fd, async
 }
 
 void async_server_close(async_server *srv) {
-    async__rt *rt = async__rt_of(srv->loop);
-    if (!rt || srv->closing) return;
+    async__rt *rt;
+    if (srv->closing) return; /* before the loop: it may be gone by now */
+    rt = async__rt_of(srv->loop);
+    if (!rt) return;
     srv->closing = 1;
     ev_io_stop(rt->ev, &srv->w);
     ev_timer_stop(rt->ev, &srv->retry);
