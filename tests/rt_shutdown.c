@@ -218,10 +218,79 @@ static void test_cancel_every_await(void **st) {
     free(m);
 }
 
+/* Closing a loop that nobody shut down (no async_run): the server's live
+ * handler is cancelled and freed, a stream still flushing towards its close
+ * is closed, an open one is detached and closed by its destroy. */
+struct idle_client {
+    async_client_frame base;
+    char buf[64];
+};
+static ASYNC_FN(idle_handler, struct idle_client) {
+    ASYNC_BEGIN();
+    ASYNC_AWAIT(async_stream_read(self->base.stream, self->buf, sizeof self->buf));
+    ASYNC_END();
+}
+struct wait_frame { async_frame hdr; async_server *srv; async_timer t; int i; };
+static ASYNC_FN(wait_client, struct wait_frame) {
+    ASYNC_BEGIN();
+    for (self->i = 0; self->i < 500 && self->srv->nclients == 0; self->i++) ASYNC_SLEEP(&self->t, 0.01);
+    ASYNC_END();
+}
+static void test_loop_close_without_run(void **st) {
+    async_loop loop;
+    async_server srv;
+    async_stream flushing, open;
+    async_task t;
+    struct wait_frame wf;
+    int base = count_fds(), lfd, peer, sv[2], sv2[2], snd = 4096;
+    struct sockaddr_in a;
+    (void)st;
+    assert_int_equal(async_rt_loop_init(&loop), 0);
+    lfd = async_listen_tcp("127.0.0.1", 0, 4);
+    assert_true(lfd >= 0);
+    assert_int_equal(async_start_server(&srv, &loop, lfd, idle_handler, sizeof(struct idle_client), NULL), 0);
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons((unsigned short)async_sock_port(lfd));
+    peer = socket(AF_INET, SOCK_STREAM, 0);
+    assert_int_equal(connect(peer, (struct sockaddr *)&a, sizeof a), 0);
+    /* a stream whose peer never reads, closed with output still buffered */
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &snd, sizeof snd);
+    assert_int_equal(async_stream_open_fd(&flushing, &loop, sv[0]), 0);
+    assert_int_equal(async_stream_write(&flushing, blob, sizeof blob), 0);
+    assert_true(async_stream_write_buffered(&flushing) > 0);
+    async_stream_close(&flushing);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv2), 0);
+    assert_int_equal(async_stream_open_fd(&open, &loop, sv2[0]), 0);
+    memset(&t, 0, sizeof t);
+    memset(&wf, 0, sizeof wf);
+    wf.srv = &srv;
+    alarm(20);
+    assert_int_equal(async_task_create(&loop, &t, wait_client, &wf, "wait"), 0);
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    alarm(0);
+    assert_int_equal(srv.nclients, 1);
+    async_rt_loop_close(&loop); /* the handler is still parked in its read */
+    assert_int_equal(srv.nclients, 0);
+    assert_int_equal(fcntl(lfd, F_GETFD), -1);
+    assert_int_equal(fcntl(sv[0], F_GETFD), -1); /* the flushing stream: closed */
+    assert_true(fcntl(sv2[0], F_GETFD) >= 0);    /* the open one: its owner's */
+    async_stream_destroy(&flushing);
+    async_stream_destroy(&open);
+    assert_int_equal(fcntl(sv2[0], F_GETFD), -1);
+    close(peer);
+    close(sv[1]);
+    close(sv2[1]);
+    assert_int_equal(count_fds(), base);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         RT_TEST(test_shutdown_clients_in_drain),
         RT_TEST(test_cancel_every_await),
+        RT_TEST(test_loop_close_without_run),
     };
     if (getenv("RT_FILTER")) cmocka_set_test_filter(getenv("RT_FILTER"));
     return cmocka_run_group_tests(tests, NULL, NULL);
