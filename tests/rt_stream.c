@@ -619,8 +619,15 @@ static ASYNC_FN(rx_co, struct rx_frame) {
     else ASYNC_AWAIT(async_stream_read(self->s, self->buf, self->n));
     ASYNC_END();
 }
+struct wf_frame { async_frame hdr; async_waitset ws; async_stream *s; char *buf; };
+static ASYNC_FN(wf_co, struct wf_frame) {
+    ASYNC_BEGIN();
+    ASYNC_WAIT_FOR(&self->ws, async_stream_readexactly(self->s, self->buf, 6), async_ms(20));
+    ASYNC_END();
+}
 struct rcancel_main {
     async_frame hdr;
+    struct wf_frame wf;
     int peer, op, err, part;
     async_stream s;
     async_timeout to;
@@ -648,6 +655,17 @@ static ASYNC_FN(rcancel_main, struct rcancel_main) {
     ASYNC_AWAIT(async_stream_readline(&self->s, self->buf, sizeof self->buf));
     assert_int_equal(ASYNC_VALUE.i, 10);
     assert_memory_equal(self->buf, "next line\n", 10);
+    /* readexactly half filled under wait_for, into a buffer freed at once */
+    peer_send(self->peer, "abc");
+    self->wf.s = &self->s;
+    self->wf.buf = (char *)malloc(6);
+    ASYNC_AWAIT_CO_CATCH(wf_co, &self->wf, self->err);
+    assert_int_equal(self->err, ASYNC_ETIMEOUT);
+    free(self->wf.buf);
+    peer_send(self->peer, "defgh");
+    ASYNC_SLEEP(&self->t, 0.02);
+    ASYNC_AWAIT(async_stream_readexactly(&self->s, self->buf, 8));
+    assert_memory_equal(self->buf, "abcdefgh", 8);
     goto done;
 ops:
     /* readexactly half filled, then cancelled: its bytes stay in the stream */
