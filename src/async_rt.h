@@ -337,8 +337,9 @@ async_future *async_open_unix_connection(async_connect *c, async_loop *loop, asy
  *   max bytes raises ASYNC_RT_ELIMIT.
  * Cancellation (task cancel, timeout, wait_for, shutdown): the read is
  * unregistered before the awaiter resumes and consumes nothing, so buf may be
- * freed at once and the data is there for the next read (a cancelled read_all
- * keeps what it gathered in s->all). One read at a time per stream.
+ * freed at once and the data is there for the next read (what a cancelled
+ * read_all gathered goes back in front of the buffer). One read at a time
+ * per stream.
  *   ASYNC_AWAIT(async_stream_readline(self->s, self->line, sizeof self->line)); */
 async_future *async_stream_read(async_stream *s, void *buf, size_t n);
 async_future *async_stream_readexactly(async_stream *s, void *buf, size_t n);

@@ -90,6 +90,19 @@ static int rd_overrun(async_stream *s, size_t n) {
  * consumed nothing, and the caller's buffer and separator are forgotten. */
 static void rd_cancel(async_op *op) {
     async_stream *s = (async_stream *)(void *)((char *)op - offsetof(async_stream, rfut));
+    if (s->rop == RD_ALL && s->all_len) { /* what read_all gathered goes back in front */
+        char *p = (char *)malloc(s->all_len + s->rlen);
+        if (p) { /* else it stays in s->all */
+            memcpy(p, s->all, s->all_len);
+            copy_out(p + s->all_len, s->rbuf + s->rhead, s->rlen);
+            free(s->rbuf);
+            s->rbuf = p;
+            s->rhead = 0;
+            s->rlen += s->all_len;
+            s->rcap = s->rlen;
+            async_stream_free_all(s);
+        }
+    }
     s->rop = RD_NONE;
     s->rdst = NULL;
     s->sep = NULL;

@@ -705,6 +705,55 @@ static void test_readline_timeout(void **st) {
     memset(&m, 0, sizeof m);
     assert_int_equal(rt_run(rcancel_main, &m), 0);
 }
+/* read_all cancelled half way: what it gathered is read again. */
+struct rall_frame { async_frame hdr; async_stream *s; };
+static ASYNC_FN(rall_co, struct rall_frame) {
+    ASYNC_BEGIN();
+    ASYNC_AWAIT(async_stream_read_all(self->s, 1 << 20));
+    ASYNC_END();
+}
+struct rall_main {
+    async_frame hdr;
+    int peer, err;
+    async_stream s;
+    async_timer t;
+    async_task reader;
+    struct rall_frame rf;
+    char buf[16];
+};
+static ASYNC_FN(rall_main, struct rall_main) {
+    ASYNC_BEGIN();
+    {
+        int sv[2];
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+        self->peer = sv[1];
+        assert_int_equal(async_stream_open_fd(&self->s, ASYNC_LOOP, sv[0]), 0);
+    }
+    peer_send(self->peer, "first ");
+    self->rf.s = &self->s;
+    async_task_create(ASYNC_LOOP, &self->reader, rall_co, &self->rf, "reader");
+    ASYNC_SLEEP(&self->t, 0.01);
+    async_task_cancel(&self->reader);
+    ASYNC_AWAIT_CATCH(&self->reader.fut, self->err);
+    assert_int_equal(self->err, ASYNC_ECANCELLED);
+    peer_send(self->peer, "second");
+    ASYNC_AWAIT(async_stream_readexactly(&self->s, self->buf, 3));
+    assert_memory_equal(self->buf, "fir", 3);
+    shutdown(self->peer, SHUT_WR);
+    ASYNC_AWAIT(async_stream_read_all(&self->s, 100));
+    assert_int_equal(ASYNC_VALUE.i, 9);
+    assert_string_equal(self->s.all, "st second");
+    async_stream_destroy(&self->s);
+    close(self->peer);
+    ASYNC_END();
+}
+static void test_cancelled_read_all(void **st) {
+    struct rall_main m;
+    (void)st;
+    memset(&m, 0, sizeof m);
+    assert_int_equal(rt_run(rall_main, &m), 0);
+}
+
 static void test_cancelled_reads(void **st) {
     struct rcancel_main m;
     (void)st;
@@ -807,7 +856,7 @@ int main(void) {
         RT_TEST(test_read_all),    RT_TEST(test_backpressure), RT_TEST(test_peer_reset),
         RT_TEST(test_half_close),  RT_TEST(test_emfile),       RT_TEST(test_close_clients),
         RT_TEST(test_misuse),      RT_TEST(test_leftover_server),
-        RT_TEST(test_readline_timeout), RT_TEST(test_cancelled_reads), RT_TEST(test_readline_overrun), RT_TEST(test_destroy_after_loop_close),
+        RT_TEST(test_readline_timeout), RT_TEST(test_cancelled_reads), RT_TEST(test_cancelled_read_all), RT_TEST(test_readline_overrun), RT_TEST(test_destroy_after_loop_close),
     };
     if (getenv("RT_FILTER")) cmocka_set_test_filter(getenv("RT_FILTER")); /* one test by name */
     return cmocka_run_group_tests(tests, NULL, NULL);
