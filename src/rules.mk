@@ -119,7 +119,9 @@ $(addprefix check-,$(addsuffix -valgrind,$(RT_VG_TESTS))): check-%-valgrind: $(B
 # A longer run of the stream readers' fuzz test (tests/rt_stream_fuzz.c, seeded
 # random against a model; make test runs it for a second):
 #   make fuzz FUZZ_SECONDS=300 FUZZ_SEED=1
+# (`fuzz` itself has no recipe here, so other fuzzers can hang off it too.)
 FUZZ_SECONDS ?= 60
-.PHONY: fuzz
-fuzz: $(BUILD)/rt-tests/rt_stream_fuzz
+.PHONY: fuzz fuzz-streams
+fuzz: fuzz-streams
+fuzz-streams: $(BUILD)/rt-tests/rt_stream_fuzz
 	FUZZ_SECONDS=$(FUZZ_SECONDS) $(if $(FUZZ_SEED),FUZZ_SEED=$(FUZZ_SEED)) $<
