@@ -118,10 +118,10 @@ $(addprefix check-,$(addsuffix -valgrind,$(RT_VG_TESTS))): check-%-valgrind: $(B
 
 # A longer run of the stream readers' fuzz test (tests/rt_stream_fuzz.c, seeded
 # random against a model; make test runs it for a second):
-#   make fuzz FUZZ_SECONDS=300 FUZZ_SEED=1
+#   make fuzz FUZZ_SECONDS=300     make fuzz FUZZ_SEED=n (replays one case)
 # (`fuzz` itself has no recipe here, so other fuzzers can hang off it too.)
 FUZZ_SECONDS ?= 60
 .PHONY: fuzz fuzz-streams
 fuzz: fuzz-streams
 fuzz-streams: $(BUILD)/rt-tests/rt_stream_fuzz
-	FUZZ_SECONDS=$(FUZZ_SECONDS) $(if $(FUZZ_SEED),FUZZ_SEED=$(FUZZ_SEED)) $<
+	$(if $(FUZZ_SEED),FUZZ_SEED=$(FUZZ_SEED) $(if $(filter command line environment,$(origin FUZZ_SECONDS)),FUZZ_SECONDS=$(FUZZ_SECONDS)),FUZZ_SECONDS=$(FUZZ_SECONDS)) $<
