@@ -357,7 +357,8 @@ int async_stream_open_fd(async_stream *s, async_loop *loop, int fd) {
     return 0;
 }
 
-static async_future *rd_start(async_stream *s, int op, void *buf, size_t n) {
+/* The read's parameters are set only once it is known no other read is pending. */
+static async_future *rd_start(async_stream *s, int op, void *buf, size_t n, const char *sep, size_t seplen) {
     if (!s->loop || !srt(s)) return async__error_future(ASYNC_RT_ENOBACKEND);
     if (s->rfut.c.state == ASYNC__PENDING) {
         ASYNC_MISUSE("stream read while another read on the same stream is pending");
@@ -368,8 +369,11 @@ static async_future *rd_start(async_stream *s, int op, void *buf, size_t n) {
         async_future_set_error(&s->rfut, ASYNC_RT_ECLOSED);
         return &s->rfut;
     }
+    if (op == RD_ALL) async_stream_free_all(s);
     s->rop = op;
     s->rdst = (char *)buf;
+    s->sep = sep;
+    s->seplen = seplen;
     s->rn = n;
     s->rgot = 0;
     s->partial = 0;
@@ -378,27 +382,20 @@ static async_future *rd_start(async_stream *s, int op, void *buf, size_t n) {
     return &s->rfut;
 }
 
-async_future *async_stream_read(async_stream *s, void *buf, size_t n) { return rd_start(s, RD_READ, buf, n); }
+async_future *async_stream_read(async_stream *s, void *buf, size_t n) {
+    return rd_start(s, RD_READ, buf, n, NULL, 0);
+}
 async_future *async_stream_readexactly(async_stream *s, void *buf, size_t n) {
-    return rd_start(s, RD_EXACT, buf, n);
+    return rd_start(s, RD_EXACT, buf, n, NULL, 0);
 }
 async_future *async_stream_readuntil(async_stream *s, void *buf, size_t cap, const void *sep, size_t seplen) {
     if (!seplen) return async__error_future(EINVAL);
-    s->sep = (const char *)sep;
-    s->seplen = seplen;
-    return rd_start(s, RD_UNTIL, buf, cap);
+    return rd_start(s, RD_UNTIL, buf, cap, (const char *)sep, seplen);
 }
 async_future *async_stream_readline(async_stream *s, void *buf, size_t cap) {
-    s->sep = "\n";
-    s->seplen = 1;
-    return rd_start(s, RD_LINE, buf, cap);
+    return rd_start(s, RD_LINE, buf, cap, "\n", 1);
 }
-async_future *async_stream_read_all(async_stream *s, size_t max) {
-    free(s->all);
-    s->all = NULL;
-    s->all_len = 0;
-    return rd_start(s, RD_ALL, NULL, max);
-}
+async_future *async_stream_read_all(async_stream *s, size_t max) { return rd_start(s, RD_ALL, NULL, max, NULL, 0); }
 void async_stream_free_all(async_stream *s) {
     free(s->all);
     s->all = NULL;

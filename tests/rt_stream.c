@@ -610,13 +610,14 @@ static void test_leftover_server(void **st) {
  * that is cancelled leaves its bytes for the next read; the caller's buffer may
  * be freed right after the cancelled await (ASan/valgrind watch the bytes the
  * peer sends next). */
-struct rx_frame { async_frame hdr; async_stream *s; char *buf; size_t n; int op; };
+struct rx_frame { async_frame hdr; async_stream *s; char *buf; size_t n; int op; intptr_t got; };
 static ASYNC_FN(rx_co, struct rx_frame) {
     ASYNC_BEGIN();
     if (self->op == 0) ASYNC_AWAIT(async_stream_readline(self->s, self->buf, self->n));
     else if (self->op == 1) ASYNC_AWAIT(async_stream_readexactly(self->s, self->buf, self->n));
     else if (self->op == 2) ASYNC_AWAIT(async_stream_readuntil(self->s, self->buf, self->n, "\r\n", 2));
     else ASYNC_AWAIT(async_stream_read(self->s, self->buf, self->n));
+    self->got = ASYNC_VALUE.i;
     ASYNC_END();
 }
 struct wf_frame { async_frame hdr; async_waitset ws; async_stream *s; char *buf; };
@@ -712,6 +713,68 @@ static ASYNC_FN(rall_co, struct rall_frame) {
     ASYNC_AWAIT(async_stream_read_all(self->s, 1 << 20));
     ASYNC_END();
 }
+/* A second read started while one is pending is refused (misuse) and leaves
+ * the pending one untouched: its separator, its read_all buffer. */
+struct busy_main {
+    async_frame hdr;
+    int peer, err;
+    async_stream s;
+    async_timer t;
+    async_task reader;
+    struct rx_frame rf;
+    struct rall_frame rall;
+    char buf[16], b2[16];
+};
+static ASYNC_FN(busy_main, struct busy_main) {
+    ASYNC_BEGIN();
+    async_rt_set_misuse_handler(count_misuse);
+    g_misuse = 0;
+    {
+        int sv[2];
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+        self->peer = sv[1];
+        assert_int_equal(async_stream_open_fd(&self->s, ASYNC_LOOP, sv[0]), 0);
+    }
+    self->rf.s = &self->s;
+    self->rf.buf = self->buf;
+    self->rf.n = sizeof self->buf;
+    self->rf.op = 2; /* readuntil "\r\n" */
+    self->rall.s = &self->s;
+    async_task_create(ASYNC_LOOP, &self->reader, rx_co, &self->rf, "reader");
+    ASYNC_SLEEP(&self->t, 0.01);
+    ASYNC_AWAIT_CATCH(async_stream_readline(&self->s, self->b2, sizeof self->b2), self->err);
+    assert_int_equal(self->err, ASYNC_EBUSY);
+    ASYNC_AWAIT_CATCH(async_stream_readuntil(&self->s, self->b2, sizeof self->b2, ";", 1), self->err);
+    assert_int_equal(self->err, ASYNC_EBUSY);
+    assert_int_equal(g_misuse, 2);
+    peer_send(self->peer, "a\nb;c\r\n");
+    ASYNC_AWAIT(&self->reader.fut);
+    assert_int_equal(self->rf.got, 7); /* still the pending read's own separator */
+    assert_memory_equal(self->buf, "a\nb;c\r\n", 7);
+    /* read_all pending with data gathered; a second read_all must not free it */
+    peer_send(self->peer, "gathered");
+    async_task_create(ASYNC_LOOP, &self->reader, rall_co, &self->rall, "reader");
+    ASYNC_SLEEP(&self->t, 0.01);
+    ASYNC_AWAIT_CATCH(async_stream_read_all(&self->s, 100), self->err);
+    assert_int_equal(self->err, ASYNC_EBUSY);
+    assert_int_equal(g_misuse, 3);
+    async_rt_set_misuse_handler(NULL);
+    peer_send(self->peer, " more");
+    shutdown(self->peer, SHUT_WR);
+    ASYNC_AWAIT(&self->reader.fut);
+    assert_int_equal(self->s.all_len, 13);
+    assert_string_equal(self->s.all, "gathered more");
+    async_stream_destroy(&self->s);
+    close(self->peer);
+    ASYNC_END();
+}
+static void test_busy_read_untouched(void **st) {
+    struct busy_main m;
+    (void)st;
+    memset(&m, 0, sizeof m);
+    assert_int_equal(rt_run(busy_main, &m), 0);
+}
+
 struct rall_main {
     async_frame hdr;
     int peer, err;
@@ -856,7 +919,7 @@ int main(void) {
         RT_TEST(test_read_all),    RT_TEST(test_backpressure), RT_TEST(test_peer_reset),
         RT_TEST(test_half_close),  RT_TEST(test_emfile),       RT_TEST(test_close_clients),
         RT_TEST(test_misuse),      RT_TEST(test_leftover_server),
-        RT_TEST(test_readline_timeout), RT_TEST(test_cancelled_reads), RT_TEST(test_cancelled_read_all), RT_TEST(test_readline_overrun), RT_TEST(test_destroy_after_loop_close),
+        RT_TEST(test_readline_timeout), RT_TEST(test_cancelled_reads), RT_TEST(test_cancelled_read_all), RT_TEST(test_busy_read_untouched), RT_TEST(test_readline_overrun), RT_TEST(test_destroy_after_loop_close),
     };
     if (getenv("RT_FILTER")) cmocka_set_test_filter(getenv("RT_FILTER")); /* one test by name */
     return cmocka_run_group_tests(tests, NULL, NULL);
