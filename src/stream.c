@@ -75,6 +75,7 @@ static void copy_out(char *dst, const char *src, size_t n) {
 static int rd_finish(async_stream *s, int err, intptr_t v) {
     s->rop = RD_NONE;
     s->rdst = NULL;
+    s->sep = NULL; /* the caller's memory: not kept past the read */
     async__complete(&s->rfut, err, async_int(v));
     return 1;
 }
