@@ -85,11 +85,15 @@ int async_rt_loop_init(async_loop *loop);
  * 0 if real, negative on error. Close either kind with async_rt_loop_close(). */
 int async_rt_loop_init_env(async_loop *loop);
 
-/* async_rt_loop_close(&loop); — run the callbacks already queued (cleanup
- * such as a server freeing its cancelled clients), shut the thread pool down
- * (queued work is cancelled, running work is waited for), report debug
- * findings, free the backend. The loop must not be running; tasks still alive are reported in
- * debug mode (asyncio's "Task was destroyed but it is pending"). */
+/* async_rt_loop_close(&loop); — close every server still open (listening fd
+ * closed, clients cancelled, their streams aborted and freed) and every stream
+ * still flushing towards a close, run the callbacks already queued (bounded),
+ * detach the other open streams (async_stream_destroy closes their fds later),
+ * shut the thread pool down (queued work is cancelled, running work is waited
+ * for), report debug findings, free the backend. The loop must not be
+ * running; tasks still alive are reported in debug mode (asyncio's "Task was
+ * destroyed but it is pending").
+ *   async_rt_loop_close(&loop); async_stream_destroy(&s); (fd closed here) */
 void async_rt_loop_close(async_loop *loop);
 
 /* async_rt_run(main, &frame, &result) — asyncio.run(main()): a new loop
@@ -253,9 +257,11 @@ void async_resolve_free(async_resolve *r);
  * ====================================================================== */
 #define ASYNC_STREAM_LIMIT 65536 /* default reader limit (asyncio's 64 KiB) */
 
-typedef struct async_stream {
-    async_future rfut;      /* the pending read operation's future */
-    async_future wfut;      /* the pending drain's future */
+typedef struct async_stream async_stream;
+struct async_stream {
+    /* Cancelling an await on either unregisters the operation (async_op). */
+    async_op rd;            /* private: the pending read operation */
+    async_op wr;            /* private: the pending drain */
     async_future closed;    /* done when the fd is closed (wait_closed) */
     async_loop *loop;
     ev_io rw, ww;           /* private */
@@ -280,7 +286,8 @@ typedef struct async_stream {
     char *all;
     size_t all_len;
     size_t partial;         /* readexactly/readuntil: bytes delivered with ASYNC_RT_EINCOMPLETE */
-} async_stream;
+    async_stream *rt_next, *rt_prev; /* private: the loop's open streams (closed with it) */
+};
 
 /* async_stream_open_fd(&s, loop, fd) — a stream on a connected fd (socket or
  * pipe; made non-blocking). Returns 0 or an error. The stream owns the fd. */
@@ -288,6 +295,9 @@ int async_stream_open_fd(async_stream *s, async_loop *loop, int fd);
 
 /* Connecting: an internal task resolves (thread pool) and connects, trying each
  * address in turn. The async_connect is caller memory, like a frame.
+ * Cancelling the await cancels the task and waits for it: the half-made
+ * socket is closed. The stream is reset at the call, so async_stream_destroy(s)
+ * is safe on every path out (a cancel can land just after the connect did).
  *   ASYNC_AWAIT(async_open_connection(&self->c, ASYNC_LOOP, &self->s, "localhost", "8888", 5.0));
  *   ASYNC_AWAIT(async_open_unix_connection(&self->c, ASYNC_LOOP, &self->s, "/tmp/sock", 5.0)); */
 typedef struct async_connect {
@@ -314,16 +324,27 @@ async_future *async_open_unix_connection(async_connect *c, async_loop *loop, asy
 /* Reader. Each returns the stream's read future; value.i is the byte count.
  * async_stream_read(s, buf, n): up to n bytes, 0 at EOF (read(n)).
  * async_stream_readexactly(s, buf, n): exactly n, or ASYNC_RT_EINCOMPLETE with
- *   the partial data in buf and its length in s->partial.
+ *   the partial data in buf and its length in s->partial. The bytes are taken
+ *   from the stream only when all n are there (the buffer grows to n if n is
+ *   above s->limit).
  * async_stream_readuntil(s, buf, cap, sep, seplen): through the separator
  *   (included); ASYNC_RT_ELIMIT if it is not within min(cap, s->limit) bytes
- *   (the data stays buffered), ASYNC_RT_EINCOMPLETE at EOF before it (partial
- *   data in buf, length s->partial).
+ *   (the data stays buffered: read it with read / readexactly),
+ *   ASYNC_RT_EINCOMPLETE at EOF before it (partial data in buf, length
+ *   s->partial). sep is the caller's memory, read until the future is done.
  * async_stream_readline(s, buf, cap): readuntil "\n", except that EOF returns
- *   the last unterminated line (or 0 bytes) instead of raising.
+ *   the last unterminated line (or 0 bytes) instead of raising, and that an
+ *   ASYNC_RT_ELIMIT drops the over-long line first (asyncio): through its "\n"
+ *   if that is buffered, else the whole buffer, so the rest of that line comes
+ *   back as the next line.
  * async_stream_read_all(s, max): read to EOF into a malloc'd buffer (s->all,
  *   length s->all_len = value.i; free with async_stream_free_all); more than
  *   max bytes raises ASYNC_RT_ELIMIT.
+ * Cancellation (task cancel, timeout, wait_for, shutdown): the read is
+ * unregistered before the awaiter resumes and consumes nothing, so buf may be
+ * freed at once and the data is there for the next read (what a cancelled
+ * read_all gathered goes back in front of the buffer). One read at a time
+ * per stream.
  *   ASYNC_AWAIT(async_stream_readline(self->s, self->line, sizeof self->line)); */
 async_future *async_stream_read(async_stream *s, void *buf, size_t n);
 async_future *async_stream_readexactly(async_stream *s, void *buf, size_t n);
@@ -335,10 +356,11 @@ void async_stream_free_all(async_stream *s);
 int async_stream_at_eof(const async_stream *s);
 
 /* Writer. async_stream_write(s, data, n): send now what the kernel takes,
- * buffer the rest (never blocks). Returns 0, or the stream's error (EPIPE, ...,
- * ASYNC_RT_ECLOSED). async_stream_drain(s): a future done when the buffer is at
- * or below the low-water mark (at once if at or below high water) — this is
- * the backpressure: awaiting drain after writes keeps memory bounded.
+ * buffer the rest (never blocks; data is copied). Returns 0, or the stream's
+ * error (EPIPE, ..., ASYNC_RT_ECLOSED). async_stream_drain(s): a future done
+ * when the buffer is at or below the low-water mark (at once if at or below
+ * high water) — this is the backpressure: awaiting drain after writes keeps
+ * memory bounded. A cancelled drain leaves the buffered bytes to be sent.
  *   async_stream_write(self->s, buf, n); ASYNC_AWAIT(async_stream_drain(self->s)); */
 int async_stream_write(async_stream *s, const void *data, size_t n);
 async_future *async_stream_drain(async_stream *s);
@@ -349,13 +371,19 @@ void async_stream_set_write_limits(async_stream *s, size_t high, size_t low);
 /* Shut the write side down once the buffer is flushed (half-close). 0 or error. */
 int async_stream_write_eof(async_stream *s);
 /* async_stream_close(s); — flush what is buffered (in the background), then
- * close the fd. A pending read is failed with ASYNC_RT_ECLOSED. Idempotent. */
+ * close the fd. A pending read is failed with ASYNC_RT_ECLOSED. Idempotent.
+ * Closing the loop closes a stream still flushing (its output is dropped). */
 void async_stream_close(async_stream *s);
 /* async_stream_abort(s); — close at once, dropping buffered output. */
 void async_stream_abort(async_stream *s);
 /* async_stream_wait_closed(s) — the future done when the fd has been closed. */
 async_future *async_stream_wait_closed(async_stream *s);
-/* Free the stream's buffers; only after it is closed (wait_closed done). */
+/* async_stream_destroy(s); — close the fd if still open (dropping buffered
+ * output) and free the buffers; also after the loop was closed (the loop's
+ * close detaches its streams, leaving their fds to this). No read or drain may
+ * be pending on it. Not for a stream of a server's client (the server frees it).
+ *   async_stream_close(&self->s); ASYNC_AWAIT(async_stream_wait_closed(&self->s));
+ *   async_stream_destroy(&self->s); */
 void async_stream_destroy(async_stream *s);
 
 /* Servers (start_server). Each accepted connection gets a task running
@@ -385,6 +413,7 @@ struct async_server {
     unsigned long nclients, accepted, accept_errors;
     int closing;
     async_future closed;    /* done when closed and every client is gone */
+    async_server *rt_next, *rt_prev; /* private: the loop's live servers */
 };
 
 /* async_start_server(&srv, loop, listen_fd, handler, frame_size, arg) — start
@@ -394,7 +423,10 @@ struct async_server {
 int async_start_server(async_server *srv, async_loop *loop, int listen_fd, async_fn handler, size_t frame_size,
                        void *arg);
 /* async_server_close(&srv); — stop accepting and close the listening fd; live
- * clients continue. async_server_close_clients(&srv); also cancels them. */
+ * clients continue. async_server_close_clients(&srv); also cancels them and
+ * aborts their streams. Closing the loop (async_rt_loop_close, the end of
+ * async_rt_run) does the latter for every server still open and frees its
+ * clients, even those blocked in drain. */
 void async_server_close(async_server *srv);
 void async_server_close_clients(async_server *srv);
 /* Done when the server is closed and all its clients have finished. */

@@ -151,6 +151,7 @@ void async_rt_loop_close(async_loop *loop) {
         ASYNC_MISUSE("async_rt_loop_close on a running loop");
         return;
     }
+    async__streams_close_begin(rt);
     { /* run what is already queued (e.g. servers freeing their clients after
        * the cancellations of asyncio.run's shutdown), bounded */
         int i;
@@ -159,6 +160,7 @@ void async_rt_loop_close(async_loop *loop) {
             if (async_loop_run_once(loop)) break;
         loop->running = 0;
     }
+    async__streams_close_end(rt);
     rt->closing = 1;
     async__pool_shutdown(rt);
     async__debug_close(rt);

@@ -33,6 +33,9 @@ typedef struct async__rt {
     int closing;               /* in async_rt_loop_close: completions drop their owners */
     async_task **failed;       /* failed tasks nobody awaited when they finished */
     size_t nfailed, capfailed;
+    async_stream *streams;     /* open streams (stream.c), closed or detached with the loop */
+    async_server *servers;     /* servers not yet fully closed */
+    int draining;              /* in async_rt_loop_close's last run: a stream close does not wait to flush */
 } async__rt;
 
 /* The runtime behind a loop, or NULL for a loop on another backend. */
@@ -55,6 +58,11 @@ void async__rt_drain(async__rt *rt);
  * own (pending) future. Per thread; never awaited by more than one at a time
  * in practice (it is done: nobody parks on it). */
 async_future *async__error_future(int err);
+
+/* stream.c: at loop close, before the queued callbacks run: close servers and
+ * abort streams that were closing; after them: detach what is left. */
+void async__streams_close_begin(async__rt *rt);
+void async__streams_close_end(async__rt *rt);
 
 /* threads.c: the loop's worker pool. A job runs fn(arg) on a worker; back on
  * the loop thread finish(job) runs (owner NULL if it was cancelled), then

@@ -108,10 +108,20 @@ BENCH_PEERS += bench/peers/sleepers.py bench/peers/threads.py
 # The runtime tests once more, unsanitized, under valgrind (memcheck: invalid
 # accesses, uninitialised reads, definite leaks fail the check).
 DEPS_TEST += valgrind
-RT_VG_TESTS := rt_stream rt_process rt_loop rt_net rt_cancel
+RT_VG_TESTS := rt_stream rt_process rt_loop rt_net rt_cancel rt_shutdown rt_stream_fuzz
 $(BUILD)/rt-tests-plain/%: tests/%.c $(BUILD)/libasync.a $(RT_HDRS) $(wildcard tests/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(RT_TEST_FLAGS) -O1 -g $< -o $@ $(BUILD)/libasync.a -lcmocka $(RT_LDLIBS)
 CHECKS += $(addsuffix -valgrind,$(RT_VG_TESTS))
 $(addprefix check-,$(addsuffix -valgrind,$(RT_VG_TESTS))): check-%-valgrind: $(BUILD)/rt-tests-plain/%
 	@$(CHECK) $*-valgrind 180 valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite $<
+
+# A longer run of the stream readers' fuzz test (tests/rt_stream_fuzz.c, seeded
+# random against a model; make test runs it for a second):
+#   make fuzz FUZZ_SECONDS=300     make fuzz FUZZ_SEED=n (replays one case)
+# (`fuzz` itself has no recipe here, so other fuzzers can hang off it too.)
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz fuzz-streams
+fuzz: fuzz-streams
+fuzz-streams: $(BUILD)/rt-tests/rt_stream_fuzz
+	$(if $(FUZZ_SEED),FUZZ_SEED=$(FUZZ_SEED) $(if $(filter command line environment,$(origin FUZZ_SECONDS)),FUZZ_SECONDS=$(FUZZ_SECONDS)),FUZZ_SECONDS=$(FUZZ_SECONDS)) $<

@@ -22,6 +22,7 @@
 #define F_WEOF 0x20      /* write_eof requested */
 #define F_WEOF_DONE 0x40 /* shutdown(SHUT_WR) done */
 #define F_NOTSOCK 0x80   /* pipe or tty: write(), not send() */
+#define F_LISTED 0x100   /* on the loop's list of open streams */
 
 enum { RD_NONE, RD_READ, RD_EXACT, RD_UNTIL, RD_LINE, RD_ALL };
 
@@ -31,9 +32,14 @@ static void stream_do_close(async_stream *s);
 
 static async__rt *srt(async_stream *s) { return async__rt_of(s->loop); }
 
+
+/* How much the reader buffers: the limit, or all of a longer readexactly
+ * (its bytes are taken only once they are all there). */
+static size_t rd_want(const async_stream *s) { return s->rop == RD_EXACT && s->rn > s->limit ? s->rn : s->limit; }
+
 static void reading_update(async_stream *s) {
     async__rt *rt = srt(s);
-    int want = (s->flags & F_OPEN) && !(s->flags & (F_EOF | F_CLOSING | F_CLOSED)) && s->rlen < s->limit;
+    int want = (s->flags & F_OPEN) && !(s->flags & (F_EOF | F_CLOSING | F_CLOSED)) && s->rlen < rd_want(s);
     if (want && !(s->flags & F_READING)) {
         ev_io_start(rt->ev, &s->rw);
         s->flags |= F_READING;
@@ -56,9 +62,45 @@ static void copy_out(char *dst, const char *src, size_t n) {
 
 static int rd_finish(async_stream *s, int err, intptr_t v) {
     s->rop = RD_NONE;
-    async__complete(&s->rfut, err, async_int(v));
+    s->rdst = NULL;
+    s->sep = NULL; /* the caller's memory: not kept past the read */
+    async__complete(&s->rd.fut, err, async_int(v));
     return 1;
 }
+
+/* readuntil leaves an over-long record buffered; readline drops n bytes of
+ * it (through the separator, or all there is) so the next line can be read. */
+static int rd_overrun(async_stream *s, size_t n) {
+    if (s->rop == RD_LINE) consume(s, n);
+    return rd_finish(s, ASYNC_RT_ELIMIT, 0);
+}
+
+/* The await on a pending read was cancelled: unregister the read. It has
+ * consumed nothing, and the caller's buffer and separator are forgotten. */
+static void rd_cancel(async_op *op) {
+    async_stream *s = (async_stream *)(void *)((char *)op - offsetof(async_stream, rd));
+    if (s->rop == RD_ALL && s->all_len) { /* what read_all gathered goes back in front */
+        char *p = (char *)malloc(s->all_len + s->rlen);
+        if (p) { /* else it stays in s->all */
+            memcpy(p, s->all, s->all_len);
+            copy_out(p + s->all_len, s->rbuf + s->rhead, s->rlen);
+            free(s->rbuf);
+            s->rbuf = p;
+            s->rhead = 0;
+            s->rlen += s->all_len;
+            s->rcap = s->rlen;
+            async_stream_free_all(s);
+        }
+    }
+    s->rop = RD_NONE;
+    s->rdst = NULL;
+    s->sep = NULL;
+    s->seplen = 0;
+    if (s->loop && srt(s)) reading_update(s); /* a long readexactly may have held it open */
+}
+
+/* A cancelled drain: what was written stays queued and is still sent. */
+static void wr_cancel(async_op *op) { (void)op; }
 
 /* Try to complete the pending read from the buffer / EOF / error. 1 if done. */
 static int rd_try(async_stream *s) {
@@ -77,15 +119,17 @@ static int rd_try(async_stream *s) {
         if (eof || s->rn == 0) return rd_finish(s, 0, 0);
         return 0;
     case RD_EXACT:
-        n = s->rn - s->rgot;
-        if (n > s->rlen) n = s->rlen;
-        copy_out(s->rdst + s->rgot, data, n);
-        consume(s, n);
-        s->rgot += n;
-        if (s->rgot == s->rn) return rd_finish(s, 0, (intptr_t)s->rn);
+        if (s->rlen >= s->rn) {
+            copy_out(s->rdst, data, s->rn);
+            consume(s, s->rn);
+            return rd_finish(s, 0, (intptr_t)s->rn);
+        }
         if (s->err || eof) {
-            s->partial = s->rgot;
-            return rd_finish(s, s->err ? s->err : ASYNC_RT_EINCOMPLETE, (intptr_t)s->rgot);
+            n = s->rlen;
+            copy_out(s->rdst, data, n);
+            consume(s, n);
+            s->partial = n;
+            return rd_finish(s, s->err ? s->err : ASYNC_RT_EINCOMPLETE, (intptr_t)n);
         }
         return 0;
     case RD_UNTIL:
@@ -97,13 +141,13 @@ static int rd_try(async_stream *s) {
                         : NULL;
         if (hit) {
             n = (size_t)(hit - data) + s->seplen;
-            if (n > lim) return rd_finish(s, ASYNC_RT_ELIMIT, 0);
+            if (n > lim) return rd_overrun(s, n);
             copy_out(s->rdst, data, n);
             consume(s, n);
             return rd_finish(s, 0, (intptr_t)n);
         }
         s->rgot = s->rlen; /* searched this far */
-        if (s->rlen >= lim) return rd_finish(s, ASYNC_RT_ELIMIT, 0);
+        if (s->rlen >= lim) return rd_overrun(s, s->rlen);
         if (s->err || eof) {
             n = s->rlen;
             copy_out(s->rdst, data, n);
@@ -152,7 +196,7 @@ static void rd_cb(struct ev_loop *ev, ev_io *w, int revents) {
     if (s->rhead + s->rlen == s->rcap) {
         size_t cap = s->rcap ? s->rcap * 2 : 16384;
         char *p;
-        if (cap > s->limit + READ_CHUNK) cap = s->limit + READ_CHUNK;
+        if (cap > rd_want(s) + READ_CHUNK) cap = rd_want(s) + READ_CHUNK;
         if (cap <= s->rcap) { /* full: the pending op will report the overrun */
             reading_update(s);
             return;
@@ -182,7 +226,7 @@ out:
 static void wr_fail(async_stream *s, int err) {
     if (!s->err) s->err = err;
     s->wlen = s->whead = 0;
-    async__complete(&s->wfut, s->err, async_none());
+    async__complete(&s->wr.fut, s->err, async_none());
 }
 
 /* Write as much as the kernel takes; 0 or errno. */
@@ -239,8 +283,27 @@ static void wr_cb(struct ev_loop *ev, ev_io *w, int revents) {
         if (s->flags & F_CLOSING) stream_do_close(s);
         return;
     }
-    if (s->wlen <= s->low_water) async__complete(&s->wfut, 0, async_none());
+    if (s->wlen <= s->low_water) async__complete(&s->wr.fut, 0, async_none());
     if (!s->wlen) wr_flushed(s);
+}
+
+static void list_add(async_stream *s) {
+    async__rt *rt = srt(s);
+    s->rt_prev = NULL;
+    s->rt_next = rt->streams;
+    if (rt->streams) rt->streams->rt_prev = s;
+    rt->streams = s;
+    s->flags |= F_LISTED;
+}
+
+static void list_del(async_stream *s) {
+    async__rt *rt = srt(s);
+    if (!(s->flags & F_LISTED)) return;
+    if (s->rt_prev) s->rt_prev->rt_next = s->rt_next;
+    else rt->streams = s->rt_next;
+    if (s->rt_next) s->rt_next->rt_prev = s->rt_prev;
+    s->rt_next = s->rt_prev = NULL;
+    s->flags &= ~F_LISTED;
 }
 
 int async_stream_open_fd(async_stream *s, async_loop *loop, int fd) {
@@ -269,61 +332,59 @@ int async_stream_open_fd(async_stream *s, async_loop *loop, int fd) {
             if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) signal(SIGPIPE, SIG_IGN);
         }
     }
-    async_future_init(&s->rfut, loop);
-    s->rfut.c.state = ASYNC__DONE;
-    async_future_init(&s->wfut, loop);
-    s->wfut.c.state = ASYNC__DONE;
+    async_future_init(&s->rd.fut, loop);
+    s->rd.fut.c.state = ASYNC__DONE;
+    async_future_init(&s->wr.fut, loop);
+    s->wr.fut.c.state = ASYNC__DONE;
     async_future_init(&s->closed, loop);
     ev_io_init(&s->rw, rd_cb, fd, EV_READ);
     s->rw.data = s;
     ev_io_init(&s->ww, wr_cb, fd, EV_WRITE);
     s->ww.data = s;
+    list_add(s);
     reading_update(s);
     return 0;
 }
 
-static async_future *rd_start(async_stream *s, int op, void *buf, size_t n) {
+/* The read's parameters are set only once it is known no other read is pending. */
+static async_future *rd_start(async_stream *s, int op, void *buf, size_t n, const char *sep, size_t seplen) {
     if (!s->loop || !srt(s)) return async__error_future(ASYNC_RT_ENOBACKEND);
-    if (s->rfut.c.state == ASYNC__PENDING) {
+    if (s->rd.fut.c.state == ASYNC__PENDING) {
         ASYNC_MISUSE("stream read while another read on the same stream is pending");
         return async__error_future(ASYNC_EBUSY);
     }
-    async_future_init(&s->rfut, s->loop);
+    async_op_init(&s->rd, s->loop, rd_cancel);
     if (s->flags & (F_CLOSING | F_CLOSED)) {
-        async_future_set_error(&s->rfut, ASYNC_RT_ECLOSED);
-        return &s->rfut;
+        async_future_set_error(&s->rd.fut, ASYNC_RT_ECLOSED);
+        return &s->rd.fut;
     }
+    if (op == RD_ALL) async_stream_free_all(s);
     s->rop = op;
     s->rdst = (char *)buf;
+    s->sep = sep;
+    s->seplen = seplen;
     s->rn = n;
     s->rgot = 0;
     s->partial = 0;
     if (!rd_try(s)) reading_update(s);
     else reading_update(s); /* consumed data may resume a paused reader */
-    return &s->rfut;
+    return &s->rd.fut;
 }
 
-async_future *async_stream_read(async_stream *s, void *buf, size_t n) { return rd_start(s, RD_READ, buf, n); }
+async_future *async_stream_read(async_stream *s, void *buf, size_t n) {
+    return rd_start(s, RD_READ, buf, n, NULL, 0);
+}
 async_future *async_stream_readexactly(async_stream *s, void *buf, size_t n) {
-    return rd_start(s, RD_EXACT, buf, n);
+    return rd_start(s, RD_EXACT, buf, n, NULL, 0);
 }
 async_future *async_stream_readuntil(async_stream *s, void *buf, size_t cap, const void *sep, size_t seplen) {
     if (!seplen) return async__error_future(EINVAL);
-    s->sep = (const char *)sep;
-    s->seplen = seplen;
-    return rd_start(s, RD_UNTIL, buf, cap);
+    return rd_start(s, RD_UNTIL, buf, cap, (const char *)sep, seplen);
 }
 async_future *async_stream_readline(async_stream *s, void *buf, size_t cap) {
-    s->sep = "\n";
-    s->seplen = 1;
-    return rd_start(s, RD_LINE, buf, cap);
+    return rd_start(s, RD_LINE, buf, cap, "\n", 1);
 }
-async_future *async_stream_read_all(async_stream *s, size_t max) {
-    free(s->all);
-    s->all = NULL;
-    s->all_len = 0;
-    return rd_start(s, RD_ALL, NULL, max);
-}
+async_future *async_stream_read_all(async_stream *s, size_t max) { return rd_start(s, RD_ALL, NULL, max, NULL, 0); }
 void async_stream_free_all(async_stream *s) {
     free(s->all);
     s->all = NULL;
@@ -371,15 +432,15 @@ int async_stream_write(async_stream *s, const void *data, size_t n) {
 
 async_future *async_stream_drain(async_stream *s) {
     if (!s->loop || !srt(s)) return async__error_future(ASYNC_RT_ENOBACKEND);
-    if (s->wfut.c.state == ASYNC__PENDING) {
+    if (s->wr.fut.c.state == ASYNC__PENDING) {
         ASYNC_MISUSE("stream drain while another drain on the same stream is pending");
         return async__error_future(ASYNC_EBUSY);
     }
-    async_future_init(&s->wfut, s->loop);
-    if (s->err) async_future_set_error(&s->wfut, s->err);
-    else if (s->flags & F_CLOSED) async_future_set_error(&s->wfut, ASYNC_RT_ECLOSED);
-    else if (s->wlen <= s->high_water) async_future_set_result(&s->wfut, async_none());
-    return &s->wfut;
+    async_op_init(&s->wr, s->loop, wr_cancel);
+    if (s->err) async_future_set_error(&s->wr.fut, s->err);
+    else if (s->flags & F_CLOSED) async_future_set_error(&s->wr.fut, ASYNC_RT_ECLOSED);
+    else if (s->wlen <= s->high_water) async_future_set_result(&s->wr.fut, async_none());
+    return &s->wr.fut;
 }
 
 size_t async_stream_write_buffered(const async_stream *s) { return s->wlen; }
@@ -403,14 +464,12 @@ static void stream_do_close(async_stream *s) {
     if (s->flags & F_CLOSED) return;
     ev_io_stop(rt->ev, &s->rw);
     ev_io_stop(rt->ev, &s->ww);
+    list_del(s);
     s->flags = (s->flags & ~F_READING) | F_CLOSED | F_CLOSING;
     close(s->fd);
     s->fd = -1;
-    if (s->rop != RD_NONE) {
-        s->rop = RD_NONE;
-        async__complete(&s->rfut, ASYNC_RT_ECLOSED, async_none());
-    }
-    async__complete(&s->wfut, s->err ? s->err : ASYNC_RT_ECLOSED, async_none());
+    if (s->rop != RD_NONE) rd_finish(s, ASYNC_RT_ECLOSED, 0);
+    async__complete(&s->wr.fut, s->err ? s->err : ASYNC_RT_ECLOSED, async_none());
     async__complete(&s->closed, 0, async_none());
 }
 
@@ -418,11 +477,8 @@ void async_stream_close(async_stream *s) {
     if (!s->loop || !srt(s) || !(s->flags & F_OPEN) || (s->flags & (F_CLOSING | F_CLOSED))) return;
     s->flags |= F_CLOSING;
     reading_update(s);
-    if (s->rop != RD_NONE) {
-        s->rop = RD_NONE;
-        async__complete(&s->rfut, ASYNC_RT_ECLOSED, async_none());
-    }
-    if (!s->wlen || s->err) stream_do_close(s);
+    if (s->rop != RD_NONE) rd_finish(s, ASYNC_RT_ECLOSED, 0);
+    if (!s->wlen || s->err || srt(s)->draining) stream_do_close(s);
     /* else wr_cb closes once the buffer is flushed */
 }
 
@@ -438,8 +494,14 @@ async_future *async_stream_wait_closed(async_stream *s) {
 }
 
 void async_stream_destroy(async_stream *s) {
-    if (!s->loop) return;
-    async_stream_abort(s);
+    if ((s->flags & (F_OPEN | F_CLOSED)) == F_OPEN) {
+        if (s->loop) async_stream_abort(s); /* still listed: its loop is open */
+        else {                               /* detached by the loop's close */
+            close(s->fd);
+            s->fd = -1;
+            s->flags |= F_CLOSED;
+        }
+    }
     free(s->rbuf);
     free(s->wbuf);
     free(s->all);
@@ -512,7 +574,7 @@ static async_future *connect_start(async_connect *c, async_loop *loop, async_str
     c->f.host = host;
     c->f.service = service;
     c->f.timeout = timeout_s;
-    s->loop = NULL; /* not open until the task succeeds */
+    memset(s, 0, sizeof *s); /* not open until the task succeeds */
     async_task_create(loop, &c->task, connect_co, &c->f, name);
     return &c->task.fut;
 }
@@ -545,8 +607,20 @@ typedef struct client {
     } frame; /* followed by the rest of the handler's frame */
 } client;
 
+static void server_unlist(async_server *srv) {
+    async__rt *rt = async__rt_of(srv->loop);
+    if (!rt || (!srv->rt_prev && rt->servers != srv)) return;
+    if (srv->rt_prev) srv->rt_prev->rt_next = srv->rt_next;
+    else rt->servers = srv->rt_next;
+    if (srv->rt_next) srv->rt_next->rt_prev = srv->rt_prev;
+    srv->rt_next = srv->rt_prev = NULL;
+}
+
 static void server_maybe_closed(async_server *srv) {
-    if (srv->closing && !srv->nclients) async__complete(&srv->closed, 0, async_none());
+    if (srv->closing && !srv->nclients) {
+        server_unlist(srv);
+        async__complete(&srv->closed, 0, async_none());
+    }
 }
 
 static void client_free(async_future *f, void *arg) {
@@ -652,12 +726,17 @@ int async_start_server(async_server *srv, async_loop *loop, int listen_fd, async
     ev_timer_init(&srv->retry, retry_cb, 0.1, 0.);
     srv->retry.data = srv;
     ev_io_start(rt->ev, &srv->w);
+    srv->rt_next = rt->servers;
+    if (rt->servers) rt->servers->rt_prev = srv;
+    rt->servers = srv;
     return 0;
 }
 
 void async_server_close(async_server *srv) {
-    async__rt *rt = async__rt_of(srv->loop);
-    if (!rt || srv->closing) return;
+    async__rt *rt;
+    if (srv->closing) return; /* before the loop: it may be gone by now */
+    rt = async__rt_of(srv->loop);
+    if (!rt) return;
     srv->closing = 1;
     ev_io_stop(rt->ev, &srv->w);
     ev_timer_stop(rt->ev, &srv->retry);
@@ -676,3 +755,49 @@ void async_server_close_clients(async_server *srv) {
 }
 
 async_future *async_server_wait_closed(async_server *srv) { return &srv->closed; }
+
+/* ---------------------------------------------------------------------------
+ * Loop close: asyncio.run's shutdown has cancelled the tasks; what they left
+ * open (servers, their clients blocked in drain, streams still flushing) is
+ * closed now, so the callbacks that free it can run before the loop goes. */
+void async__streams_close_begin(async__rt *rt) {
+    async_server *srv, *snext;
+    async_stream *s, *next;
+    rt->draining = 1;
+    for (srv = rt->servers; srv; srv = snext) {
+        snext = srv->rt_next;
+        async_server_close_clients(srv);
+    }
+    for (s = rt->streams; s; s = next) {
+        next = s->rt_next;
+        if (s->flags & F_CLOSING) stream_do_close(s);
+    }
+}
+
+/* What is still open belongs to its owner: detach it from the dying loop
+ * (async_stream_destroy closes the fd), forget the servers. */
+void async__streams_close_end(async__rt *rt) {
+    async_server *srv, *snext;
+    async_stream *s, *next;
+    for (s = rt->streams; s; s = next) {
+        next = s->rt_next;
+        if (s->flags & F_CLOSING) {
+            stream_do_close(s);
+            continue;
+        }
+        ev_io_stop(rt->ev, &s->rw);
+        ev_io_stop(rt->ev, &s->ww);
+        s->flags &= ~(F_READING | F_LISTED);
+        s->rop = RD_NONE;
+        s->rdst = NULL;
+        s->rt_next = s->rt_prev = NULL;
+        s->loop = NULL;
+    }
+    rt->streams = NULL;
+    for (srv = rt->servers; srv; srv = snext) {
+        snext = srv->rt_next;
+        srv->rt_next = srv->rt_prev = NULL;
+        srv->loop = NULL;
+    }
+    rt->servers = NULL;
+}

@@ -605,6 +605,313 @@ static void test_leftover_server(void **st) {
     assert_int_equal(m.srv.nclients, 0); /* freed during shutdown */
 }
 
+/* Cancelled reads consume nothing and stay unregistered (asyncio): a readline
+ * cut short by a timeout leaves the next line intact; a half-filled readexactly
+ * that is cancelled leaves its bytes for the next read; the caller's buffer may
+ * be freed right after the cancelled await (ASan/valgrind watch the bytes the
+ * peer sends next). */
+struct rx_frame { async_frame hdr; async_stream *s; char *buf; size_t n; int op; intptr_t got; };
+static ASYNC_FN(rx_co, struct rx_frame) {
+    ASYNC_BEGIN();
+    if (self->op == 0) ASYNC_AWAIT(async_stream_readline(self->s, self->buf, self->n));
+    else if (self->op == 1) ASYNC_AWAIT(async_stream_readexactly(self->s, self->buf, self->n));
+    else if (self->op == 2) ASYNC_AWAIT(async_stream_readuntil(self->s, self->buf, self->n, "\r\n", 2));
+    else ASYNC_AWAIT(async_stream_read(self->s, self->buf, self->n));
+    self->got = ASYNC_VALUE.i;
+    ASYNC_END();
+}
+struct wf_frame { async_frame hdr; async_waitset ws; async_stream *s; char *buf; };
+static ASYNC_FN(wf_co, struct wf_frame) {
+    ASYNC_BEGIN();
+    ASYNC_WAIT_FOR(&self->ws, async_stream_readexactly(self->s, self->buf, 6), async_ms(20));
+    ASYNC_END();
+}
+struct rcancel_main {
+    async_frame hdr;
+    struct wf_frame wf;
+    int peer, op, err, part;
+    async_stream s;
+    async_timeout to;
+    async_timer t;
+    async_task reader;
+    struct rx_frame rf;
+    char buf[64];
+};
+static ASYNC_FN(rcancel_main, struct rcancel_main) {
+    ASYNC_BEGIN();
+    {
+        int sv[2];
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+        self->peer = sv[1];
+        assert_int_equal(async_stream_open_fd(&self->s, ASYNC_LOOP, sv[0]), 0);
+    }
+    if (self->part) goto ops;
+    /* readline under a timeout scope that expires */
+    async_timeout_after(&self->to, ASYNC_TASK, async_ms(20));
+    ASYNC_AWAIT_CATCH(async_stream_readline(&self->s, self->buf, sizeof self->buf), self->err);
+    self->err = async_timeout_exit(&self->to, self->err);
+    assert_int_equal(self->err, ASYNC_ETIMEOUT);
+    peer_send(self->peer, "next line\n");
+    ASYNC_SLEEP(&self->t, 0.02); /* the bytes reach the stream before the next read */
+    ASYNC_AWAIT(async_stream_readline(&self->s, self->buf, sizeof self->buf));
+    assert_int_equal(ASYNC_VALUE.i, 10);
+    assert_memory_equal(self->buf, "next line\n", 10);
+    /* readexactly half filled under wait_for, into a buffer freed at once */
+    peer_send(self->peer, "abc");
+    self->wf.s = &self->s;
+    self->wf.buf = (char *)malloc(6);
+    ASYNC_AWAIT_CO_CATCH(wf_co, &self->wf, self->err);
+    assert_int_equal(self->err, ASYNC_ETIMEOUT);
+    free(self->wf.buf);
+    peer_send(self->peer, "defgh");
+    ASYNC_SLEEP(&self->t, 0.02);
+    ASYNC_AWAIT(async_stream_readexactly(&self->s, self->buf, 8));
+    assert_memory_equal(self->buf, "abcdefgh", 8);
+    goto done;
+ops:
+    /* readexactly half filled, then cancelled: its bytes stay in the stream */
+    peer_send(self->peer, "abc");
+    for (self->op = 0; self->op < 4; self->op++) {
+        self->rf.s = &self->s;
+        self->rf.op = self->op == 0 ? 1 : self->op == 1 ? 0 : self->op; /* exactly, line, until, read */
+        self->rf.n = 6;
+        self->rf.buf = (char *)malloc(self->rf.n);
+        if (self->op == 3) { /* a plain read completes at once on buffered data: start it empty */
+            ASYNC_AWAIT(async_stream_readexactly(&self->s, self->buf, 3));
+            assert_memory_equal(self->buf, "abc", 3);
+        }
+        async_task_create(ASYNC_LOOP, &self->reader, rx_co, &self->rf, "reader");
+        ASYNC_SLEEP(&self->t, 0.01);
+        assert_false(async_future_done(&self->reader.fut));
+        async_task_cancel(&self->reader);
+        ASYNC_AWAIT_CATCH(&self->reader.fut, self->err);
+        assert_int_equal(self->err, ASYNC_ECANCELLED);
+        free(self->rf.buf); /* at once: the operation is unregistered */
+        self->rf.buf = NULL;
+        if (self->op == 3) peer_send(self->peer, "abc");
+        peer_send(self->peer, "defgh");
+        ASYNC_SLEEP(&self->t, 0.02); /* a ghost read would take (and write) these now */
+        ASYNC_AWAIT(async_stream_readexactly(&self->s, self->buf, 8));
+        assert_memory_equal(self->buf, "abcdefgh", 8);
+        if (self->op < 3) peer_send(self->peer, "abc");
+    }
+done:
+    async_stream_destroy(&self->s);
+    close(self->peer);
+    ASYNC_END();
+}
+static void test_readline_timeout(void **st) {
+    struct rcancel_main m;
+    (void)st;
+    memset(&m, 0, sizeof m);
+    assert_int_equal(rt_run(rcancel_main, &m), 0);
+}
+/* read_all cancelled half way: what it gathered is read again. */
+struct rall_frame { async_frame hdr; async_stream *s; };
+static ASYNC_FN(rall_co, struct rall_frame) {
+    ASYNC_BEGIN();
+    ASYNC_AWAIT(async_stream_read_all(self->s, 1 << 20));
+    ASYNC_END();
+}
+/* A second read started while one is pending is refused (misuse) and leaves
+ * the pending one untouched: its separator, its read_all buffer. */
+struct busy_main {
+    async_frame hdr;
+    int peer, err;
+    async_stream s;
+    async_timer t;
+    async_task reader;
+    struct rx_frame rf;
+    struct rall_frame rall;
+    char buf[16], b2[16];
+};
+static ASYNC_FN(busy_main, struct busy_main) {
+    ASYNC_BEGIN();
+    async_rt_set_misuse_handler(count_misuse);
+    g_misuse = 0;
+    {
+        int sv[2];
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+        self->peer = sv[1];
+        assert_int_equal(async_stream_open_fd(&self->s, ASYNC_LOOP, sv[0]), 0);
+    }
+    self->rf.s = &self->s;
+    self->rf.buf = self->buf;
+    self->rf.n = sizeof self->buf;
+    self->rf.op = 2; /* readuntil "\r\n" */
+    self->rall.s = &self->s;
+    async_task_create(ASYNC_LOOP, &self->reader, rx_co, &self->rf, "reader");
+    ASYNC_SLEEP(&self->t, 0.01);
+    ASYNC_AWAIT_CATCH(async_stream_readline(&self->s, self->b2, sizeof self->b2), self->err);
+    assert_int_equal(self->err, ASYNC_EBUSY);
+    ASYNC_AWAIT_CATCH(async_stream_readuntil(&self->s, self->b2, sizeof self->b2, ";", 1), self->err);
+    assert_int_equal(self->err, ASYNC_EBUSY);
+    assert_int_equal(g_misuse, 2);
+    peer_send(self->peer, "a\nb;c\r\n");
+    ASYNC_AWAIT(&self->reader.fut);
+    assert_int_equal(self->rf.got, 7); /* still the pending read's own separator */
+    assert_memory_equal(self->buf, "a\nb;c\r\n", 7);
+    /* read_all pending with data gathered; a second read_all must not free it */
+    peer_send(self->peer, "gathered");
+    async_task_create(ASYNC_LOOP, &self->reader, rall_co, &self->rall, "reader");
+    ASYNC_SLEEP(&self->t, 0.01);
+    ASYNC_AWAIT_CATCH(async_stream_read_all(&self->s, 100), self->err);
+    assert_int_equal(self->err, ASYNC_EBUSY);
+    assert_int_equal(g_misuse, 3);
+    async_rt_set_misuse_handler(NULL);
+    peer_send(self->peer, " more");
+    shutdown(self->peer, SHUT_WR);
+    ASYNC_AWAIT(&self->reader.fut);
+    assert_int_equal(self->s.all_len, 13);
+    assert_string_equal(self->s.all, "gathered more");
+    async_stream_destroy(&self->s);
+    close(self->peer);
+    ASYNC_END();
+}
+static void test_busy_read_untouched(void **st) {
+    struct busy_main m;
+    (void)st;
+    memset(&m, 0, sizeof m);
+    assert_int_equal(rt_run(busy_main, &m), 0);
+}
+
+struct rall_main {
+    async_frame hdr;
+    int peer, err;
+    async_stream s;
+    async_timer t;
+    async_task reader;
+    struct rall_frame rf;
+    char buf[16];
+};
+static ASYNC_FN(rall_main, struct rall_main) {
+    ASYNC_BEGIN();
+    {
+        int sv[2];
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+        self->peer = sv[1];
+        assert_int_equal(async_stream_open_fd(&self->s, ASYNC_LOOP, sv[0]), 0);
+    }
+    peer_send(self->peer, "first ");
+    self->rf.s = &self->s;
+    async_task_create(ASYNC_LOOP, &self->reader, rall_co, &self->rf, "reader");
+    ASYNC_SLEEP(&self->t, 0.01);
+    async_task_cancel(&self->reader);
+    ASYNC_AWAIT_CATCH(&self->reader.fut, self->err);
+    assert_int_equal(self->err, ASYNC_ECANCELLED);
+    peer_send(self->peer, "second");
+    ASYNC_AWAIT(async_stream_readexactly(&self->s, self->buf, 3));
+    assert_memory_equal(self->buf, "fir", 3);
+    shutdown(self->peer, SHUT_WR);
+    ASYNC_AWAIT(async_stream_read_all(&self->s, 100));
+    assert_int_equal(ASYNC_VALUE.i, 9);
+    assert_string_equal(self->s.all, "st second");
+    async_stream_destroy(&self->s);
+    close(self->peer);
+    ASYNC_END();
+}
+static void test_cancelled_read_all(void **st) {
+    struct rall_main m;
+    (void)st;
+    memset(&m, 0, sizeof m);
+    assert_int_equal(rt_run(rall_main, &m), 0);
+}
+
+static void test_cancelled_reads(void **st) {
+    struct rcancel_main m;
+    (void)st;
+    memset(&m, 0, sizeof m);
+    m.part = 1;
+    assert_int_equal(rt_run(rcancel_main, &m), 0);
+}
+
+/* readline after a limit overrun drops the over-long line (asyncio), so the
+ * next readline gets the next line; readuntil leaves it buffered. */
+struct overrun_main {
+    async_frame hdr;
+    int peer, err;
+    async_stream s;
+    async_timer t;
+    char buf[64];
+};
+static ASYNC_FN(overrun_main, struct overrun_main) {
+    ASYNC_BEGIN();
+    {
+        int sv[2];
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+        self->peer = sv[1];
+        assert_int_equal(async_stream_open_fd(&self->s, ASYNC_LOOP, sv[0]), 0);
+    }
+    self->s.limit = 16;
+    /* separator found beyond the limit: the line is dropped through it */
+    peer_send(self->peer, "this line is far too long\nshort\n");
+    ASYNC_SLEEP(&self->t, 0.01);
+    ASYNC_AWAIT_CATCH(async_stream_readline(&self->s, self->buf, sizeof self->buf), self->err);
+    assert_int_equal(self->err, ASYNC_RT_ELIMIT);
+    ASYNC_AWAIT(async_stream_readline(&self->s, self->buf, sizeof self->buf));
+    assert_int_equal(ASYNC_VALUE.i, 6);
+    assert_memory_equal(self->buf, "short\n", 6);
+    /* the caller's capacity counts as the limit too */
+    peer_send(self->peer, "0123456789\nok\n");
+    ASYNC_SLEEP(&self->t, 0.01);
+    ASYNC_AWAIT_CATCH(async_stream_readline(&self->s, self->buf, 4), self->err);
+    assert_int_equal(self->err, ASYNC_RT_ELIMIT);
+    ASYNC_AWAIT(async_stream_readline(&self->s, self->buf, 4));
+    assert_int_equal(ASYNC_VALUE.i, 3);
+    assert_memory_equal(self->buf, "ok\n", 3);
+    /* no separator within the limit: the whole buffer is dropped */
+    peer_send(self->peer, "xxxxxxxxxxxxxxxxxxxxxxxx");
+    ASYNC_SLEEP(&self->t, 0.01);
+    ASYNC_AWAIT_CATCH(async_stream_readline(&self->s, self->buf, sizeof self->buf), self->err);
+    assert_int_equal(self->err, ASYNC_RT_ELIMIT);
+    peer_send(self->peer, "\nafter\n");
+    ASYNC_AWAIT(async_stream_readline(&self->s, self->buf, sizeof self->buf));
+    assert_int_equal(ASYNC_VALUE.i, 1); /* what was left of the long line: asyncio does the same */
+    ASYNC_AWAIT(async_stream_readline(&self->s, self->buf, sizeof self->buf));
+    assert_int_equal(ASYNC_VALUE.i, 6);
+    assert_memory_equal(self->buf, "after\n", 6);
+    /* readuntil leaves the data */
+    peer_send(self->peer, "a long record without end;x");
+    ASYNC_SLEEP(&self->t, 0.01);
+    ASYNC_AWAIT_CATCH(async_stream_readuntil(&self->s, self->buf, sizeof self->buf, ";", 1), self->err);
+    assert_int_equal(self->err, ASYNC_RT_ELIMIT);
+    ASYNC_AWAIT(async_stream_read(&self->s, self->buf, 6));
+    assert_memory_equal(self->buf, "a long", 6);
+    async_stream_destroy(&self->s);
+    close(self->peer);
+    ASYNC_END();
+}
+static void test_readline_overrun(void **st) {
+    struct overrun_main m;
+    (void)st;
+    memset(&m, 0, sizeof m);
+    assert_int_equal(rt_run(overrun_main, &m), 0);
+}
+
+/* A stream outliving its loop: destroy still closes the fd. */
+struct outlive_main { async_frame hdr; async_stream *s; int fd; };
+static ASYNC_FN(outlive_main, struct outlive_main) {
+    ASYNC_BEGIN();
+    assert_int_equal(async_stream_open_fd(self->s, ASYNC_LOOP, self->fd), 0);
+    ASYNC_END();
+}
+static void test_destroy_after_loop_close(void **st) {
+    struct outlive_main m;
+    async_stream *s = (async_stream *)calloc(1, sizeof *s);
+    int sv[2];
+    (void)st;
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    memset(&m, 0, sizeof m);
+    m.s = s;
+    m.fd = sv[0];
+    assert_int_equal(rt_run(outlive_main, &m), 0); /* the loop is gone now */
+    async_stream_destroy(s);
+    assert_int_equal(fcntl(sv[0], F_GETFD), -1); /* closed */
+    assert_int_equal(errno, EBADF);
+    free(s);
+    close(sv[1]);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         RT_TEST(test_echo_tcp4),   RT_TEST(test_echo_tcp6),    RT_TEST(test_echo_unix),
@@ -612,6 +919,8 @@ int main(void) {
         RT_TEST(test_read_all),    RT_TEST(test_backpressure), RT_TEST(test_peer_reset),
         RT_TEST(test_half_close),  RT_TEST(test_emfile),       RT_TEST(test_close_clients),
         RT_TEST(test_misuse),      RT_TEST(test_leftover_server),
+        RT_TEST(test_readline_timeout), RT_TEST(test_cancelled_reads), RT_TEST(test_cancelled_read_all), RT_TEST(test_busy_read_untouched), RT_TEST(test_readline_overrun), RT_TEST(test_destroy_after_loop_close),
     };
+    if (getenv("RT_FILTER")) cmocka_set_test_filter(getenv("RT_FILTER")); /* one test by name */
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
