@@ -29,7 +29,7 @@
  *   6. Streams             open_connection / start_server, reader and writer methods
  *   7. Thread pool         to_thread / run_in_executor
  *   8. Subprocesses        exec with pipes, wait, communicate
- *   9. Debug mode          slow steps, tasks destroyed while pending, errors never retrieved
+ *   9. Debug mode          slow steps, tasks destroyed while pending, failures nothing awaited
  */
 #ifndef ASYNC_RT_H
 #define ASYNC_RT_H
@@ -468,12 +468,14 @@ void async_process_destroy(async_process *p);
 
 /* async_rt_set_debug(&loop, slow_seconds) — warn on stderr (or the sink below)
  * when one task step holds the loop longer than slow_seconds (naming the task
- * and the source lines it ran between), when a task fails and its error was
- * never retrieved by loop close, and when the loop is closed with tasks still
- * pending. slow_seconds <= 0 turns it off. ASYNC_DEBUG=1 in the environment
- * turns it on at loop init with 0.1 s (ASYNC_DEBUG_SLOW=0.05 to change).
- * Hazard: in debug mode a failed task's memory must stay valid until loop close
- * unless its error was retrieved (awaited). */
+ * and the source lines it ran between), at loop close for each task that
+ * failed while nothing awaited it (from a copy of its name and error taken
+ * when it failed: the task may be freed by then; reading the error later with
+ * async_future_error does not silence it, awaiting does), and when the loop is
+ * closed with tasks still pending. slow_seconds <= 0 turns it off.
+ * ASYNC_DEBUG=1 in the environment turns it on at loop init with 0.1 s
+ * (ASYNC_DEBUG_SLOW=0.05 to change).
+ *   async_rt_set_debug(&loop, 0.05);   // warn about steps longer than 50 ms */
 void async_rt_set_debug(async_loop *loop, double slow_seconds);
 /* Where warnings go: fn(ud, one_line_without_newline); NULL = stderr. */
 void async_rt_set_debug_sink(async_loop *loop, void (*fn)(void *ud, const char *line), void *ud);
