@@ -193,6 +193,25 @@ enum {
     ASYNC_ELAST_CORE = -11
 };
 
+/* The range of an error code. async_ctx and async_frame keep errors in 16 bits
+ * (an int would grow every frame by 6 bytes on hosts, and cost 8-bit MCUs
+ * 16-bit moves): the library's codes, the runtime's (ASYNC_RT_*) and errno
+ * values all fit. A code outside ASYNC_ERR_MIN..ASYNC_ERR_MAX, or 0, given to
+ * ASYNC_RAISE, async_future_set_error or async_throw is misuse: ASYNC_MISUSE,
+ * then the error becomes ASYNC_EMISUSE (never a wrapped value).
+ *   ASYNC_RAISE(EIO);            // kept exactly
+ *   ASYNC_RAISE(70000);          // misuse: raises ASYNC_EMISUSE */
+#define ASYNC_ERR_MAX 32767
+#define ASYNC_ERR_MIN (-32767)
+
+/* Internal: an error code as stored, or ASYNC_EMISUSE after ASYNC_MISUSE. */
+ASYNC_API int16_t async__err(int err) {
+    if (ASYNC__LIKELY(err != 0 && err >= ASYNC_ERR_MIN && err <= ASYNC_ERR_MAX)) return (int16_t)err;
+    ASYNC_MISUSE(err ? "error code out of range (an error must fit in -32767..32767)"
+                     : "error code 0 raised or set (an error must be nonzero)");
+    return ASYNC_EMISUSE;
+}
+
 /* async_strerror(ASYNC_ETIMEOUT) -> "timeout". Library codes only. */
 ASYNC_API const char *async_strerror(int err) {
     switch (err) {
@@ -479,11 +498,11 @@ ASYNC_API async_status async__broke(async_ctx *ctx) {
     } while (0)
 
 /* ASYNC_RAISE(err); — raise an error (nonzero): unwinds through FINALLY to the awaiter.
- *   if (n < 0) ASYNC_RAISE(EINVAL); */
+ *   if (n < 0) ASYNC_RAISE(EINVAL);
+ * Hazard: 0 or a code outside ASYNC_ERR_MIN..ASYNC_ERR_MAX is misuse (raises ASYNC_EMISUSE). */
 #define ASYNC_RAISE(e)                                                          \
     do {                                                                        \
-        async_ctx_->err = (int16_t)(e);                                         \
-        if (!async_ctx_->err) async_ctx_->err = ASYNC_EMISUSE;                  \
+        async_ctx_->err = async__err(e);                                        \
         goto async__raise;                                                      \
     } while (0)
 
@@ -633,9 +652,11 @@ ASYNC_API async_status async__resume(async_coro *co, const async_value *v, int e
 ASYNC_API async_status async_send(async_coro *co, async_value v) { return async__resume(co, &v, 0); }
 
 /* async_throw(&co, err) — raise err at the coroutine's suspension point
- * (Python coroutine.throw). A coroutine that has not started ends at once. */
+ * (Python coroutine.throw). A coroutine that has not started ends at once.
+ * err 0 or outside ASYNC_ERR_MIN..ASYNC_ERR_MAX is misuse: ASYNC_EMISUSE is thrown.
+ *   if (async_throw(&co, ASYNC_ECANCELLED) == ASYNC_FAILED) ...  // not caught */
 ASYNC_API async_status async_throw(async_coro *co, int err) {
-    return async__resume(co, NULL, err ? err : ASYNC_EMISUSE);
+    return async__resume(co, NULL, async__err(err));
 }
 
 /* ======================================================================
@@ -728,14 +749,18 @@ ASYNC_API int async_future_set_result(async_future *f, async_value v) {
     return 0;
 }
 
-/* async_future_set_error(&fut, err) — complete with an error (nonzero). */
+/* async_future_set_error(&fut, err) — complete with an error (nonzero, within
+ * ASYNC_ERR_MIN..ASYNC_ERR_MAX). Any other err is misuse: the future still
+ * completes, with ASYNC_EMISUSE (its waiters must not hang), and the call
+ * returns ASYNC_EMISUSE.
+ *   async_future_set_error(&self->reply, ETIMEDOUT); */
 ASYNC_API int async_future_set_error(async_future *f, int err) {
     if (async__future_check(f)) return ASYNC_EMISUSE;
     if (f->c.state != ASYNC__PENDING || (f->c.flags & ASYNC__F_TASK)) return ASYNC_EINVALSTATE;
-    f->c.err = (int16_t)(err ? err : ASYNC_EMISUSE);
+    f->c.err = async__err(err);
     f->c.state = ASYNC__DONE;
     async__future_wake(f);
-    return 0;
+    return f->c.err == ASYNC_EMISUSE && err != ASYNC_EMISUSE ? ASYNC_EMISUSE : 0;
 }
 
 ASYNC_API int async__task_cancel_fut(async_future *f);
