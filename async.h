@@ -1272,14 +1272,43 @@ ASYNC_API int async_timer_start(async_timer *t, async_time delay) {
 /* async_timer_cancel(&t) — disarm; its future becomes cancelled (1) or was done (0). */
 ASYNC_API int async_timer_cancel(async_timer *t) { return async_future_cancel(&t->fut); }
 
-/* Ticks from seconds / milliseconds. */
+/* The longest delay in ticks: half the clock's range, since deadlines compare
+ * modulo wrap-around (a later one would read as past). 32767 ticks (32.7 s)
+ * with a 16-bit clock at 1 kHz, 24.8 days with 32 bits, 292 years in ns. */
+#define ASYNC_MAX_DELAY ((async_time)((async_time)~(async_time)0 >> 1))
+
+/* async_seconds(1.5), async_ms(1500) — a delay in ticks, rounded to the nearest
+ * tick (seconds) or truncated (ms); longer delays saturate at ASYNC_MAX_DELAY
+ * instead of wrapping, and a negative or NaN number of seconds is 0.
+ *   ASYNC_SLEEP_TICKS(&self->t, async_ms(4294968));   // 72 minutes, even on 32 bits
+ * Hazard: ASYNC_MAX_DELAY on a 16-bit 1 kHz clock is only 32.7 s: longer waits
+ * must loop. */
 #if ASYNC_CONFIG_FLOAT
 ASYNC_API async_time async_seconds(double s) {
-    return s <= 0 ? 0 : (async_time)(s * (double)ASYNC_TICKS_PER_SEC + 0.5);
+    double t;
+    if (!(s > 0)) return 0; /* NaN too */
+    t = s * (double)ASYNC_TICKS_PER_SEC + 0.5;
+    /* (double)ASYNC_MAX_DELAY may round up to 2^63: then t below it still fits */
+    if (t >= (double)ASYNC_MAX_DELAY) return ASYNC_MAX_DELAY;
+    return (async_time)t;
 }
 #endif
 ASYNC_API async_time async_ms(unsigned long ms) {
-    return (async_time)((async_time)ms * (async_time)ASYNC_TICKS_PER_SEC / 1000u);
+#if ASYNC_TICKS_PER_SEC % 1000 == 0
+    /* Comparisons of unsigned types of different widths preserve values. */
+    const async_time k = (async_time)(ASYNC_TICKS_PER_SEC / 1000);
+    if (ms > ASYNC_MAX_DELAY / k) return ASYNC_MAX_DELAY;
+    return (async_time)((async_time)ms * k);
+#else
+    /* Whole seconds, then the rest: ms * ticks would overflow first. */
+    unsigned long sec = ms / 1000u, frac;
+    async_time t;
+    if (sec > ASYNC_MAX_DELAY / (async_time)ASYNC_TICKS_PER_SEC) return ASYNC_MAX_DELAY;
+    t = (async_time)((async_time)sec * (async_time)ASYNC_TICKS_PER_SEC);
+    frac = (unsigned long)(ms % 1000u) * (unsigned long)ASYNC_TICKS_PER_SEC / 1000u;
+    if (frac > (unsigned long)(ASYNC_MAX_DELAY - t)) return ASYNC_MAX_DELAY;
+    return (async_time)(t + (async_time)frac);
+#endif
 }
 
 ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async_time ticks) {
@@ -1778,7 +1807,12 @@ ASYNC_API async_future *async_isr_next(async_isr_signal *s) {
 #define ASYNC__MAGIC_QUEUE 0x5175u
 #define ASYNC__MAGIC_TG 0x5467u
 
-/* "No deadline": pass it where a timeout in ticks is expected. */
+/* "No deadline": pass it where a timeout is a delay in ticks (wait, wait_for,
+ * as_completed, async_timeout_after, ASYNC_WITH_TIMEOUT). It is not a delay
+ * any conversion yields (they stop at ASYNC_MAX_DELAY), and never a deadline:
+ * an absolute tick value is always a real one (the clock reaches every value),
+ * so absolute calls have their own "none" (async_timeout_reschedule_none).
+ *   ASYNC_WAIT(&self->ws, self->futs, self->slots, 3, ASYNC_ALL_COMPLETED, ASYNC_NO_TIMEOUT); */
 #define ASYNC_NO_TIMEOUT ((async_time) ~(async_time)0)
 
 /* Internal: define a coroutine in the header (static, no unused warning). */
@@ -2715,7 +2749,7 @@ ASYNC_API int async__ws_start(async_waitset *ws, async_loop *loop) {
     ws->tslot.state = 0;
     if (ws->timeout != ASYNC_NO_TIMEOUT) {
         async_timer_init(&ws->timer, loop);
-        async_timer_start(&ws->timer, ws->timeout);
+        async_timer_start(&ws->timer, ws->timeout > ASYNC_MAX_DELAY ? ASYNC_MAX_DELAY : ws->timeout);
         async__slot_watch(ws, &ws->tslot, &ws->timer.fut, async__ws_timer_done);
     }
     return 0;
@@ -2971,7 +3005,6 @@ ASYNC_API void async__timeout_fire1(async_future *f, void *arg) { async__timeout
 
 ASYNC_API void async__timeout_arm(async_timeout *to, async_time when) {
     async_loop *loop = to->task->fut.loop;
-    if (when == ASYNC_NO_TIMEOUT) return;
     if (to->queued[to->cur]) to->cur ^= 1u; /* still in the ready queue: use the other */
     if (to->queued[to->cur]) {
         ASYNC_MISUSE("timeout scope re-armed twice in one step while its callbacks are queued");
@@ -2996,12 +3029,13 @@ ASYNC_API void async__timeout_disarm(async_timeout *to) {
 }
 
 /* async_timeout_at(&to, task, when) / async_timeout_after(&to, task, delay) —
- * enter a scope for `task` (ASYNC_TASK) with an absolute deadline in loop ticks,
- * or `delay` ticks from now; ASYNC_NO_TIMEOUT: no deadline (yet).
+ * enter a scope for `task` (ASYNC_TASK) with an absolute deadline in loop ticks
+ * (every value is a deadline), or `delay` ticks from now (at most
+ * ASYNC_MAX_DELAY); async_timeout_after with ASYNC_NO_TIMEOUT: no deadline (yet).
  *   async_timeout_after(&self->to, ASYNC_TASK, async_ms(50));
  *   ASYNC_AWAIT_CATCH(&self->job.fut, self->err);
  *   self->err = async_timeout_exit(&self->to, self->err); */
-ASYNC_API int async_timeout_at(async_timeout *to, async_task *task, async_time when) {
+ASYNC_API int async__timeout_enter(async_timeout *to, async_task *task, int has_deadline, async_time when) {
     if (!task) return async__bad("timeout scope outside a task");
     if (to->state == ASYNC__TO_ENTERED || to->state == ASYNC__TO_EXPIRING) {
         if (to->task == task && task->fut.c.state == ASYNC__PENDING)
@@ -3012,25 +3046,42 @@ ASYNC_API int async_timeout_at(async_timeout *to, async_task *task, async_time w
     to->task = task;
     to->state = ASYNC__TO_ENTERED;
     to->armed = to->fired = 0;
-    async__timeout_arm(to, when);
+    if (has_deadline) async__timeout_arm(to, when);
     return 0;
+}
+ASYNC_API int async_timeout_at(async_timeout *to, async_task *task, async_time when) {
+    return async__timeout_enter(to, task, 1, when);
 }
 ASYNC_API int async_timeout_after(async_timeout *to, async_task *task, async_time delay) {
     if (!task) return async__bad("timeout scope outside a task");
-    return async_timeout_at(to, task, delay == ASYNC_NO_TIMEOUT ? delay : task->fut.loop->now + delay);
+    if (delay == ASYNC_NO_TIMEOUT) return async__timeout_enter(to, task, 0, 0);
+    if (delay > ASYNC_MAX_DELAY) delay = ASYNC_MAX_DELAY;
+    return async__timeout_enter(to, task, 1, (async_time)(task->fut.loop->now + delay));
 }
 
-/* async_timeout_reschedule(&to, when) — move the deadline (absolute ticks;
- * ASYNC_NO_TIMEOUT: none) while the scope is active and has not expired. */
+/* async_timeout_reschedule(&to, when) — move the deadline to `when` (absolute
+ * ticks) while the scope is active and has not expired;
+ * async_timeout_reschedule_none(&to) — remove it (Python reschedule(None)).
+ *   async_timeout_reschedule(&self->to, async_loop_time(ASYNC_LOOP) + async_ms(20)); */
 ASYNC_API int async_timeout_reschedule(async_timeout *to, async_time when) {
     if (to->state != ASYNC__TO_ENTERED) return async__bad("reschedule of a timeout scope that is not active");
     async__timeout_disarm(to);
     async__timeout_arm(to, when);
     return 0;
 }
-/* The deadline, or ASYNC_NO_TIMEOUT; 1 if the deadline has passed (asyncio expired()). */
-ASYNC_API async_time async_timeout_when(const async_timeout *to) {
-    return to->armed ? to->timer.deadline : ASYNC_NO_TIMEOUT;
+ASYNC_API int async_timeout_reschedule_none(async_timeout *to) {
+    if (to->state != ASYNC__TO_ENTERED) return async__bad("reschedule of a timeout scope that is not active");
+    async__timeout_disarm(to);
+    return 0;
+}
+/* async_timeout_when(&to, &when) — 1 and the deadline in *when if the scope
+ * has one (also once it has expired), 0 if it has none (Python when() is None).
+ *   if (async_timeout_when(&self->to, &self->when)) ...;
+ * async_timeout_expired(&to) — 1 if the deadline has passed (asyncio expired()). */
+ASYNC_API int async_timeout_when(const async_timeout *to, async_time *when) {
+    if (!to->armed && !to->fired) return 0;
+    *when = to->timer.deadline;
+    return 1;
 }
 ASYNC_API int async_timeout_expired(const async_timeout *to) {
     return to->fired;

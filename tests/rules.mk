@@ -111,3 +111,23 @@ check-compile-fail:
 	    if $$cc $${t}_bad.c 2>/dev/null; then echo "misuse $$t $$mode compiled"; exit 1; fi; \
 	    echo "$$t $$mode: rejected at compile time"; \
 	  done; done'
+
+# The boards' small clocks: 32-bit and 16-bit ticks at 1 kHz (conversions
+# saturate instead of wrapping, deadlines compare modulo wrap, "no timeout"
+# is not a tick value), with ASan+UBSan.
+CLOCK32_FLAGS := -DASYNC_TIME_T=uint32_t -DASYNC_STIME_T=int32_t -DASYNC_TICKS_PER_SEC=1000
+CLOCK16_FLAGS := -DASYNC_TIME_T=uint16_t -DASYNC_STIME_T=int16_t -DASYNC_TICKS_PER_SEC=1000
+CLOCK_TESTS := test_time test_sleep test_timeout test_timers test_wait test_wait_for test_as_completed test_gather
+# test_sleep sleeps hours, beyond a 16-bit clock's 32.7 s
+CLOCK16_TESTS := $(filter-out test_sleep,$(CLOCK_TESTS))
+$(BUILD)/tests-clock32/%: tests/%.c async.h $(wildcard tests/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(CLOCK32_FLAGS) -O1 -g $(SAN) $< -o $@ $(TEST_LIBS)
+$(BUILD)/tests-clock16/%: tests/%.c async.h $(wildcard tests/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(CLOCK16_FLAGS) -O1 -g $(SAN) $< -o $@ $(TEST_LIBS)
+CHECKS += $(addsuffix -clock32,$(CLOCK_TESTS)) $(addsuffix -clock16,$(CLOCK16_TESTS))
+$(addprefix check-,$(addsuffix -clock32,$(CLOCK_TESTS))): check-%-clock32:
+	$(call TEST_CHECK,$*-clock32,$(BUILD)/tests-clock32/$*,60)
+$(addprefix check-,$(addsuffix -clock16,$(CLOCK16_TESTS))): check-%-clock16:
+	$(call TEST_CHECK,$*-clock16,$(BUILD)/tests-clock16/$*,60)
