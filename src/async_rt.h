@@ -45,6 +45,68 @@
 extern "C" {
 #endif
 
+/* ----------------------------------------------------------------------
+ * Configuration check. libasync and every file that includes this header
+ * must agree on async.h's configuration: ASYNC_CONFIG_TASK_INFO, _FLOAT,
+ * _LABELS and _TRACE, ASYNC_TIME_T and ASYNC_TICKS_PER_SEC change the layout
+ * of the structs both sides touch (async_ctx, async_frame, async_value,
+ * async_task, async_loop, async_timer). A mismatch is refused twice over:
+ *   at link time: each such file references a symbol whose name spells its
+ *     ASYNC_CONFIG_* values; libasync defines only its own. The linker's
+ *       undefined reference to `async_rt_abi_TASK_INFO_0_FLOAT_1_LABELS_0_TRACE_0'
+ *     means this file was built with ASYNC_CONFIG_TASK_INFO=0, which libasync
+ *     was not (it is built with async.h's defaults);
+ *   at program start, for what a name cannot spell (the clock's type and
+ *     rate, the struct sizes): a constructor in each such file compares them
+ *     with libasync's and, on a difference, names the option and aborts.
+ * ---------------------------------------------------------------------- */
+#if ASYNC_CONFIG_TASK_INFO
+#define ASYNC__RT_ABI_I TASK_INFO_1
+#else
+#define ASYNC__RT_ABI_I TASK_INFO_0
+#endif
+#if ASYNC_CONFIG_FLOAT
+#define ASYNC__RT_ABI_F FLOAT_1
+#else
+#define ASYNC__RT_ABI_F FLOAT_0
+#endif
+#if ASYNC_CONFIG_LABELS
+#define ASYNC__RT_ABI_L LABELS_1
+#else
+#define ASYNC__RT_ABI_L LABELS_0
+#endif
+#if ASYNC_CONFIG_TRACE
+#define ASYNC__RT_ABI_T TRACE_1
+#else
+#define ASYNC__RT_ABI_T TRACE_0
+#endif
+#define ASYNC__RT_ABI2(i, f, l, t) async_rt_abi_##i##_##f##_##l##_##t
+#define ASYNC__RT_ABI(i, f, l, t) ASYNC__RT_ABI2(i, f, l, t)
+#define ASYNC__RT_ABI_SYMBOL ASYNC__RT_ABI(ASYNC__RT_ABI_I, ASYNC__RT_ABI_F, ASYNC__RT_ABI_L, ASYNC__RT_ABI_T)
+extern const char ASYNC__RT_ABI_SYMBOL;
+
+struct async__rt_config {
+    const char *file;
+    unsigned char task_info, flt, labels, trace, time_size;
+    unsigned long long ticks_per_sec;
+    unsigned short value_size, ctx_size, frame_size, task_size, loop_size, timer_size;
+};
+#define ASYNC__RT_CONFIG_INIT(file)                                                                 \
+    {(file), ASYNC_CONFIG_TASK_INFO != 0, ASYNC_CONFIG_FLOAT != 0, ASYNC_CONFIG_LABELS != 0,       \
+     ASYNC_CONFIG_TRACE != 0, sizeof(async_time), (unsigned long long)ASYNC_TICKS_PER_SEC,          \
+     sizeof(async_value), sizeof(async_ctx), sizeof(async_frame), sizeof(async_task),              \
+     sizeof(async_loop), sizeof(async_timer)}
+/* Compares a file's configuration with libasync's; names the difference and aborts. */
+void async__rt_config_check(const struct async__rt_config *c);
+
+#if defined(__GNUC__) || defined(__clang__)
+static const char *const async__rt_abi_ref __attribute__((used)) = &ASYNC__RT_ABI_SYMBOL;
+__attribute__((constructor, used)) static void async__rt_config_here(void) {
+    static const struct async__rt_config c = ASYNC__RT_CONFIG_INIT(__BASE_FILE__);
+    async__rt_config_check(&c);
+}
+#endif
+
 /* ======================================================================
  * 1. Errors
  * ====================================================================== */
