@@ -304,20 +304,69 @@ typedef struct async_frame {
 #define ASYNC__DONE 0x5Du
 #define ASYNC__CANCELLED 0x5Cu
 
+/* Internal: never defined nor called; its type is what ASYNC_FN checks hdr against. */
+async_frame *async__frame_type(void);
+
 /* ASYNC_FN(name, frame_type) { body } — define a coroutine function whose frame
  * is reachable as `self` (typed). Prefix with `static` for internal linkage.
+ * The frame type's first member must be `async_frame hdr` (the convention every
+ * frame follows): anything else is a compile error here, as is, later, handing
+ * the coroutine a frame of another type through ASYNC_AWAIT_CO,
+ * ASYNC_AWAIT_CO_CATCH, ASYNC_TASK_CREATE or ASYNC_CORO_INIT. Both checks are
+ * compile-time only (sizeof), so they cost nothing at run time.
+ *   struct triple { async_frame hdr; int val; };
  *   static ASYNC_FN(triple, struct triple) { ASYNC_BEGIN(); ASYNC_RETURN(async_int(self->val * 3)); ASYNC_END(); }
- * Hazard: locals of the body do not survive a suspension; keep them in *self. */
-#define ASYNC_FN(name, frame_type)                                                        \
+ * Hazard: locals of the body do not survive a suspension; keep them in *self.
+ * (It also declares name##_async_frame_type(), never defined nor called: its
+ * return type carries the frame type to those macros.) */
+#define ASYNC_FN(name, frame_type) ASYNC_FN_AT(name, frame_type, hdr)
+
+/* ASYNC_FN_AT(name, frame_type, hdr_member) { body } — ASYNC_FN for a frame whose
+ * async_frame is further down a first member: hdr_member is its path, which
+ * must still be at offset 0 (checked like ASYNC_FN's hdr).
+ *   struct client { async_client_frame base; char buf[64]; };   // base.hdr first
+ *   static ASYNC_FN_AT(echo, struct client, base.hdr) { ... } */
+#define ASYNC_FN_AT(name, frame_type, hdr_member)                                         \
     async_status name(async_ctx *async_ctx_, void *async_vself_);                         \
+    frame_type *ASYNC__CAT(name, _async_frame_type)(void);                                \
     static async_status ASYNC__CAT(name, _async_body)(async_ctx *async_ctx_, frame_type *self); \
     async_status name(async_ctx *async_ctx_, void *async_vself_) {                        \
+        typedef char async_frame_hdr_must_be_the_first_member[offsetof(frame_type, hdr_member) == 0 ? 1 : -1]; \
+        (void)sizeof(async_frame_hdr_must_be_the_first_member);                           \
+        (void)sizeof(&((frame_type *)async_vself_)->hdr_member - async__frame_type()); /* an async_frame */ \
         return ASYNC__CAT(name, _async_body)(async_ctx_, (frame_type *)async_vself_);     \
     }                                                                                     \
     static async_status ASYNC__CAT(name, _async_body)(async_ctx *async_ctx_, frame_type *self)
 
-/* ASYNC_DECLARE(name); — prototype of a coroutine defined in another file. */
-#define ASYNC_DECLARE(name) async_status name(async_ctx *async_ctx_, void *async_vself_)
+/* ASYNC_DECLARE(name, frame_type); — prototype of a coroutine defined in another
+ * file (with ASYNC_FN), or of one written by hand as
+ * `async_status name(async_ctx *async_ctx_, void *async_vself_)`, so that the
+ * macros that take a coroutine and its frame can check the frame's type.
+ *   ASYNC_DECLARE(fetch_co, struct fetch);
+ *   ASYNC_AWAIT_CO(fetch_co, &self->fetch); */
+#define ASYNC_DECLARE(name, frame_type)                                                   \
+    async_status name(async_ctx *async_ctx_, void *async_vself_);                         \
+    frame_type *ASYNC__CAT(name, _async_frame_type)(void)
+
+/* Internal: `frame` must point to fn's frame type (a hard error otherwise: no
+ * pointer arithmetic between unrelated types, in C as in C++). */
+#define ASYNC__FRAME_CHECK(fn, frame) ((void)sizeof((frame) - ASYNC__CAT(fn, _async_frame_type)()))
+
+/* The header's own coroutines (section 11), for the same check. */
+struct async_wait_op;
+struct async_cond_op;
+struct async_waitset;
+struct async_taskgroup;
+struct async_wait_op *async_lock_acquire_co_async_frame_type(void);
+struct async_wait_op *async_event_wait_co_async_frame_type(void);
+struct async_cond_op *async_cond_wait_co_async_frame_type(void);
+struct async_wait_op *async_sem_acquire_co_async_frame_type(void);
+struct async_wait_op *async_barrier_wait_co_async_frame_type(void);
+struct async_wait_op *async_queue_put_co_async_frame_type(void);
+struct async_wait_op *async_queue_get_co_async_frame_type(void);
+struct async_waitset *async_waitset_co_async_frame_type(void);
+struct async_waitset *async_as_completed_next_co_async_frame_type(void);
+struct async_taskgroup *async_taskgroup_exit_co_async_frame_type(void);
 
 ASYNC_API void async_frame_reset(void *frame) {
     async_frame *h = (async_frame *)frame;
@@ -563,10 +612,13 @@ ASYNC_API int async__await_end(async_ctx *ctx);
  * results: read them from the child's frame); its error is raised here.
  *   self->t.val = 5;
  *   ASYNC_AWAIT_CO(triple, &self->t);
+ * fn must be the coroutine's name (from ASYNC_FN or ASYNC_DECLARE): a child
+ * frame of another type than fn's is a compile error.
  * Hazard: the child frame is reset on entry; fn and child_frame are evaluated at
  * every resume: pass a function name and `&self->member`, nothing with side effects. */
 #define ASYNC_AWAIT_CO(fn, child)                                               \
     do {                                                                        \
+        ASYNC__FRAME_CHECK(fn, child);                                          \
         async_frame_reset(child);                                               \
         ASYNC__RESUME_HERE() {                                                  \
             async_status async_s_ = (fn)(async_ctx_, (child));                  \
@@ -579,6 +631,7 @@ ASYNC_API int async__await_end(async_ctx *ctx);
  * child's error in the lvalue err (0 on success) instead of raising it. */
 #define ASYNC_AWAIT_CO_CATCH(fn, child, errv)                                   \
     do {                                                                        \
+        ASYNC__FRAME_CHECK(fn, child);                                          \
         async_frame_reset(child);                                               \
         ASYNC__RESUME_HERE() {                                                  \
             async_status async_s_ = (fn)(async_ctx_, (child));                  \
@@ -613,6 +666,17 @@ ASYNC_API void async_coro_init(async_coro *co, async_fn fn, void *frame) {
     co->frame = frame;
     async_frame_reset(frame);
 }
+
+/* ASYNC_CORO_INIT(&co, fn, &frame); — async_coro_init, with the frame's type
+ * checked against fn's at compile time (fn: a name from ASYNC_FN/ASYNC_DECLARE).
+ *   ASYNC_CORO_INIT(&co, countdown, &f);
+ * ASYNC_TASK_CREATE(loop, &task, fn, &frame, "name") — async_task_create
+ * (section 7), checked the same way; returns what async_task_create returns.
+ *   ASYNC_TASK_CREATE(&loop, &t, countdown, &f, "countdown");
+ * Hazard: the plain functions take a void *frame and cannot check it. */
+#define ASYNC_CORO_INIT(co, fn, frame) (ASYNC__FRAME_CHECK(fn, frame), async_coro_init((co), (fn), (frame)))
+#define ASYNC_TASK_CREATE(loop, task, fn, frame, name)                          \
+    (ASYNC__FRAME_CHECK(fn, frame), async_task_create((loop), (task), (fn), (frame), (name)))
 
 /* The checks come before anything is written to co->ctx: a re-entrant send
  * must not clobber the value or error of the coroutine that is executing. */

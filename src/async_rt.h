@@ -417,7 +417,7 @@ void async_stream_destroy(async_stream *s);
  * async_client_frame; the server closes the stream and frees the frame when
  * the handler finishes. An error escaping the handler is reported on stderr.
  *   struct client { async_client_frame base; char buf[1024]; };
- *   static ASYNC_FN(echo, struct client) { ... self->base.stream ... }
+ *   static ASYNC_FN_AT(echo, struct client, base.hdr) { ... self->base.stream ... }
  *   async_start_server(&srv, loop, fd, echo, sizeof(struct client), NULL); */
 typedef struct async_server async_server;
 typedef struct async_client_frame {

@@ -20,7 +20,7 @@ struct everything {
     int err;
     intptr_t sum;
 };
-ASYNC_DECLARE(everything_co);
+ASYNC_DECLARE(everything_co, struct everything);
 ASYNC_FN(everything_co, struct everything) {
     ASYNC_BEGIN();
     self->leaf.n = 1;
@@ -77,7 +77,7 @@ struct comb {
     async_tg_task kid;
     struct leaf leaf;
 };
-ASYNC_DECLARE(comb_co);
+ASYNC_DECLARE(comb_co, struct comb);
 ASYNC_FN(comb_co, struct comb) {
     ASYNC_BEGIN();
     ASYNC_LOCK_ACQUIRE(&self->op, &self->lock);
