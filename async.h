@@ -90,6 +90,9 @@
 #define ASYNC_TIME_T uint64_t
 #define ASYNC_STIME_T int64_t
 #endif
+#ifndef ASYNC_STIME_T
+#error "ASYNC_TIME_T needs ASYNC_STIME_T, its signed twin (e.g. uint32_t and int32_t)"
+#endif
 /* Ticks per second of the clock the backend reports (ns by default). */
 #ifndef ASYNC_TICKS_PER_SEC
 #define ASYNC_TICKS_PER_SEC 1000000000
@@ -317,6 +320,7 @@ async_frame *async__frame_type(void);
  *   struct triple { async_frame hdr; int val; };
  *   static ASYNC_FN(triple, struct triple) { ASYNC_BEGIN(); ASYNC_RETURN(async_int(self->val * 3)); ASYNC_END(); }
  * Hazard: locals of the body do not survive a suspension; keep them in *self.
+ * In C++ the frame type must be standard-layout (the check uses offsetof).
  * (It also declares name##_async_frame_type(), never defined nor called: its
  * return type carries the frame type to those macros.) */
 #define ASYNC_FN(name, frame_type) ASYNC_FN_AT(name, frame_type, hdr)
