@@ -116,12 +116,15 @@
 /* Hide where a pointer points, so reading possibly-uninitialised caller memory
  * on purpose does not trigger -Wmaybe-uninitialized. */
 #define ASYNC__OPAQUE(p) __asm__("" : "+r"(p))
+/* A rare path kept out of line, so the hot path around it stays as it was. */
+#define ASYNC__COLD __attribute__((cold, noinline))
 #else
 #define ASYNC__UNUSED
 #define ASYNC__LIKELY(x) (x)
 #define ASYNC__UNLIKELY(x) (x)
 #define ASYNC__TRAP() for (;;) {}
 #define ASYNC__OPAQUE(p) ((void)0)
+#define ASYNC__COLD
 #endif
 #if ASYNC_CONFIG_LABELS && !(defined(__GNUC__) || defined(__clang__))
 #error "ASYNC_CONFIG_LABELS needs GCC or Clang (label addresses)"
@@ -769,8 +772,19 @@ ASYNC_API int async_future_done(const async_future *f) {
     return f->c.state == ASYNC__DONE || f->c.state == ASYNC__CANCELLED;
 }
 ASYNC_API int async_future_cancelled(const async_future *f) { return f->c.state == ASYNC__CANCELLED; }
+static ASYNC__UNUSED ASYNC__COLD void async__retrieved(async_future *f);
 /* The error of a done future (ASYNC_ECANCELLED if cancelled; ASYNC_EINVALSTATE if pending). */
 ASYNC_API int async_future_error(async_future *f) {
+    if (f->c.state == ASYNC__CANCELLED) return ASYNC_ECANCELLED;
+    if (f->c.state != ASYNC__DONE) return ASYNC_EINVALSTATE;
+    f->c.flags |= ASYNC__F_RETRIEVED;
+    if (f->c.err && (f->c.flags & ASYNC__F_TASK)) async__retrieved(f);
+    return f->c.err;
+}
+/* Internal: async_future_error for the combinators' done callbacks. What they
+ * watch had them as waiters when it finished, so nothing needs telling, and
+ * their hot path keeps no call. */
+ASYNC_API int async__future_err(async_future *f) {
     if (f->c.state == ASYNC__CANCELLED) return ASYNC_ECANCELLED;
     if (f->c.state != ASYNC__DONE) return ASYNC_EINVALSTATE;
     f->c.flags |= ASYNC__F_RETRIEVED;
@@ -962,7 +976,10 @@ typedef enum async_trace_event {
     /* Only with ASYNC_CONFIG_TRACE; async_trace_coro() / async_trace_future() say which: */
     ASYNC_TRACE_CORO_BEGIN,    /* a coroutine body starts from the top (not a resume) */
     ASYNC_TRACE_AWAIT_SUSPEND, /* an await found its future pending: the task suspends */
-    ASYNC_TRACE_AWAIT_RESUME   /* that await resumes: its future is done */
+    ASYNC_TRACE_AWAIT_RESUME,  /* that await resumes: its future is done */
+    /* Always: async_future_error read a failed task's error; t is that task
+     * (an await that raises it leaves loop->retrieved instead). */
+    ASYNC_TRACE_RETRIEVED
 } async_trace_event;
 typedef void (*async_trace_fn)(async_loop *loop, async_trace_event ev, async_task *t, async_status s,
                                void *ud);
@@ -990,6 +1007,11 @@ struct async_loop {
     async_time vnow;          /* virtual clock's time (virtual backend) */
     async_trace_fn trace;     /* optional control-flow hook */
     void *trace_ud;
+    /* The failed task whose error an await last raised, for a trace hook to
+     * read at its next event (debug mode): an await cannot call out without
+     * slowing every coroutine, so it only leaves this note, which the next
+     * such await overwrites. Identity only. */
+    async_future *retrieved;
 #if ASYNC_CONFIG_TASK_INFO
     async_task *live;         /* every task not yet done */
     unsigned long nlive;
@@ -1001,6 +1023,14 @@ struct async_loop {
 };
 
 ASYNC_API void async__task_step(async_handle *h);
+
+/* Out of line: async_future_error is inlined into coroutines, and a call on
+ * their path would make every one of them save registers. */
+static ASYNC__UNUSED ASYNC__COLD void async__retrieved(async_future *f) {
+    async_loop *loop = f->loop;
+    if (loop && loop->trace)
+        loop->trace(loop, ASYNC_TRACE_RETRIEVED, (async_task *)(void *)f, ASYNC_FAILED, loop->trace_ud);
+}
 
 #if ASYNC_CONFIG_TRACE
 ASYNC_API void async__trace_co(async_ctx *ctx, int ev, const char *fn) {
@@ -1205,8 +1235,9 @@ ASYNC_API int async__await_end(async_ctx *ctx) {
         ctx->err = ASYNC_ECANCELLED;
         return 1;
     }
-    f->c.flags |= ASYNC__F_RETRIEVED;
-    if (f->c.err) {
+    if (f->c.err) { /* only an error's retrieval matters */
+        f->c.flags |= ASYNC__F_RETRIEVED;
+        if (f->c.flags & ASYNC__F_TASK) f->loop->retrieved = f;
         ctx->err = f->c.err;
         return 1;
     }
@@ -1476,6 +1507,7 @@ ASYNC_API void async_loop_init(async_loop *loop, async_now_fn now, async_wait_fn
     loop->vnow = 0;
     loop->trace = NULL;
     loop->trace_ud = NULL;
+    loop->retrieved = NULL;
 #if ASYNC_CONFIG_TRACE
     loop->trace_coro = NULL;
     loop->trace_future = NULL;
@@ -2740,7 +2772,7 @@ ASYNC_API void async__ws_child_done(async_future *f, void *arg) {
     }
     s->state = 0;
     ws->ndone++;
-    err = async_future_error(f);
+    err = async__future_err(f);
     switch (ws->kind) {
     case ASYNC__WS_GATHER:
         if (err && !ws->err) ws->err = err;
@@ -2817,7 +2849,7 @@ ASYNC_API int async__ws_start(async_waitset *ws, async_loop *loop) {
     ws->tslot.state = 0;
     if (ws->timeout != ASYNC_NO_TIMEOUT) {
         async_timer_init(&ws->timer, loop);
-        async_timer_start(&ws->timer, ws->timeout > ASYNC_MAX_DELAY ? ASYNC_MAX_DELAY : ws->timeout);
+        async_timer_start(&ws->timer, ws->timeout);
         async__slot_watch(ws, &ws->tslot, &ws->timer.fut, async__ws_timer_done);
     }
     return 0;
@@ -2893,7 +2925,7 @@ ASYNC__CO(async_waitset_co) {
         break;
     }
     default:
-        self->err = async_future_error(self->one);
+        self->err = async__future_err(self->one);
         if (self->timed_out && self->err == ASYNC_ECANCELLED) ASYNC_RAISE(ASYNC_ETIMEOUT);
         if (self->err) ASYNC_RAISE(self->err);
         ASYNC_RETURN(async_future_result(self->one));
@@ -3236,7 +3268,7 @@ ASYNC_API void async__tg_child_done(async_future *f, void *arg) {
     tg->pending--;
     if (!tg->pending && tg->wake.c.state == ASYNC__PENDING) async_future_set_result(&tg->wake, async_none());
     if (async_future_cancelled(f)) return;
-    err = async_future_error(f);
+    err = async__future_err(f);
     if (!err) return;
     tg->nerrors++;
     if (!tg->first_err) tg->first_err = err;

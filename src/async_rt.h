@@ -29,7 +29,7 @@
  *   6. Streams             open_connection / start_server, reader and writer methods
  *   7. Thread pool         to_thread / run_in_executor
  *   8. Subprocesses        exec with pipes, wait, communicate
- *   9. Debug mode          slow steps, tasks destroyed while pending, failures nothing awaited
+ *   9. Debug mode          slow steps, tasks destroyed while pending, errors never retrieved
  */
 #ifndef ASYNC_RT_H
 #define ASYNC_RT_H
@@ -531,10 +531,10 @@ void async_process_destroy(async_process *p);
 /* async_rt_set_debug(&loop, slow_seconds) — warn on stderr (or the sink below)
  * when one task step holds the loop longer than slow_seconds (naming the task
  * and the source lines it ran between), at loop close for each task that
- * failed while nothing awaited it (from a copy of its name and error taken
- * when it failed: the task may be freed by then; reading the error later with
- * async_future_error does not silence it, awaiting does), and when the loop is
- * closed with tasks still pending. slow_seconds <= 0 turns it off.
+ * failed while nothing awaited it and whose error nobody read since (an await
+ * or async_future_error; the report comes from a copy of its name and error
+ * taken when it failed, so the task may be freed by then), and when the loop
+ * is closed with tasks still pending. slow_seconds <= 0 turns it off.
  * ASYNC_DEBUG=1 in the environment turns it on at loop init with 0.1 s
  * (ASYNC_DEBUG_SLOW=0.05 to change).
  *   async_rt_set_debug(&loop, 0.05);   // warn about steps longer than 50 ms */

@@ -15,9 +15,21 @@ void async__rt_warn(async__rt *rt, const char *fmt, ...) {
     else fprintf(stderr, "async debug: %s\n", line);
 }
 
+/* An await raised a failed task's error since the last event: forget it. */
+static void debug_take_retrieved(async__rt *rt) {
+    if (!rt->loop->retrieved) return;
+    async__debug_forget(rt, (async_task *)(void *)rt->loop->retrieved);
+    rt->loop->retrieved = NULL;
+}
+
 static void debug_trace(async_loop *loop, async_trace_event ev, async_task *t, async_status s, void *ud) {
     async__rt *rt = (async__rt *)ud;
     (void)loop;
+    if (ev == ASYNC_TRACE_RETRIEVED) { /* async_future_error on t */
+        async__debug_forget(rt, t);
+        return;
+    }
+    debug_take_retrieved(rt);
     if (ev == ASYNC_TRACE_STEP_BEGIN) {
         rt->step_where = async_task_where(t);
         rt->step_start = async__mono_ns();
@@ -28,8 +40,8 @@ static void debug_trace(async_loop *loop, async_trace_event ev, async_task *t, a
                            async_task_name(t), held * 1e3, rt->step_where,
                            s >= ASYNC_YIELDED ? "suspended at" : "finished", s >= ASYNC_YIELDED ? async_task_where(t) : "");
         /* A task that failed while nothing awaited it: reported at close from
-         * this copy, since by then the task may be freed (asyncio warns when
-         * it is collected; C has no such moment the library can see). */
+         * this copy unless its error is read before (ASYNC_TRACE_RETRIEVED),
+         * since by then the task may be freed. */
         if (s == ASYNC_FAILED && t->fut.c.err != ASYNC_ECANCELLED && !t->fut.waiters) {
             struct async__failed *r;
             if (rt->nfailed == rt->capfailed) {
@@ -75,10 +87,11 @@ void async__debug_forget(async__rt *rt, async_task *t) {
 void async__debug_close(async__rt *rt) {
     size_t i;
     if (rt->slow <= 0) return;
+    debug_take_retrieved(rt);
     for (i = 0; i < rt->nfailed; i++) {
         struct async__failed *r = &rt->failed[i];
-        async__rt_warn(rt, "task '%s' failed with error %d (%s) while nothing awaited it", r->name, r->err,
-                       async_rt_strerror(r->err));
+        async__rt_warn(rt, "task '%s' failed with error %d (%s) and its error was never retrieved", r->name,
+                       r->err, async_rt_strerror(r->err));
     }
     rt->nfailed = 0;
 #if ASYNC_CONFIG_TASK_INFO
