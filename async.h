@@ -1414,6 +1414,7 @@ ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async
     async_loop *loop;
     if (ASYNC__UNLIKELY(!(ctx->flags & ASYNC__F_TASK))) {
         ASYNC_MISUSE("sleep outside a task (no loop to run the timer)");
+        async_future_init(&t->fut, NULL); /* no garbage flags for the await to read */
         t->fut.c.state = ASYNC__DONE;
         t->fut.c.err = ASYNC_EMISUSE;
         return &t->fut;
