@@ -200,9 +200,8 @@ enum {
 };
 
 /* The range of an error code. async_ctx and async_frame keep errors in 16 bits
- * (an int would grow every frame by 6 bytes on hosts, and cost 8-bit MCUs
- * 16-bit moves): the library's codes, the runtime's (ASYNC_RT_*) and errno
- * values all fit. A code outside ASYNC_ERR_MIN..ASYNC_ERR_MAX, or 0, given to
+ * (an int would grow every frame on hosts and cost 8-bit MCUs wider moves):
+ * the library's codes, the runtime's (ASYNC_RT_*) and errno values all fit. A code outside ASYNC_ERR_MIN..ASYNC_ERR_MAX, or 0, given to
  * ASYNC_RAISE, async_future_set_error or async_throw is misuse: ASYNC_MISUSE,
  * then the error becomes ASYNC_EMISUSE (never a wrapped value).
  *   ASYNC_RAISE(EIO);            // kept exactly
@@ -1372,16 +1371,15 @@ ASYNC_API int async_timer_start(async_timer *t, async_time delay) {
 ASYNC_API int async_timer_cancel(async_timer *t) { return async_future_cancel(&t->fut); }
 
 /* The longest delay in ticks: half the clock's range, since deadlines compare
- * modulo wrap-around (a later one would read as past). 32767 ticks (32.7 s)
- * with a 16-bit clock at 1 kHz, 24.8 days with 32 bits, 292 years in ns. */
+ * modulo wrap-around (a later one would read as past). */
 #define ASYNC_MAX_DELAY ((async_time)((async_time)~(async_time)0 >> 1))
 
 /* async_seconds(1.5), async_ms(1500) — a delay in ticks, rounded to the nearest
  * tick (seconds) or truncated (ms); longer delays saturate at ASYNC_MAX_DELAY
  * instead of wrapping, and a negative or NaN number of seconds is 0.
  *   ASYNC_SLEEP_TICKS(&self->t, async_ms(4294968));   // 72 minutes, even on 32 bits
- * Hazard: ASYNC_MAX_DELAY on a 16-bit 1 kHz clock is only 32.7 s: longer waits
- * must loop. */
+ * Hazard: on a 16-bit 1 kHz clock ASYNC_MAX_DELAY is about half a minute:
+ * longer waits must loop. */
 #if ASYNC_CONFIG_FLOAT
 ASYNC_API async_time async_seconds(double s) {
     double t;
