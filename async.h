@@ -90,6 +90,9 @@
 #define ASYNC_TIME_T uint64_t
 #define ASYNC_STIME_T int64_t
 #endif
+#ifndef ASYNC_STIME_T
+#error "ASYNC_TIME_T needs ASYNC_STIME_T, its signed twin (e.g. uint32_t and int32_t)"
+#endif
 /* Ticks per second of the clock the backend reports (ns by default). */
 #ifndef ASYNC_TICKS_PER_SEC
 #define ASYNC_TICKS_PER_SEC 1000000000
@@ -113,12 +116,15 @@
 /* Hide where a pointer points, so reading possibly-uninitialised caller memory
  * on purpose does not trigger -Wmaybe-uninitialized. */
 #define ASYNC__OPAQUE(p) __asm__("" : "+r"(p))
+/* A rare path kept out of line, so the hot path around it stays as it was. */
+#define ASYNC__COLD __attribute__((cold, noinline))
 #else
 #define ASYNC__UNUSED
 #define ASYNC__LIKELY(x) (x)
 #define ASYNC__UNLIKELY(x) (x)
 #define ASYNC__TRAP() for (;;) {}
 #define ASYNC__OPAQUE(p) ((void)0)
+#define ASYNC__COLD
 #endif
 #if ASYNC_CONFIG_LABELS && !(defined(__GNUC__) || defined(__clang__))
 #error "ASYNC_CONFIG_LABELS needs GCC or Clang (label addresses)"
@@ -192,6 +198,24 @@ enum {
     ASYNC_EBROKEN = -11,     /* asyncio.BrokenBarrierError: barrier aborted or reset */
     ASYNC_ELAST_CORE = -11
 };
+
+/* The range of an error code. async_ctx and async_frame keep errors in 16 bits
+ * (an int would grow every frame on hosts and cost 8-bit MCUs wider moves):
+ * the library's codes, the runtime's (ASYNC_RT_*) and errno values all fit. A code outside ASYNC_ERR_MIN..ASYNC_ERR_MAX, or 0, given to
+ * ASYNC_RAISE, async_future_set_error or async_throw is misuse: ASYNC_MISUSE,
+ * then the error becomes ASYNC_EMISUSE (never a wrapped value).
+ *   ASYNC_RAISE(EIO);            // kept exactly
+ *   ASYNC_RAISE(70000);          // misuse: raises ASYNC_EMISUSE */
+#define ASYNC_ERR_MAX 32767
+#define ASYNC_ERR_MIN (-32767)
+
+/* Internal: an error code as stored, or ASYNC_EMISUSE after ASYNC_MISUSE. */
+ASYNC_API int16_t async__err(int err) {
+    if (ASYNC__LIKELY(err != 0 && err >= ASYNC_ERR_MIN && err <= ASYNC_ERR_MAX)) return (int16_t)err;
+    ASYNC_MISUSE(err ? "error code out of range (an error must fit in -32767..32767)"
+                     : "error code 0 raised or set (an error must be nonzero)");
+    return ASYNC_EMISUSE;
+}
 
 /* async_strerror(ASYNC_ETIMEOUT) -> "timeout". Library codes only. */
 ASYNC_API const char *async_strerror(int err) {
@@ -285,20 +309,70 @@ typedef struct async_frame {
 #define ASYNC__DONE 0x5Du
 #define ASYNC__CANCELLED 0x5Cu
 
+/* Internal: never defined nor called; its type is what ASYNC_FN checks hdr against. */
+async_frame *async__frame_type(void);
+
 /* ASYNC_FN(name, frame_type) { body } — define a coroutine function whose frame
  * is reachable as `self` (typed). Prefix with `static` for internal linkage.
+ * The frame type's first member must be `async_frame hdr` (the convention every
+ * frame follows): anything else is a compile error here, as is, later, handing
+ * the coroutine a frame of another type through ASYNC_AWAIT_CO,
+ * ASYNC_AWAIT_CO_CATCH, ASYNC_TASK_CREATE or ASYNC_CORO_INIT. Both checks are
+ * compile-time only (sizeof), so they cost nothing at run time.
+ *   struct triple { async_frame hdr; int val; };
  *   static ASYNC_FN(triple, struct triple) { ASYNC_BEGIN(); ASYNC_RETURN(async_int(self->val * 3)); ASYNC_END(); }
- * Hazard: locals of the body do not survive a suspension; keep them in *self. */
-#define ASYNC_FN(name, frame_type)                                                        \
+ * Hazard: locals of the body do not survive a suspension; keep them in *self.
+ * In C++ the frame type must be standard-layout (the check uses offsetof).
+ * (It also declares name##_async_frame_type(), never defined nor called: its
+ * return type carries the frame type to those macros.) */
+#define ASYNC_FN(name, frame_type) ASYNC_FN_AT(name, frame_type, hdr)
+
+/* ASYNC_FN_AT(name, frame_type, hdr_member) { body } — ASYNC_FN for a frame whose
+ * async_frame is further down a first member: hdr_member is its path, which
+ * must still be at offset 0 (checked like ASYNC_FN's hdr).
+ *   struct client { async_client_frame base; char buf[64]; };   // base.hdr first
+ *   static ASYNC_FN_AT(echo, struct client, base.hdr) { ... } */
+#define ASYNC_FN_AT(name, frame_type, hdr_member)                                         \
     async_status name(async_ctx *async_ctx_, void *async_vself_);                         \
+    frame_type *ASYNC__CAT(name, _async_frame_type)(void);                                \
     static async_status ASYNC__CAT(name, _async_body)(async_ctx *async_ctx_, frame_type *self); \
     async_status name(async_ctx *async_ctx_, void *async_vself_) {                        \
+        typedef char async_frame_hdr_must_be_the_first_member[offsetof(frame_type, hdr_member) == 0 ? 1 : -1]; \
+        (void)sizeof(async_frame_hdr_must_be_the_first_member);                           \
+        (void)sizeof(&((frame_type *)async_vself_)->hdr_member - async__frame_type()); /* an async_frame */ \
         return ASYNC__CAT(name, _async_body)(async_ctx_, (frame_type *)async_vself_);     \
     }                                                                                     \
     static async_status ASYNC__CAT(name, _async_body)(async_ctx *async_ctx_, frame_type *self)
 
-/* ASYNC_DECLARE(name); — prototype of a coroutine defined in another file. */
-#define ASYNC_DECLARE(name) async_status name(async_ctx *async_ctx_, void *async_vself_)
+/* ASYNC_DECLARE(name, frame_type); — prototype of a coroutine defined in another
+ * file (with ASYNC_FN), or of one written by hand as
+ * `async_status name(async_ctx *async_ctx_, void *async_vself_)`, so that the
+ * macros that take a coroutine and its frame can check the frame's type.
+ *   ASYNC_DECLARE(fetch_co, struct fetch);
+ *   ASYNC_AWAIT_CO(fetch_co, &self->fetch); */
+#define ASYNC_DECLARE(name, frame_type)                                                   \
+    async_status name(async_ctx *async_ctx_, void *async_vself_);                         \
+    frame_type *ASYNC__CAT(name, _async_frame_type)(void)
+
+/* Internal: `frame` must point to fn's frame type (a hard error otherwise: no
+ * pointer arithmetic between unrelated types, in C as in C++). */
+#define ASYNC__FRAME_CHECK(fn, frame) ((void)sizeof((frame) - ASYNC__CAT(fn, _async_frame_type)()))
+
+/* The header's own coroutines (section 11), for the same check. */
+struct async_wait_op;
+struct async_cond_op;
+struct async_waitset;
+struct async_taskgroup;
+struct async_wait_op *async_lock_acquire_co_async_frame_type(void);
+struct async_wait_op *async_event_wait_co_async_frame_type(void);
+struct async_cond_op *async_cond_wait_co_async_frame_type(void);
+struct async_wait_op *async_sem_acquire_co_async_frame_type(void);
+struct async_wait_op *async_barrier_wait_co_async_frame_type(void);
+struct async_wait_op *async_queue_put_co_async_frame_type(void);
+struct async_wait_op *async_queue_get_co_async_frame_type(void);
+struct async_waitset *async_waitset_co_async_frame_type(void);
+struct async_waitset *async_as_completed_next_co_async_frame_type(void);
+struct async_taskgroup *async_taskgroup_exit_co_async_frame_type(void);
 
 ASYNC_API void async_frame_reset(void *frame) {
     async_frame *h = (async_frame *)frame;
@@ -479,11 +553,11 @@ ASYNC_API async_status async__broke(async_ctx *ctx) {
     } while (0)
 
 /* ASYNC_RAISE(err); — raise an error (nonzero): unwinds through FINALLY to the awaiter.
- *   if (n < 0) ASYNC_RAISE(EINVAL); */
+ *   if (n < 0) ASYNC_RAISE(EINVAL);
+ * Hazard: 0 or a code outside ASYNC_ERR_MIN..ASYNC_ERR_MAX is misuse (raises ASYNC_EMISUSE). */
 #define ASYNC_RAISE(e)                                                          \
     do {                                                                        \
-        async_ctx_->err = (int16_t)(e);                                         \
-        if (!async_ctx_->err) async_ctx_->err = ASYNC_EMISUSE;                  \
+        async_ctx_->err = async__err(e);                                        \
         goto async__raise;                                                      \
     } while (0)
 
@@ -544,10 +618,13 @@ ASYNC_API int async__await_end(async_ctx *ctx);
  * results: read them from the child's frame); its error is raised here.
  *   self->t.val = 5;
  *   ASYNC_AWAIT_CO(triple, &self->t);
+ * fn must be the coroutine's name (from ASYNC_FN or ASYNC_DECLARE): a child
+ * frame of another type than fn's is a compile error.
  * Hazard: the child frame is reset on entry; fn and child_frame are evaluated at
  * every resume: pass a function name and `&self->member`, nothing with side effects. */
 #define ASYNC_AWAIT_CO(fn, child)                                               \
     do {                                                                        \
+        ASYNC__FRAME_CHECK(fn, child);                                          \
         async_frame_reset(child);                                               \
         ASYNC__RESUME_HERE() {                                                  \
             async_status async_s_ = (fn)(async_ctx_, (child));                  \
@@ -560,6 +637,7 @@ ASYNC_API int async__await_end(async_ctx *ctx);
  * child's error in the lvalue err (0 on success) instead of raising it. */
 #define ASYNC_AWAIT_CO_CATCH(fn, child, errv)                                   \
     do {                                                                        \
+        ASYNC__FRAME_CHECK(fn, child);                                          \
         async_frame_reset(child);                                               \
         ASYNC__RESUME_HERE() {                                                  \
             async_status async_s_ = (fn)(async_ctx_, (child));                  \
@@ -594,6 +672,17 @@ ASYNC_API void async_coro_init(async_coro *co, async_fn fn, void *frame) {
     co->frame = frame;
     async_frame_reset(frame);
 }
+
+/* ASYNC_CORO_INIT(&co, fn, &frame); — async_coro_init, with the frame's type
+ * checked against fn's at compile time (fn: a name from ASYNC_FN/ASYNC_DECLARE).
+ *   ASYNC_CORO_INIT(&co, countdown, &f);
+ * ASYNC_TASK_CREATE(loop, &task, fn, &frame, "name") — async_task_create
+ * (section 7), checked the same way; returns what async_task_create returns.
+ *   ASYNC_TASK_CREATE(&loop, &t, countdown, &f, "countdown");
+ * Hazard: the plain functions take a void *frame and cannot check it. */
+#define ASYNC_CORO_INIT(co, fn, frame) (ASYNC__FRAME_CHECK(fn, frame), async_coro_init((co), (fn), (frame)))
+#define ASYNC_TASK_CREATE(loop, task, fn, frame, name)                          \
+    (ASYNC__FRAME_CHECK(fn, frame), async_task_create((loop), (task), (fn), (frame), (name)))
 
 /* The checks come before anything is written to co->ctx: a re-entrant send
  * must not clobber the value or error of the coroutine that is executing. */
@@ -633,9 +722,11 @@ ASYNC_API async_status async__resume(async_coro *co, const async_value *v, int e
 ASYNC_API async_status async_send(async_coro *co, async_value v) { return async__resume(co, &v, 0); }
 
 /* async_throw(&co, err) — raise err at the coroutine's suspension point
- * (Python coroutine.throw). A coroutine that has not started ends at once. */
+ * (Python coroutine.throw). A coroutine that has not started ends at once.
+ * err 0 or outside ASYNC_ERR_MIN..ASYNC_ERR_MAX is misuse: ASYNC_EMISUSE is thrown.
+ *   if (async_throw(&co, ASYNC_ECANCELLED) == ASYNC_FAILED) ...  // not caught */
 ASYNC_API async_status async_throw(async_coro *co, int err) {
-    return async__resume(co, NULL, err ? err : ASYNC_EMISUSE);
+    return async__resume(co, NULL, async__err(err));
 }
 
 /* ======================================================================
@@ -680,8 +771,19 @@ ASYNC_API int async_future_done(const async_future *f) {
     return f->c.state == ASYNC__DONE || f->c.state == ASYNC__CANCELLED;
 }
 ASYNC_API int async_future_cancelled(const async_future *f) { return f->c.state == ASYNC__CANCELLED; }
+static ASYNC__UNUSED ASYNC__COLD void async__retrieved(async_future *f);
 /* The error of a done future (ASYNC_ECANCELLED if cancelled; ASYNC_EINVALSTATE if pending). */
 ASYNC_API int async_future_error(async_future *f) {
+    if (f->c.state == ASYNC__CANCELLED) return ASYNC_ECANCELLED;
+    if (f->c.state != ASYNC__DONE) return ASYNC_EINVALSTATE;
+    f->c.flags |= ASYNC__F_RETRIEVED;
+    if (f->c.err && (f->c.flags & ASYNC__F_TASK)) async__retrieved(f);
+    return f->c.err;
+}
+/* Internal: async_future_error for the combinators' done callbacks. What they
+ * watch had them as waiters when it finished, so nothing needs telling, and
+ * their hot path keeps no call. */
+ASYNC_API int async__future_err(async_future *f) {
     if (f->c.state == ASYNC__CANCELLED) return ASYNC_ECANCELLED;
     if (f->c.state != ASYNC__DONE) return ASYNC_EINVALSTATE;
     f->c.flags |= ASYNC__F_RETRIEVED;
@@ -728,14 +830,18 @@ ASYNC_API int async_future_set_result(async_future *f, async_value v) {
     return 0;
 }
 
-/* async_future_set_error(&fut, err) — complete with an error (nonzero). */
+/* async_future_set_error(&fut, err) — complete with an error (nonzero, within
+ * ASYNC_ERR_MIN..ASYNC_ERR_MAX). Any other err is misuse: the future still
+ * completes, with ASYNC_EMISUSE (its waiters must not hang), and the call
+ * returns ASYNC_EMISUSE.
+ *   async_future_set_error(&self->reply, ETIMEDOUT); */
 ASYNC_API int async_future_set_error(async_future *f, int err) {
     if (async__future_check(f)) return ASYNC_EMISUSE;
     if (f->c.state != ASYNC__PENDING || (f->c.flags & ASYNC__F_TASK)) return ASYNC_EINVALSTATE;
-    f->c.err = (int16_t)(err ? err : ASYNC_EMISUSE);
+    f->c.err = async__err(err);
     f->c.state = ASYNC__DONE;
     async__future_wake(f);
-    return 0;
+    return f->c.err == ASYNC_EMISUSE && err != ASYNC_EMISUSE ? ASYNC_EMISUSE : 0;
 }
 
 ASYNC_API int async__task_cancel_fut(async_future *f);
@@ -869,7 +975,10 @@ typedef enum async_trace_event {
     /* Only with ASYNC_CONFIG_TRACE; async_trace_coro() / async_trace_future() say which: */
     ASYNC_TRACE_CORO_BEGIN,    /* a coroutine body starts from the top (not a resume) */
     ASYNC_TRACE_AWAIT_SUSPEND, /* an await found its future pending: the task suspends */
-    ASYNC_TRACE_AWAIT_RESUME   /* that await resumes: its future is done */
+    ASYNC_TRACE_AWAIT_RESUME,  /* that await resumes: its future is done */
+    /* Always: async_future_error read a failed task's error; t is that task
+     * (an await that raises it leaves loop->retrieved instead). */
+    ASYNC_TRACE_RETRIEVED
 } async_trace_event;
 typedef void (*async_trace_fn)(async_loop *loop, async_trace_event ev, async_task *t, async_status s,
                                void *ud);
@@ -897,6 +1006,11 @@ struct async_loop {
     async_time vnow;          /* virtual clock's time (virtual backend) */
     async_trace_fn trace;     /* optional control-flow hook */
     void *trace_ud;
+    /* The failed task whose error an await last raised, for a trace hook to
+     * read at its next event (debug mode): an await cannot call out without
+     * slowing every coroutine, so it only leaves this note, which the next
+     * such await overwrites. Identity only. */
+    async_future *retrieved;
 #if ASYNC_CONFIG_TASK_INFO
     async_task *live;         /* every task not yet done */
     unsigned long nlive;
@@ -908,6 +1022,14 @@ struct async_loop {
 };
 
 ASYNC_API void async__task_step(async_handle *h);
+
+/* Out of line: async_future_error is inlined into coroutines, and a call on
+ * their path would make every one of them save registers. */
+static ASYNC__UNUSED ASYNC__COLD void async__retrieved(async_future *f) {
+    async_loop *loop = f->loop;
+    if (loop && loop->trace)
+        loop->trace(loop, ASYNC_TRACE_RETRIEVED, (async_task *)(void *)f, ASYNC_FAILED, loop->trace_ud);
+}
 
 #if ASYNC_CONFIG_TRACE
 ASYNC_API void async__trace_co(async_ctx *ctx, int ev, const char *fn) {
@@ -1112,8 +1234,9 @@ ASYNC_API int async__await_end(async_ctx *ctx) {
         ctx->err = ASYNC_ECANCELLED;
         return 1;
     }
-    f->c.flags |= ASYNC__F_RETRIEVED;
-    if (f->c.err) {
+    if (f->c.err) { /* only an error's retrieval matters */
+        f->c.flags |= ASYNC__F_RETRIEVED;
+        if (f->c.flags & ASYNC__F_TASK) f->loop->retrieved = f;
         ctx->err = f->c.err;
         return 1;
     }
@@ -1247,20 +1370,49 @@ ASYNC_API int async_timer_start(async_timer *t, async_time delay) {
 /* async_timer_cancel(&t) — disarm; its future becomes cancelled (1) or was done (0). */
 ASYNC_API int async_timer_cancel(async_timer *t) { return async_future_cancel(&t->fut); }
 
-/* Ticks from seconds / milliseconds. */
+/* The longest delay in ticks: half the clock's range, since deadlines compare
+ * modulo wrap-around (a later one would read as past). */
+#define ASYNC_MAX_DELAY ((async_time)((async_time)~(async_time)0 >> 1))
+
+/* async_seconds(1.5), async_ms(1500) — a delay in ticks, rounded to the nearest
+ * tick (seconds) or truncated (ms); longer delays saturate at ASYNC_MAX_DELAY
+ * instead of wrapping, and a negative or NaN number of seconds is 0.
+ *   ASYNC_SLEEP_TICKS(&self->t, async_ms(4294968));   // 72 minutes, even on 32 bits
+ * Hazard: on a 16-bit 1 kHz clock ASYNC_MAX_DELAY is about half a minute:
+ * longer waits must loop. */
 #if ASYNC_CONFIG_FLOAT
 ASYNC_API async_time async_seconds(double s) {
-    return s <= 0 ? 0 : (async_time)(s * (double)ASYNC_TICKS_PER_SEC + 0.5);
+    double t;
+    if (!(s > 0)) return 0; /* NaN too */
+    t = s * (double)ASYNC_TICKS_PER_SEC + 0.5;
+    /* (double)ASYNC_MAX_DELAY may round up to 2^63: then t below it still fits */
+    if (t >= (double)ASYNC_MAX_DELAY) return ASYNC_MAX_DELAY;
+    return (async_time)t;
 }
 #endif
 ASYNC_API async_time async_ms(unsigned long ms) {
-    return (async_time)((async_time)ms * (async_time)ASYNC_TICKS_PER_SEC / 1000u);
+#if ASYNC_TICKS_PER_SEC % 1000 == 0
+    /* Comparisons of unsigned types of different widths preserve values. */
+    const async_time k = (async_time)(ASYNC_TICKS_PER_SEC / 1000);
+    if (ms > ASYNC_MAX_DELAY / k) return ASYNC_MAX_DELAY;
+    return (async_time)((async_time)ms * k);
+#else
+    /* Whole seconds, then the rest: ms * ticks would overflow first. */
+    unsigned long sec = ms / 1000u, frac;
+    async_time t;
+    if (sec > ASYNC_MAX_DELAY / (async_time)ASYNC_TICKS_PER_SEC) return ASYNC_MAX_DELAY;
+    t = (async_time)((async_time)sec * (async_time)ASYNC_TICKS_PER_SEC);
+    frac = (unsigned long)(ms % 1000u) * (unsigned long)ASYNC_TICKS_PER_SEC / 1000u;
+    if (frac > (unsigned long)(ASYNC_MAX_DELAY - t)) return ASYNC_MAX_DELAY;
+    return (async_time)(t + (async_time)frac);
+#endif
 }
 
 ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async_time ticks) {
     async_loop *loop;
     if (ASYNC__UNLIKELY(!(ctx->flags & ASYNC__F_TASK))) {
         ASYNC_MISUSE("sleep outside a task (no loop to run the timer)");
+        async_future_init(&t->fut, NULL); /* no garbage flags for the await to read */
         t->fut.c.state = ASYNC__DONE;
         t->fut.c.err = ASYNC_EMISUSE;
         return &t->fut;
@@ -1354,6 +1506,7 @@ ASYNC_API void async_loop_init(async_loop *loop, async_now_fn now, async_wait_fn
     loop->vnow = 0;
     loop->trace = NULL;
     loop->trace_ud = NULL;
+    loop->retrieved = NULL;
 #if ASYNC_CONFIG_TRACE
     loop->trace_coro = NULL;
     loop->trace_future = NULL;
@@ -1753,7 +1906,12 @@ ASYNC_API async_future *async_isr_next(async_isr_signal *s) {
 #define ASYNC__MAGIC_QUEUE 0x5175u
 #define ASYNC__MAGIC_TG 0x5467u
 
-/* "No deadline": pass it where a timeout in ticks is expected. */
+/* "No deadline": pass it where a timeout is a delay in ticks (wait, wait_for,
+ * as_completed, async_timeout_after, ASYNC_WITH_TIMEOUT). It is not a delay
+ * any conversion yields (they stop at ASYNC_MAX_DELAY), and never a deadline:
+ * an absolute tick value is always a real one (the clock reaches every value),
+ * so absolute calls have their own "none" (async_timeout_reschedule_none).
+ *   ASYNC_WAIT(&self->ws, self->futs, self->slots, 3, ASYNC_ALL_COMPLETED, ASYNC_NO_TIMEOUT); */
 #define ASYNC_NO_TIMEOUT ((async_time) ~(async_time)0)
 
 /* Internal: define a coroutine in the header (static, no unused warning). */
@@ -2613,7 +2771,7 @@ ASYNC_API void async__ws_child_done(async_future *f, void *arg) {
     }
     s->state = 0;
     ws->ndone++;
-    err = async_future_error(f);
+    err = async__future_err(f);
     switch (ws->kind) {
     case ASYNC__WS_GATHER:
         if (err && !ws->err) ws->err = err;
@@ -2766,7 +2924,7 @@ ASYNC__CO(async_waitset_co) {
         break;
     }
     default:
-        self->err = async_future_error(self->one);
+        self->err = async__future_err(self->one);
         if (self->timed_out && self->err == ASYNC_ECANCELLED) ASYNC_RAISE(ASYNC_ETIMEOUT);
         if (self->err) ASYNC_RAISE(self->err);
         ASYNC_RETURN(async_future_result(self->one));
@@ -2946,7 +3104,6 @@ ASYNC_API void async__timeout_fire1(async_future *f, void *arg) { async__timeout
 
 ASYNC_API void async__timeout_arm(async_timeout *to, async_time when) {
     async_loop *loop = to->task->fut.loop;
-    if (when == ASYNC_NO_TIMEOUT) return;
     if (to->queued[to->cur]) to->cur ^= 1u; /* still in the ready queue: use the other */
     if (to->queued[to->cur]) {
         ASYNC_MISUSE("timeout scope re-armed twice in one step while its callbacks are queued");
@@ -2971,12 +3128,13 @@ ASYNC_API void async__timeout_disarm(async_timeout *to) {
 }
 
 /* async_timeout_at(&to, task, when) / async_timeout_after(&to, task, delay) —
- * enter a scope for `task` (ASYNC_TASK) with an absolute deadline in loop ticks,
- * or `delay` ticks from now; ASYNC_NO_TIMEOUT: no deadline (yet).
+ * enter a scope for `task` (ASYNC_TASK) with an absolute deadline in loop ticks
+ * (every value is a deadline), or `delay` ticks from now (at most
+ * ASYNC_MAX_DELAY); async_timeout_after with ASYNC_NO_TIMEOUT: no deadline (yet).
  *   async_timeout_after(&self->to, ASYNC_TASK, async_ms(50));
  *   ASYNC_AWAIT_CATCH(&self->job.fut, self->err);
  *   self->err = async_timeout_exit(&self->to, self->err); */
-ASYNC_API int async_timeout_at(async_timeout *to, async_task *task, async_time when) {
+ASYNC_API int async__timeout_enter(async_timeout *to, async_task *task, int has_deadline, async_time when) {
     if (!task) return async__bad("timeout scope outside a task");
     if (to->state == ASYNC__TO_ENTERED || to->state == ASYNC__TO_EXPIRING) {
         if (to->task == task && task->fut.c.state == ASYNC__PENDING)
@@ -2987,25 +3145,42 @@ ASYNC_API int async_timeout_at(async_timeout *to, async_task *task, async_time w
     to->task = task;
     to->state = ASYNC__TO_ENTERED;
     to->armed = to->fired = 0;
-    async__timeout_arm(to, when);
+    if (has_deadline) async__timeout_arm(to, when);
     return 0;
+}
+ASYNC_API int async_timeout_at(async_timeout *to, async_task *task, async_time when) {
+    return async__timeout_enter(to, task, 1, when);
 }
 ASYNC_API int async_timeout_after(async_timeout *to, async_task *task, async_time delay) {
     if (!task) return async__bad("timeout scope outside a task");
-    return async_timeout_at(to, task, delay == ASYNC_NO_TIMEOUT ? delay : task->fut.loop->now + delay);
+    if (delay == ASYNC_NO_TIMEOUT) return async__timeout_enter(to, task, 0, 0);
+    if (delay > ASYNC_MAX_DELAY) delay = ASYNC_MAX_DELAY;
+    return async__timeout_enter(to, task, 1, (async_time)(task->fut.loop->now + delay));
 }
 
-/* async_timeout_reschedule(&to, when) — move the deadline (absolute ticks;
- * ASYNC_NO_TIMEOUT: none) while the scope is active and has not expired. */
+/* async_timeout_reschedule(&to, when) — move the deadline to `when` (absolute
+ * ticks) while the scope is active and has not expired;
+ * async_timeout_reschedule_none(&to) — remove it (Python reschedule(None)).
+ *   async_timeout_reschedule(&self->to, async_loop_time(ASYNC_LOOP) + async_ms(20)); */
 ASYNC_API int async_timeout_reschedule(async_timeout *to, async_time when) {
     if (to->state != ASYNC__TO_ENTERED) return async__bad("reschedule of a timeout scope that is not active");
     async__timeout_disarm(to);
     async__timeout_arm(to, when);
     return 0;
 }
-/* The deadline, or ASYNC_NO_TIMEOUT; 1 if the deadline has passed (asyncio expired()). */
-ASYNC_API async_time async_timeout_when(const async_timeout *to) {
-    return to->armed ? to->timer.deadline : ASYNC_NO_TIMEOUT;
+ASYNC_API int async_timeout_reschedule_none(async_timeout *to) {
+    if (to->state != ASYNC__TO_ENTERED) return async__bad("reschedule of a timeout scope that is not active");
+    async__timeout_disarm(to);
+    return 0;
+}
+/* async_timeout_when(&to, &when) — 1 and the deadline in *when if the scope
+ * has one (also once it has expired), 0 if it has none (Python when() is None).
+ *   if (async_timeout_when(&self->to, &self->when)) ...;
+ * async_timeout_expired(&to) — 1 if the deadline has passed (asyncio expired()). */
+ASYNC_API int async_timeout_when(const async_timeout *to, async_time *when) {
+    if (!to->armed && !to->fired) return 0;
+    *when = to->timer.deadline;
+    return 1;
 }
 ASYNC_API int async_timeout_expired(const async_timeout *to) {
     return to->fired;
@@ -3092,7 +3267,7 @@ ASYNC_API void async__tg_child_done(async_future *f, void *arg) {
     tg->pending--;
     if (!tg->pending && tg->wake.c.state == ASYNC__PENDING) async_future_set_result(&tg->wake, async_none());
     if (async_future_cancelled(f)) return;
-    err = async_future_error(f);
+    err = async__future_err(f);
     if (!err) return;
     tg->nerrors++;
     if (!tg->first_err) tg->first_err = err;

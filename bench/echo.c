@@ -93,7 +93,7 @@ static void serve_plain(int lfd) {
 
 /* ours-streams */
 struct stream_client { async_client_frame base; char buf[65536]; };
-static ASYNC_FN(stream_echo, struct stream_client) {
+static ASYNC_FN_AT(stream_echo, struct stream_client, base.hdr) {
     ASYNC_BEGIN();
     for (;;) {
         ASYNC_AWAIT(async_stream_read(self->base.stream, self->buf, sizeof self->buf));

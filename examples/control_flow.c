@@ -84,6 +84,7 @@ static void trace(async_loop *loop, async_trace_event ev, async_task *t, async_s
         line(4, awaited ? async_task_name(awaited) : "future", ".__await__");
         coro_line(3, async_trace_coro(loop));
         break;
+    default: break; /* ASYNC_TRACE_RETRIEVED: not a hand-off */
     }
 }
 

@@ -24,7 +24,7 @@ static const unsigned long delay_ms[2] = {1000, 2000};
 
 /* ---- the slow echo servers (child process) ---- */
 struct client { async_client_frame base; char buf[64]; long n; async_timer t; };
-static ASYNC_FN(slow_echo, struct client) {
+static ASYNC_FN_AT(slow_echo, struct client, base.hdr) {
     ASYNC_BEGIN();
     ASYNC_AWAIT(async_stream_read(self->base.stream, self->buf, sizeof self->buf));
     self->n = (long)ASYNC_VALUE.i;

@@ -45,6 +45,68 @@
 extern "C" {
 #endif
 
+/* ----------------------------------------------------------------------
+ * Configuration check. libasync and every file that includes this header
+ * must agree on async.h's configuration: ASYNC_CONFIG_TASK_INFO, _FLOAT,
+ * _LABELS and _TRACE, ASYNC_TIME_T and ASYNC_TICKS_PER_SEC change the layout
+ * of the structs both sides touch (async_ctx, async_frame, async_value,
+ * async_task, async_loop, async_timer). A mismatch is refused twice over:
+ *   at link time: each such file references a symbol whose name spells its
+ *     ASYNC_CONFIG_* values; libasync defines only its own. The linker's
+ *       undefined reference to `async_rt_abi_TASK_INFO_0_FLOAT_1_LABELS_0_TRACE_0'
+ *     means this file was built with ASYNC_CONFIG_TASK_INFO=0, which libasync
+ *     was not (it is built with async.h's defaults);
+ *   at program start, for what a name cannot spell (the clock's type and
+ *     rate, the struct sizes): a constructor in each such file compares them
+ *     with libasync's and, on a difference, names the option and aborts.
+ * ---------------------------------------------------------------------- */
+#if ASYNC_CONFIG_TASK_INFO
+#define ASYNC__RT_ABI_I TASK_INFO_1
+#else
+#define ASYNC__RT_ABI_I TASK_INFO_0
+#endif
+#if ASYNC_CONFIG_FLOAT
+#define ASYNC__RT_ABI_F FLOAT_1
+#else
+#define ASYNC__RT_ABI_F FLOAT_0
+#endif
+#if ASYNC_CONFIG_LABELS
+#define ASYNC__RT_ABI_L LABELS_1
+#else
+#define ASYNC__RT_ABI_L LABELS_0
+#endif
+#if ASYNC_CONFIG_TRACE
+#define ASYNC__RT_ABI_T TRACE_1
+#else
+#define ASYNC__RT_ABI_T TRACE_0
+#endif
+#define ASYNC__RT_ABI2(i, f, l, t) async_rt_abi_##i##_##f##_##l##_##t
+#define ASYNC__RT_ABI(i, f, l, t) ASYNC__RT_ABI2(i, f, l, t)
+#define ASYNC__RT_ABI_SYMBOL ASYNC__RT_ABI(ASYNC__RT_ABI_I, ASYNC__RT_ABI_F, ASYNC__RT_ABI_L, ASYNC__RT_ABI_T)
+extern const char ASYNC__RT_ABI_SYMBOL;
+
+struct async__rt_config {
+    const char *file;
+    unsigned char task_info, flt, labels, trace, time_size;
+    unsigned long long ticks_per_sec;
+    unsigned short value_size, ctx_size, frame_size, task_size, loop_size, timer_size;
+};
+#define ASYNC__RT_CONFIG_INIT(file)                                                                 \
+    {(file), ASYNC_CONFIG_TASK_INFO != 0, ASYNC_CONFIG_FLOAT != 0, ASYNC_CONFIG_LABELS != 0,       \
+     ASYNC_CONFIG_TRACE != 0, sizeof(async_time), (unsigned long long)ASYNC_TICKS_PER_SEC,          \
+     sizeof(async_value), sizeof(async_ctx), sizeof(async_frame), sizeof(async_task),              \
+     sizeof(async_loop), sizeof(async_timer)}
+/* Compares a file's configuration with libasync's; names the difference and aborts. */
+void async__rt_config_check(const struct async__rt_config *c);
+
+#if defined(__GNUC__) || defined(__clang__)
+static const char *const async__rt_abi_ref __attribute__((used)) = &ASYNC__RT_ABI_SYMBOL;
+__attribute__((constructor, used)) static void async__rt_config_here(void) {
+    static const struct async__rt_config c = ASYNC__RT_CONFIG_INIT(__BASE_FILE__);
+    async__rt_config_check(&c);
+}
+#endif
+
 /* ======================================================================
  * 1. Errors
  * ====================================================================== */
@@ -391,7 +453,7 @@ void async_stream_destroy(async_stream *s);
  * async_client_frame; the server closes the stream and frees the frame when
  * the handler finishes. An error escaping the handler is reported on stderr.
  *   struct client { async_client_frame base; char buf[1024]; };
- *   static ASYNC_FN(echo, struct client) { ... self->base.stream ... }
+ *   static ASYNC_FN_AT(echo, struct client, base.hdr) { ... self->base.stream ... }
  *   async_start_server(&srv, loop, fd, echo, sizeof(struct client), NULL); */
 typedef struct async_server async_server;
 typedef struct async_client_frame {
@@ -524,12 +586,14 @@ void async_process_destroy(async_process *p);
 
 /* async_rt_set_debug(&loop, slow_seconds) — warn on stderr (or the sink below)
  * when one task step holds the loop longer than slow_seconds (naming the task
- * and the source lines it ran between), when a task fails and its error was
- * never retrieved by loop close, and when the loop is closed with tasks still
- * pending. slow_seconds <= 0 turns it off. ASYNC_DEBUG=1 in the environment
- * turns it on at loop init with 0.1 s (ASYNC_DEBUG_SLOW=0.05 to change).
- * Hazard: in debug mode a failed task's memory must stay valid until loop close
- * unless its error was retrieved (awaited). */
+ * and the source lines it ran between), at loop close for each task that
+ * failed while nothing awaited it and whose error nobody read since (an await
+ * or async_future_error; the report comes from a copy of its name and error
+ * taken when it failed, so the task may be freed by then), and when the loop
+ * is closed with tasks still pending. slow_seconds <= 0 turns it off.
+ * ASYNC_DEBUG=1 in the environment turns it on at loop init with 0.1 s
+ * (ASYNC_DEBUG_SLOW=0.05 to change).
+ *   async_rt_set_debug(&loop, 0.05);   // warn about steps longer than 50 ms */
 void async_rt_set_debug(async_loop *loop, double slow_seconds);
 /* Where warnings go: fn(ud, one_line_without_newline); NULL = stderr. */
 void async_rt_set_debug_sink(async_loop *loop, void (*fn)(void *ud, const char *line), void *ud);

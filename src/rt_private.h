@@ -14,6 +14,14 @@ void async__rt_misuse(const char *msg);
 
 typedef struct async__pool async__pool;
 
+/* Debug mode's copy of a task that failed unawaited: the task itself may be
+ * freed or reused before the loop closes, so it is never read again. */
+struct async__failed {
+    const async_task *t; /* identity only (async__debug_forget), never dereferenced */
+    int err;
+    char name[48];
+};
+
 /* The libev backend behind loop->backend. */
 typedef struct async__rt {
     struct ev_loop *ev;
@@ -31,7 +39,7 @@ typedef struct async__rt {
     void (*sink)(void *ud, const char *line);
     void *sink_ud;
     int closing;               /* in async_rt_loop_close: completions drop their owners */
-    async_task **failed;       /* failed tasks nobody awaited when they finished */
+    struct async__failed *failed; /* failed tasks nobody awaited when they finished */
     size_t nfailed, capfailed;
     async_stream *streams;     /* open streams (stream.c), closed or detached with the loop */
     async_server *servers;     /* servers not yet fully closed */

@@ -108,7 +108,7 @@ BENCH_PEERS += bench/peers/sleepers.py bench/peers/threads.py
 # The runtime tests once more, unsanitized, under valgrind (memcheck: invalid
 # accesses, uninitialised reads, definite leaks fail the check).
 DEPS_TEST += valgrind
-RT_VG_TESTS := rt_stream rt_process rt_loop rt_net rt_cancel rt_shutdown rt_stream_fuzz
+RT_VG_TESTS := rt_stream rt_process rt_loop rt_net rt_cancel rt_shutdown rt_stream_fuzz rt_debug
 $(BUILD)/rt-tests-plain/%: tests/%.c $(BUILD)/libasync.a $(RT_HDRS) $(wildcard tests/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(RT_TEST_FLAGS) -O1 -g $< -o $@ $(BUILD)/libasync.a -lcmocka $(RT_LDLIBS)
@@ -125,3 +125,29 @@ FUZZ_SECONDS ?= 60
 fuzz: fuzz-streams
 fuzz-streams: $(BUILD)/rt-tests/rt_stream_fuzz
 	$(if $(FUZZ_SEED),FUZZ_SEED=$(FUZZ_SEED) $(if $(filter command line environment,$(origin FUZZ_SECONDS)),FUZZ_SECONDS=$(FUZZ_SECONDS)),FUZZ_SECONDS=$(FUZZ_SECONDS)) $<
+
+# A program built with another async.h configuration than libasync is refused
+# (src/async_rt.h, src/config.c), never run into a crash: a different
+# ASYNC_CONFIG_* fails to link, naming the option in the missing symbol; a
+# different clock aborts at start naming ASYNC_TIME_T / ASYNC_TICKS_PER_SEC.
+# The control, built like libasync, links and runs (as C and C++).
+CHECKS += rt-config
+RTCFG_DIR = $(BUILD)/rt-config
+check-rt-config: $(BUILD)/libasync.a
+	@mkdir -p $(RTCFG_DIR)
+	@$(CHECK) rt-config 120 sh -c 'cd $(CURDIR) && d=$(RTCFG_DIR); src=tests/config/consumer.c; \
+	  lib="$(BUILD)/libasync.a $(RT_LDLIBS)"; cc="$(CC) $(STRICT) -I."; \
+	  $$cc $$src $$lib -o $$d/good && [ "$$($$d/good)" = ok ] || { echo "control does not build or run"; exit 1; }; \
+	  $(CXX) -x c++ -std=c++11 -Wall -Wextra -pedantic -Werror -I. -c $$src -o $$d/goodxx.o && \
+	    $(CXX) $$d/goodxx.o $$lib -o $$d/goodxx && [ "$$($$d/goodxx)" = ok ] || { echo "C++ control does not build or run"; exit 1; }; \
+	  for opt in TASK_INFO=0 FLOAT=0 LABELS=1 TRACE=1; do \
+	    if $$cc -DASYNC_CONFIG_$$opt $$src $$lib -o $$d/bad >$$d/bad.log 2>&1; then echo "ASYNC_CONFIG_$$opt: linked"; exit 1; fi; \
+	    grep -q "async_rt_abi_.*$${opt%=*}_$${opt#*=}" $$d/bad.log || { echo "ASYNC_CONFIG_$$opt: refused without naming it:"; cat $$d/bad.log; exit 1; }; \
+	    echo "ASYNC_CONFIG_$$opt: refused at link time"; \
+	  done; \
+	  for opt in "ASYNC_TIME_T -DASYNC_TIME_T=uint32_t -DASYNC_STIME_T=int32_t" "ASYNC_TICKS_PER_SEC -DASYNC_TICKS_PER_SEC=1000"; do \
+	    name=$${opt%% *}; $$cc -D$${opt#* -D} $$src $$lib -o $$d/bad || exit 1; \
+	    if $$d/bad >$$d/bad.log 2>&1; then echo "$$name: ran"; exit 1; fi; \
+	    grep -q "compiled with $$name" $$d/bad.log || { echo "$$name: refused without naming it:"; cat $$d/bad.log; exit 1; }; \
+	    echo "$$name: refused at start"; \
+	  done'

@@ -361,7 +361,7 @@ struct conn_scn {
     async_stream s;
     const char *port;
 };
-static ASYNC_FN(conn_scn, struct conn_scn) {
+static ASYNC_FN_AT(conn_scn, struct conn_scn, h.hdr) {
     ASYNC_BEGIN();
     async_timeout_after(&self->h.to, ASYNC_TASK, ASYNC_NO_TIMEOUT);
     self->h.entered = 1;
@@ -378,7 +378,7 @@ static ASYNC_FN(conn_scn, struct conn_scn) {
     ASYNC_END();
 }
 struct work_scn { struct scn_head h; async_work w; async_resolve r; };
-static ASYNC_FN(work_scn, struct work_scn) {
+static ASYNC_FN_AT(work_scn, struct work_scn, h.hdr) {
     ASYNC_BEGIN();
     async_timeout_after(&self->h.to, ASYNC_TASK, ASYNC_NO_TIMEOUT);
     self->h.entered = 1;

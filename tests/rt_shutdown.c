@@ -26,7 +26,7 @@ static char blob[65536];
 struct flood_client {
     async_client_frame base;
 };
-static ASYNC_FN(flood_handler, struct flood_client) {
+static ASYNC_FN_AT(flood_handler, struct flood_client, base.hdr) {
     ASYNC_BEGIN();
     for (;;) {
         if (async_stream_write(self->base.stream, blob, sizeof blob)) break;
@@ -89,7 +89,7 @@ struct reply_client {
     async_client_frame base;
     char buf[4096];
 };
-static ASYNC_FN(reply_handler, struct reply_client) {
+static ASYNC_FN_AT(reply_handler, struct reply_client, base.hdr) {
     ASYNC_BEGIN();
     for (;;) {
         ASYNC_AWAIT(async_stream_read(self->base.stream, self->buf, sizeof self->buf));
@@ -225,7 +225,7 @@ struct idle_client {
     async_client_frame base;
     char buf[64];
 };
-static ASYNC_FN(idle_handler, struct idle_client) {
+static ASYNC_FN_AT(idle_handler, struct idle_client, base.hdr) {
     ASYNC_BEGIN();
     ASYNC_AWAIT(async_stream_read(self->base.stream, self->buf, sizeof self->buf));
     ASYNC_END();

@@ -11,7 +11,7 @@ struct echo_client {
     async_client_frame base;
     char buf[4096];
 };
-static ASYNC_FN(echo_handler, struct echo_client) {
+static ASYNC_FN_AT(echo_handler, struct echo_client, base.hdr) {
     ASYNC_BEGIN();
     for (;;) {
         ASYNC_AWAIT(async_stream_read(self->base.stream, self->buf, sizeof self->buf));

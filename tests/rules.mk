@@ -90,7 +90,11 @@ check-strict-gcc-noinfo:     ; @$(CHECK) strict-gcc-noinfo 60 gcc -std=c99 -peda
 
 # Misuses that must not compile, each next to a control that must: two resume
 # points on one line (both resume styles), a resume point past line 65535
-# (switch mode stores the line in 16 bits).
+# (switch mode stores the line in 16 bits); and the frame misuses of
+# tests/compile_fail/frames.c (async_frame hdr not first, or not an
+# async_frame; a frame of the wrong type for AWAIT_CO, AWAIT_CO_CATCH,
+# TASK_CREATE, CORO_INIT): hard errors even without -Werror, in C and C++,
+# while the control builds strictly in both, with both resume styles.
 CF_DIR = $(BUILD)/compile-fail
 CF_HEAD := '\#include <async.h>' 'struct f { async_frame hdr; };' 'ASYNC_FN(co, struct f) {' 'ASYNC_BEGIN();'
 CF_TAIL := 'ASYNC_END();' '}'
@@ -110,4 +114,34 @@ check-compile-fail:
 	    $$cc $${t}_good.c || { echo "control $$t $$mode does not compile"; exit 1; }; \
 	    if $$cc $${t}_bad.c 2>/dev/null; then echo "misuse $$t $$mode compiled"; exit 1; fi; \
 	    echo "$$t $$mode: rejected at compile time"; \
-	  done; done'
+	  done; done; \
+	  f=$(CURDIR)/tests/compile_fail/frames.c; inc=-I$(CURDIR); \
+	  for mode in "" -DASYNC_CONFIG_LABELS=1; do \
+	    $(CC) -std=c99 -Wall -Wextra -pedantic -Werror $$mode $$inc -c $$f -o /dev/null || { echo "frames control $$mode does not compile"; exit 1; }; \
+	  done; \
+	  $(CXX) -x c++ -std=c++11 -Wall -Wextra -pedantic -Werror $$inc -c $$f -o /dev/null || { echo "frames control does not compile as C++"; exit 1; }; \
+	  for bad in FIRST HDR_TYPE AWAIT_CO AWAIT_CO_CATCH TASK_CREATE VOID_FRAME CORO_INIT; do \
+	    if $(CC) -std=c99 -w -DBAD_$$bad $$inc -c $$f -o /dev/null 2>/dev/null; then echo "frames BAD_$$bad compiled"; exit 1; fi; \
+	    if $(CXX) -x c++ -std=c++11 -w -DBAD_$$bad $$inc -c $$f -o /dev/null 2>/dev/null; then echo "frames BAD_$$bad compiled as C++"; exit 1; fi; \
+	    echo "frames BAD_$$bad: rejected at compile time (C, C++)"; \
+	  done'
+
+# The boards' small clocks: 32-bit and 16-bit ticks at 1 kHz (conversions
+# saturate instead of wrapping, deadlines compare modulo wrap, "no timeout"
+# is not a tick value), with ASan+UBSan.
+CLOCK32_FLAGS := -DASYNC_TIME_T=uint32_t -DASYNC_STIME_T=int32_t -DASYNC_TICKS_PER_SEC=1000
+CLOCK16_FLAGS := -DASYNC_TIME_T=uint16_t -DASYNC_STIME_T=int16_t -DASYNC_TICKS_PER_SEC=1000
+CLOCK_TESTS := test_time test_sleep test_timeout test_timers test_wait test_wait_for test_as_completed test_gather
+# test_sleep sleeps hours, beyond a 16-bit clock's 32.7 s
+CLOCK16_TESTS := $(filter-out test_sleep,$(CLOCK_TESTS))
+$(BUILD)/tests-clock32/%: tests/%.c async.h $(wildcard tests/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(CLOCK32_FLAGS) -O1 -g $(SAN) $< -o $@ $(TEST_LIBS)
+$(BUILD)/tests-clock16/%: tests/%.c async.h $(wildcard tests/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(CLOCK16_FLAGS) -O1 -g $(SAN) $< -o $@ $(TEST_LIBS)
+CHECKS += $(addsuffix -clock32,$(CLOCK_TESTS)) $(addsuffix -clock16,$(CLOCK16_TESTS))
+$(addprefix check-,$(addsuffix -clock32,$(CLOCK_TESTS))): check-%-clock32:
+	$(call TEST_CHECK,$*-clock32,$(BUILD)/tests-clock32/$*,60)
+$(addprefix check-,$(addsuffix -clock16,$(CLOCK16_TESTS))): check-%-clock16:
+	$(call TEST_CHECK,$*-clock16,$(BUILD)/tests-clock16/$*,60)

@@ -20,7 +20,7 @@ struct everything {
     int err;
     intptr_t sum;
 };
-ASYNC_DECLARE(everything_co);
+ASYNC_DECLARE(everything_co, struct everything);
 ASYNC_FN(everything_co, struct everything) {
     ASYNC_BEGIN();
     self->leaf.n = 1;
@@ -76,8 +76,9 @@ struct comb {
     async_taskgroup tg;
     async_tg_task kid;
     struct leaf leaf;
+    async_time when;
 };
-ASYNC_DECLARE(comb_co);
+ASYNC_DECLARE(comb_co, struct comb);
 ASYNC_FN(comb_co, struct comb) {
     ASYNC_BEGIN();
     ASYNC_LOCK_ACQUIRE(&self->op, &self->lock);
@@ -107,6 +108,18 @@ ASYNC_FN(comb_co, struct comb) {
     async_taskgroup_enter(&self->tg, ASYNC_TASK);
     async_taskgroup_spawn(&self->tg, &self->kid, leaf_co, &self->leaf, "kid");
     ASYNC_TASKGROUP_EXIT(&self->tg, 0);
+    async_timeout_after(&self->to, ASYNC_TASK, ASYNC_NO_TIMEOUT);
+    async_timeout_reschedule(&self->to, async_loop_time(ASYNC_LOOP) + async_ms(5));
+    if (async_timeout_when(&self->to, &self->when)) async_timeout_reschedule_none(&self->to);
+    (void)async_timeout_exit(&self->to, 0);
+    ASYNC_END();
+}
+
+/* A frame whose async_frame is nested in its first member. */
+struct nested { struct leaf base; int extra; };
+static ASYNC_FN_AT(nested_co, struct nested, base.hdr) {
+    ASYNC_BEGIN();
+    self->extra = ASYNC_ERR_MAX > 0 && ASYNC_MAX_DELAY > async_ms(1);
     ASYNC_END();
 }
 
@@ -119,8 +132,14 @@ int async_strict_probe(void) {
     async_coro co;
     async_loop_init_virtual(&loop);
     async_future_init(&e.fut, &loop);
-    async_task_create(&loop, &t, everything_co, &e, "probe");
-    async_coro_init(&co, switch_co, &s);
+    ASYNC_TASK_CREATE(&loop, &t, everything_co, &e, "probe");
+    ASYNC_CORO_INIT(&co, switch_co, &s);
+    {
+        struct nested n;
+        async_coro co2;
+        ASYNC_CORO_INIT(&co2, nested_co, &n);
+        (void)async_send(&co2, async_none());
+    }
     s.k = 1;
     (void)async_send(&co, async_none());
     return async_run(&loop, &t, everything_co, &e);

@@ -365,6 +365,72 @@ static void test_swallowed_error_does_not_reach_parent(void **state) {
     assert_rec("parent-continues");
 }
 
+/* ---- error codes: every code in 16 bits kept exactly, the rest refused ---- */
+struct raiser {
+    async_frame hdr;
+    int err;
+};
+static ASYNC_FN(raiser_co, struct raiser) {
+    ASYNC_BEGIN();
+    ASYNC_RAISE(self->err);
+    ASYNC_END();
+}
+static int raise_by_send(int err) {
+    async_coro co;
+    struct raiser f;
+    f.err = err;
+    async_coro_init(&co, raiser_co, &f);
+    assert_int_equal(async_send(&co, async_none()), ASYNC_FAILED);
+    return co.ctx.err;
+}
+static void test_error_codes_kept_exactly(void **state) {
+    static const int codes[] = {1, 5, 133, 32767, ASYNC_ECANCELLED, ASYNC_ELAST_CORE, -37, -32767};
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        assert_int_equal(raise_by_send(codes[i]), codes[i]);
+        expect_no_misuse();
+    }
+}
+static void test_error_codes_refused(void **state) {
+    static const int bad[] = {65536, 40000, 32768, -32768, -40000, 0x10005};
+    async_loop loop;
+    async_future f;
+    async_coro co;
+    struct raiser r;
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(raise_by_send(bad[i]), ASYNC_EMISUSE);
+        expect_misuse("error code");
+    }
+    assert_int_equal(raise_by_send(0), ASYNC_EMISUSE);
+    expect_misuse("error code 0");
+    test_loop_init(&loop);
+    async_future_init(&f, &loop);
+    assert_int_equal(async_future_set_error(&f, 0), ASYNC_EMISUSE);
+    expect_misuse("error code 0");
+    assert_int_equal(async_future_error(&f), ASYNC_EMISUSE); /* done: waiters do not hang */
+    async_future_init(&f, &loop);
+    assert_int_equal(async_future_set_error(&f, 65536), ASYNC_EMISUSE);
+    expect_misuse("error code");
+    assert_int_equal(async_future_error(&f), ASYNC_EMISUSE);
+    async_future_init(&f, &loop);
+    assert_int_equal(async_future_set_error(&f, -32767), 0);
+    assert_int_equal(async_future_error(&f), -32767);
+    expect_no_misuse();
+    r.err = 1;
+    async_coro_init(&co, raiser_co, &r);
+    assert_int_equal(async_throw(&co, 0), ASYNC_FAILED);
+    expect_misuse("error code 0");
+    assert_int_equal(co.ctx.err, ASYNC_EMISUSE);
+    async_coro_init(&co, raiser_co, &r);
+    assert_int_equal(async_throw(&co, 40000), ASYNC_FAILED);
+    expect_misuse("error code");
+    assert_int_equal(co.ctx.err, ASYNC_EMISUSE);
+    test_loop_close(&loop);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         TEST(test_propagation_three_levels),
@@ -382,6 +448,8 @@ int main(void) {
         TEST(test_return_in_finally_drops_error),
         TEST(test_await_in_finally_keeps_error),
         TEST(test_swallowed_error_does_not_reach_parent),
+        TEST(test_error_codes_kept_exactly),
+        TEST(test_error_codes_refused),
     };
     return TEST_RUN(tests);
 }

@@ -44,9 +44,10 @@ static void test_set_error(void **state) {
     assert_int_equal(async_future_error(&f), 42);
     assert_int_equal(async_future_set_result(&f, async_int(1)), ASYNC_EINVALSTATE);
     assert_int_equal(async_future_error(&f), 42);
-    /* an error of 0 would read as success: it becomes ASYNC_EMISUSE */
+    /* an error of 0 would read as success: misuse, the future fails with ASYNC_EMISUSE */
     async_future_init(&f, &loop);
-    assert_int_equal(async_future_set_error(&f, 0), 0);
+    assert_int_equal(async_future_set_error(&f, 0), ASYNC_EMISUSE);
+    expect_misuse("error code 0");
     assert_int_equal(async_future_error(&f), ASYNC_EMISUSE);
     test_loop_close(&loop);
 }

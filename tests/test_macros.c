@@ -258,12 +258,67 @@ static void test_labels_user_switch(void **state) {
 }
 #endif
 
+/* The typed entry points: ASYNC_TASK_CREATE and ASYNC_CORO_INIT pass through to
+ * the plain functions; ASYNC_FN_AT takes a frame whose header is nested; a
+ * coroutine written by hand gets the check through ASYNC_DECLARE. (Wrong
+ * types are compile errors: tests/compile_fail/frames.c.) */
+struct base_hdr { async_frame hdr; int tag; };
+struct nested { struct base_hdr base; int n; };
+static ASYNC_FN_AT(nested_co, struct nested, base.hdr) {
+    ASYNC_BEGIN();
+    ASYNC_SLEEP0();
+    ASYNC_RETURN(async_int(self->n + self->base.tag));
+    ASYNC_END();
+}
+struct by_hand { async_frame hdr; int n; };
+ASYNC_DECLARE(by_hand_co, struct by_hand);
+async_status by_hand_co(async_ctx *async_ctx_, void *async_vself_) {
+    struct by_hand *self = (struct by_hand *)async_vself_;
+    (void)async_ctx_;
+    async_ctx_->value = async_int(self->n);
+    return ASYNC_DONE;
+}
+struct typed_parent { async_frame hdr; struct nested kid; struct by_hand hand; intptr_t sum; };
+static ASYNC_FN(typed_parent_co, struct typed_parent) {
+    ASYNC_BEGIN();
+    self->kid.n = 40;
+    self->kid.base.tag = 2;
+    ASYNC_AWAIT_CO(nested_co, &self->kid);
+    self->sum = ASYNC_VALUE.i;
+    self->hand.n = 100;
+    ASYNC_AWAIT_CO(by_hand_co, &self->hand);
+    self->sum += ASYNC_VALUE.i;
+    ASYNC_RETURN(async_int(self->sum));
+    ASYNC_END();
+}
+static void test_typed_entry_points(void **state) {
+    async_loop loop;
+    async_task t;
+    async_coro co;
+    struct typed_parent p;
+    struct nested n;
+    (void)state;
+    test_loop_init(&loop);
+    memset(&p, 0, sizeof p);
+    assert_int_equal(ASYNC_TASK_CREATE(&loop, &t, typed_parent_co, &p, "typed"), 0);
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    assert_int_equal(async_future_result(&t.fut).i, 142);
+    memset(&n, 0, sizeof n);
+    n.n = 5;
+    ASYNC_CORO_INIT(&co, nested_co, &n);
+    assert_int_equal(async_send(&co, async_none()), ASYNC_YIELDED);
+    assert_int_equal(async_send(&co, async_none()), ASYNC_DONE);
+    assert_int_equal(co.ctx.value.i, 5);
+    test_loop_close(&loop);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         TEST(test_await_evaluates_once),
         TEST(test_await_catch_evaluates_once),
         TEST(test_yield_raise_sleep_evaluate_once),
         TEST(test_statement_safety),
+        TEST(test_typed_entry_points),
 #if ASYNC_CONFIG_LABELS
         TEST(test_labels_user_switch),
 #endif

@@ -264,7 +264,7 @@ static void test_throw_reaches_inner_child(void **state) {
     assert_rec("inner-finally:11 outer-finally:11");
 }
 
-/* async_throw(co, 0) is not "no error": it is turned into ASYNC_EMISUSE. */
+/* async_throw(co, 0) is not "no error": it is misuse, thrown as ASYNC_EMISUSE. */
 static void test_throw_zero_becomes_error(void **state) {
     struct thrower t;
     async_coro co;
@@ -273,6 +273,7 @@ static void test_throw_zero_becomes_error(void **state) {
     async_coro_init(&co, thrower, &t);
     assert_int_equal(async_send(&co, async_none()), ASYNC_YIELDED);
     assert_int_equal(async_throw(&co, 0), ASYNC_FAILED);
+    expect_misuse("error code 0");
     assert_int_equal(co.ctx.err, ASYNC_EMISUSE);
 }
 

@@ -112,7 +112,11 @@ static ASYNC_FN(moving_co, struct moving) {
     async_timeout_after(&self->to, ASYNC_TASK, async_ms(10));
     ASYNC_SLEEP_TICKS(&self->t, async_ms(5));
     if (self->shorten) async_timeout_reschedule(&self->to, async_loop_time(ASYNC_LOOP) + async_ms(1));
-    else async_timeout_reschedule(&self->to, async_timeout_when(&self->to) + async_ms(20));
+    else {
+        async_time when = 0;
+        assert_int_equal(async_timeout_when(&self->to, &when), 1);
+        async_timeout_reschedule(&self->to, when + async_ms(20));
+    }
     ASYNC_AWAIT_CATCH(async__sleep_start(async_ctx_, &self->t, async_ms(10)), self->err);
     self->err = async_timeout_exit(&self->to, self->err);
     ASYNC_RETURN(async_int(self->err));

@@ -1,15 +1,20 @@
 /* asyncio.wait: FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, timeout;
- * reports done/pending, never cancels, never raises a timeout. */
+ * reports done/pending, never cancels, never raises a timeout.
+ * The jobs finish in an order fixed by what they await, not by how long they
+ * sleep, so the counts hold on the real clock of a loaded machine too: job 1
+ * sleeps, job 2 awaits job 1 then sleeps, job 0 awaits a gate the test opens. */
 #include "test_support.h"
 
 struct job {
     async_frame hdr;
     int ms, raise;
+    async_future *after;
     async_timer t;
 };
 static ASYNC_FN(job_co, struct job) {
     ASYNC_BEGIN();
-    ASYNC_SLEEP_TICKS(&self->t, async_ms((unsigned long)self->ms));
+    if (self->after) ASYNC_AWAIT(self->after);
+    ASYNC_SLEEP_TICKS(&self->t, async_ms(10));
     if (self->raise) ASYNC_RAISE(self->raise);
     ASYNC_RETURN(async_int(self->ms));
     ASYNC_END();
@@ -34,21 +39,31 @@ static ASYNC_FN(wmain_co, struct wmain) {
 
 static async_task jt[3];
 static struct job jf[3];
-static void setup(async_loop *loop, async_task *tm, struct wmain *w, int mode, async_time timeout, int r1) {
+static async_future gate;
+static void open_gate(void) { async_future_set_result(&gate, async_none()); }
+static void setup_gated(async_loop *loop, async_task *tm, struct wmain *w, int mode, async_time timeout, int r1,
+                        int gate_open) {
     static const int ms[3] = {30, 10, 20};
     int i;
     memset(w, 0, sizeof *w);
+    async_future_init(&gate, loop);
+    if (gate_open) open_gate();
     for (i = 0; i < 3; i++) {
         memset(&jf[i], 0, sizeof jf[i]);
         jf[i].ms = ms[i];
         async_task_create(loop, &jt[i], job_co, &jf[i], "job");
         w->futs[i] = &jt[i].fut;
     }
+    jf[0].after = &gate;
+    jf[2].after = &jt[1].fut;
     jf[2].raise = r1;
     w->n = 3;
     w->mode = mode;
     w->timeout = timeout;
     async_task_create(loop, tm, wmain_co, w, "main");
+}
+static void setup(async_loop *loop, async_task *tm, struct wmain *w, int mode, async_time timeout, int r1) {
+    setup_gated(loop, tm, w, mode, timeout, r1, 1);
 }
 
 static void test_first_completed(void **state) {
@@ -57,11 +72,12 @@ static void test_first_completed(void **state) {
     struct wmain w;
     (void)state;
     test_loop_init(&loop);
-    setup(&loop, &tm, &w, ASYNC_FIRST_COMPLETED, ASYNC_NO_TIMEOUT, 0);
+    setup_gated(&loop, &tm, &w, ASYNC_FIRST_COMPLETED, ASYNC_NO_TIMEOUT, 0, 0);
     assert_int_equal(async_loop_run_until_complete(&loop, &tm.fut), 0);
     assert_int_equal(w.ndone, 1);
     assert_true(async_future_done(&jt[1].fut));
     assert_false(async_future_done(&jt[0].fut)); /* pending, and not cancelled */
+    open_gate();
     assert_int_equal(async_loop_run_until_complete(&loop, &jt[0].fut), 0);
     assert_int_equal(async_future_result(&jt[0].fut).i, 30);
     test_loop_close(&loop);
@@ -73,11 +89,12 @@ static void test_first_exception(void **state) {
     struct wmain w;
     (void)state;
     test_loop_init(&loop);
-    setup(&loop, &tm, &w, ASYNC_FIRST_EXCEPTION, ASYNC_NO_TIMEOUT, 9);
+    setup_gated(&loop, &tm, &w, ASYNC_FIRST_EXCEPTION, ASYNC_NO_TIMEOUT, 9, 0);
     assert_int_equal(async_loop_run_until_complete(&loop, &tm.fut), 0); /* wait never raises */
     assert_int_equal(w.ndone, 2);
     assert_int_equal(async_future_error(&jt[2].fut), 9);
     assert_false(async_future_done(&jt[0].fut));
+    open_gate();
     async_loop_run_until_complete(&loop, &jt[0].fut);
     /* without an error FIRST_EXCEPTION means ALL_COMPLETED */
     setup(&loop, &tm, &w, ASYNC_FIRST_EXCEPTION, ASYNC_NO_TIMEOUT, 0);
@@ -95,11 +112,15 @@ static void test_all_completed_and_timeout(void **state) {
     setup(&loop, &tm, &w, ASYNC_ALL_COMPLETED, ASYNC_NO_TIMEOUT, 0);
     assert_int_equal(async_loop_run_until_complete(&loop, &tm.fut), 0);
     assert_int_equal(w.ndone, 3);
-    setup(&loop, &tm, &w, ASYNC_ALL_COMPLETED, async_ms(15), 0);
+    /* job 2 waits for the gate too: a timer that expires with the timeout in
+     * one poll of a loaded machine would be counted */
+    setup_gated(&loop, &tm, &w, ASYNC_ALL_COMPLETED, async_ms(15), 0, 0);
+    jf[2].after = &gate;
     assert_int_equal(async_loop_run_until_complete(&loop, &tm.fut), 0); /* no timeout error */
     assert_int_equal(w.ndone, 1);
     assert_false(async_future_done(&jt[0].fut));
     assert_false(async_future_done(&jt[2].fut));
+    open_gate();
     assert_int_equal(async_loop_run_until_complete(&loop, &jt[0].fut), 0); /* never cancelled */
     assert_int_equal(async_future_error(&jt[2].fut), 0);
     test_loop_close(&loop);
