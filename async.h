@@ -642,10 +642,13 @@ ASYNC_API async_status async_throw(async_coro *co, int err) {
  * 6. Futures
  * ====================================================================== */
 
-/* A ready-queue entry: something the loop calls. Tasks and callbacks embed one. */
+/* A ready-queue entry: something the loop calls. Tasks and callbacks embed one.
+ * Doubly linked so that it leaves the ready queue or a waiter list in O(1):
+ * whoever stops waiting unlinks at once, and nothing stale is left queued. */
 typedef void (*async_handle_fn)(async_handle *h);
 struct async_handle {
-    async_handle *next; /* ready queue or a future's waiter list */
+    async_handle *next; /* ready queue (NULL-terminated) or a waiter list (circular) */
+    async_handle *prev; /* NULL: at the ready queue's head, or linked nowhere */
     async_handle_fn fn; /* what the loop calls; NULL = cancelled */
 };
 
@@ -790,32 +793,20 @@ ASYNC_API int async_future_cancel(async_future *f) {
 }
 
 ASYNC_API void async__waiter_add(async_future *f, async_handle *h) {
-    if (f->waiters) {
-        h->next = f->waiters->next;
-        f->waiters->next = h;
+    async_handle *tail = f->waiters;
+    if (tail) {
+        h->next = tail->next;
+        h->prev = tail;
+        tail->next->prev = h;
+        tail->next = h;
     } else
-        h->next = h;
+        h->next = h->prev = h;
     f->waiters = h;
 }
 
-ASYNC_API int async__waiter_remove(async_future *f, async_handle *h) {
-    async_handle *prev = f->waiters, *cur;
-    if (!prev) return 0;
-    do {
-        cur = prev->next;
-        if (cur == h) {
-            if (cur == prev) f->waiters = NULL;
-            else {
-                prev->next = cur->next;
-                if (f->waiters == cur) f->waiters = prev;
-            }
-            h->next = NULL;
-            return 1;
-        }
-        prev = cur;
-    } while (prev != f->waiters);
-    return 0;
-}
+/* Take h out of the ready queue or out of f's waiter list, whichever holds
+ * it (only the ready queue has NULL links: its head and tail). */
+ASYNC_API void async__handle_unlink(async_loop *loop, async_future *f, async_handle *h);
 
 ASYNC_API void async__callback_run(async_handle *h) {
     async_callback *cb = (async_callback *)(void *)h;
@@ -828,7 +819,7 @@ ASYNC_API void async__callback_run(async_handle *h) {
 ASYNC_API void async_future_add_done_callback(async_future *f, async_callback *cb, async_callback_fn fn,
                                               void *arg) {
     cb->h.fn = async__callback_run;
-    cb->h.next = NULL;
+    cb->h.next = cb->h.prev = NULL;
     cb->fut = f;
     cb->fn = fn;
     cb->arg = arg;
@@ -838,9 +829,19 @@ ASYNC_API void async_future_add_done_callback(async_future *f, async_callback *c
     else ASYNC_MISUSE("done callback on a future that has no loop");
 }
 
-/* async_future_remove_done_callback(&fut, &cb) — 1 if it was registered and is removed. */
+ASYNC_API int async__handle_queued(const async_loop *loop, const async_handle *h);
+
+/* async_future_remove_done_callback(&fut, &cb) — 1 if cb was still to be
+ * called (registered, or fut is done and the call is queued in the loop) and
+ * now never will be; 0 if it already ran or was removed. O(1); afterwards cb
+ * may be registered again at once.
+ * Hazard: cb must have been added (to some future) before.
+ *   if (async_future_remove_done_callback(&t.fut, &cb)) async_timer_cancel(&t); */
 ASYNC_API int async_future_remove_done_callback(async_future *f, async_callback *cb) {
-    return async__waiter_remove(f, &cb->h);
+    if (cb->fut != f || !f->loop) return 0;
+    if (!async__handle_queued(f->loop, &cb->h)) return 0;
+    async__handle_unlink(f->loop, f, &cb->h);
+    return 1;
 }
 
 /* ======================================================================
@@ -885,6 +886,7 @@ typedef int (*async_wait_fn)(void *data, async_loop *loop, const async_time *dea
 struct async_loop {
     async_handle *ready_head; /* FIFO of handles to run */
     async_handle *ready_tail;
+    async_handle *batch_end;  /* last handle of the batch being run, or NULL */
     async_timer *timers;      /* pairing heap, earliest first */
     async_time now;           /* time at the start of this iteration */
     uint32_t timer_seq;       /* FIFO order among equal deadlines */
@@ -929,32 +931,45 @@ ASYNC_API const char *async_trace_coro(const async_loop *loop) { return loop->tr
 ASYNC_API async_future *async_trace_future(const async_loop *loop) { return loop->trace_future; }
 #endif
 
+/* async_task_init(&task); — an idle task: not running, never created. Do this
+ * (or zero the memory: `static async_task t;`, memset, a zeroed frame) once
+ * before the first async_task_create, which looks at the task to refuse
+ * re-creating one that is still running.
+ *   async_task t; async_task_init(&t);
+ *   async_task_create(&loop, &t, worker, &wf, "worker"); */
+ASYNC_API void async_task_init(async_task *t) {
+    async_future_init(&t->fut, NULL);
+    t->fut.c.state = ASYNC__DONE;
+    t->fut.c.flags = ASYNC__F_TASK;
+    t->h.next = t->h.prev = NULL;
+    t->h.fn = NULL;
+    t->fn = NULL;
+    t->frame = NULL;
+#if ASYNC_CONFIG_TASK_INFO
+    t->fut.c.where = "not started";
+    t->name = "task";
+    t->next_live = t->prev_live = NULL;
+#endif
+}
+
 /* async_task_create(loop, &task, fn, &frame, "name") — wrap a coroutine in a
  * task; it first runs on a later loop iteration, never inside this call.
  * Returns 0, or ASYNC_EBUSY if that task is still running (misuse).
+ * Hazard: the task must be idle memory: zeroed, async_task_init'ed, or a task
+ * that has finished; uninitialised memory may read as a running task.
+ *   async_task_init(&t);
  *   async_task_create(&loop, &t, worker, &wf, "worker"); */
 ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, void *frame, const char *name) {
-#if ASYNC_CONFIG_TASK_INFO
-    async_task *p;
-    /* A fresh task is usually uninitialised memory (harmless: only the live
-     * list decides that it is running); the opaque pointer keeps GCC -O2 -Wall
-     * from flagging `async_task t; async_task_create(.., &t, ..)`. */
-    const async_future *vf = &t->fut;
-    ASYNC__OPAQUE(vf);
-    if (vf->c.state == ASYNC__PENDING && vf->loop == loop)
-        for (p = loop->live; p; p = p->next_live)
-            if (p == t) {
-                ASYNC_MISUSE("async_task_create on a task that is still running");
-                return ASYNC_EBUSY;
-            }
-#endif
+    if (ASYNC__UNLIKELY(t->fut.c.state == ASYNC__PENDING && (t->fut.c.flags & ASYNC__F_TASK))) {
+        ASYNC_MISUSE("async_task_create on a task that is still running");
+        return ASYNC_EBUSY;
+    }
     async_future_init(&t->fut, loop);
     t->fut.c.flags = ASYNC__F_TASK;
     t->fn = fn;
     t->frame = frame;
     async_frame_reset(frame);
     t->h.fn = async__task_step;
-    t->h.next = NULL;
 #if ASYNC_CONFIG_TASK_INFO
     t->name = name ? name : "task";
     t->fut.c.where = "not started";
@@ -1258,12 +1273,24 @@ ASYNC_API async_time async_ms(unsigned long ms) {
 }
 
 ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async_time ticks) {
+    /* done, so that the await raises ctx->err at once; never written */
+#if ASYNC_CONFIG_TASK_INFO
+    static const async_future refused = {{{0}, ASYNC__DONE, 0, 0, "refused"}, NULL, NULL};
+#else
+    static const async_future refused = {{{0}, ASYNC__DONE, 0, 0}, NULL, NULL};
+#endif
     async_loop *loop;
     if (ASYNC__UNLIKELY(!(ctx->flags & ASYNC__F_TASK))) {
         ASYNC_MISUSE("sleep outside a task (no loop to run the timer)");
         t->fut.c.state = ASYNC__DONE;
         t->fut.c.err = ASYNC_EMISUSE;
         return &t->fut;
+    }
+    /* Re-initialising it would put it in the heap twice. */
+    if (ASYNC__UNLIKELY((t->fut.c.flags & ASYNC__F_ARMED) && t->fut.c.state == ASYNC__PENDING)) {
+        ASYNC_MISUSE("sleep on a timer that is still armed (two tasks share it, or its frame is reused)");
+        ctx->err = ASYNC_EBUSY;
+        return (async_future *)(uintptr_t)&refused;
     }
     loop = ((async_task *)(void *)ctx)->fut.loop;
     async_timer_init(t, loop);
@@ -1273,6 +1300,9 @@ ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async
 
 /* ASYNC_SLEEP(&self->timer, seconds); — asyncio.sleep in a task; the timer is
  * storage in the frame (one per concurrent sleep). Cancellable.
+ * Hazard: the timer must be zeroed or async_timer_init'ed before its first
+ * sleep (a zeroed frame does it); sleeping on a timer that is still armed
+ * (shared by two tasks) is misuse: the sleep raises ASYNC_EBUSY.
  *   ASYNC_SLEEP(&self->t, 0.5); */
 #if ASYNC_CONFIG_FLOAT
 #define ASYNC_SLEEP(timer, seconds) ASYNC_SLEEP_TICKS(timer, async_seconds(seconds))
@@ -1281,8 +1311,10 @@ ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async
 #define ASYNC_SLEEP_TICKS(timer, ticks) ASYNC_AWAIT(async__sleep_start(async_ctx_, (timer), (ticks)))
 
 ASYNC_API void async__ready_push(async_loop *loop, async_handle *h) {
+    async_handle *tail = loop->ready_tail;
     h->next = NULL;
-    if (loop->ready_tail) loop->ready_tail->next = h;
+    h->prev = tail;
+    if (tail) tail->next = h;
     else loop->ready_head = h;
     loop->ready_tail = h;
 }
@@ -1291,9 +1323,25 @@ ASYNC_API void async__ready_push(async_loop *loop, async_handle *h) {
 ASYNC_API void async__ready_splice(async_loop *loop, async_handle *tail) {
     async_handle *head = tail->next;
     tail->next = NULL;
+    head->prev = loop->ready_tail;
     if (loop->ready_tail) loop->ready_tail->next = head;
     else loop->ready_head = head;
     loop->ready_tail = tail;
+}
+
+/* 1 if h sits in the ready queue or in a waiter list. */
+ASYNC_API int async__handle_queued(const async_loop *loop, const async_handle *h) {
+    return h->next != NULL || h->prev != NULL || loop->ready_head == h;
+}
+
+ASYNC_API void async__handle_unlink(async_loop *loop, async_future *f, async_handle *h) {
+    if (f && f->waiters == h) f->waiters = h->next == h ? NULL : h->prev;
+    if (loop->batch_end == h) loop->batch_end = h->prev; /* NULL: nothing of the batch is left */
+    if (h->prev) h->prev->next = h->next;
+    else loop->ready_head = h->next;
+    if (h->next) h->next->prev = h->prev;
+    else loop->ready_tail = h->prev;
+    h->next = h->prev = NULL;
 }
 
 /* async_call_soon(loop, &cb, fn, arg); — call fn(NULL, arg) on the next
@@ -1342,7 +1390,7 @@ ASYNC_API int async_call_at(async_loop *loop, async_timer *t, async_callback *cb
 /* async_loop_init(&loop, now, wait, data); — a loop on any backend (section 9
  * has two ready-made ones). */
 ASYNC_API void async_loop_init(async_loop *loop, async_now_fn now, async_wait_fn wait, void *data) {
-    loop->ready_head = loop->ready_tail = NULL;
+    loop->ready_head = loop->ready_tail = loop->batch_end = NULL;
     loop->timers = NULL;
     loop->timer_seq = 0;
     loop->now_fn = now;
@@ -1383,9 +1431,9 @@ ASYNC_API void async_loop_set_trace(async_loop *loop, async_trace_fn fn, void *u
 ASYNC_API async_time async__vclock_now(void *data);
 ASYNC_API int async__vclock_wait(void *data, async_loop *loop, const async_time *deadline);
 ASYNC_API int async_loop_run_once(async_loop *loop) {
-    async_handle *h, *end;
+    async_handle *h, *next;
     async_time deadline = loop->now;
-    int r, last;
+    int r;
     if (ASYNC__UNLIKELY(loop->current != NULL)) { /* would step tasks under the running one */
         ASYNC_MISUSE("async_loop_run_once called from inside a task (await instead)");
         return ASYNC_EBUSY;
@@ -1408,16 +1456,18 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
         t->fut.c.state = ASYNC__DONE;
         async__future_wake(&t->fut);
     }
-    end = loop->ready_tail;
-    if (!end) return 0;
+    /* Exactly what is queued now; a handle unlinked meanwhile moves batch_end. */
+    if (!(loop->batch_end = loop->ready_tail)) return 0;
     do {
         h = loop->ready_head;
-        loop->ready_head = h->next;
-        if (!loop->ready_head) loop->ready_tail = NULL;
-        last = h == end;
+        next = h->next;
+        loop->ready_head = next;
+        if (next) next->prev = NULL;
+        else loop->ready_tail = NULL;
+        if (h == loop->batch_end) loop->batch_end = NULL;
         h->next = NULL;
         if (h->fn) h->fn(h);
-    } while (!last);
+    } while (loop->batch_end);
     return 0;
 }
 
@@ -2564,7 +2614,7 @@ typedef struct async_slot {
     async_callback cb;
     async_waitset *ws;
     struct async_slot *next_done; /* as_completed: completion order */
-    uint8_t state;                /* 0 idle, 1 registered, 2 fired (queued or run) */
+    uint8_t state;                /* 1 while its callback is still to run */
 } async_slot;
 
 /* gather flags and wait modes. */
@@ -2585,7 +2635,7 @@ struct async_waitset {
     async_frame hdr;
     async_future *const *futs;
     async_slot *slots;
-    size_t n, ndone, nyielded, stale;
+    size_t n, ndone, nyielded;
     async_future *one;   /* shield / wait_for: the awaited future */
     async_slot one_slot;
     async_future wake;   /* what the awaiting task parks on */
@@ -2606,11 +2656,6 @@ ASYNC_API void async__ws_child_done(async_future *f, void *arg) {
     async_slot *s = (async_slot *)arg;
     async_waitset *ws = s->ws;
     int err;
-    if (!ws->active || s->state != 2) { /* left queued by a finished operation */
-        if (ws->stale) ws->stale--;
-        s->state = 0;
-        return;
-    }
     s->state = 0;
     ws->ndone++;
     err = async_future_error(f);
@@ -2636,13 +2681,9 @@ ASYNC_API void async__ws_child_done(async_future *f, void *arg) {
 }
 
 ASYNC_API void async__ws_timer_done(async_future *f, void *arg) {
+    (void)f;
     async_slot *s = (async_slot *)arg;
     async_waitset *ws = s->ws;
-    if (!ws->active || s->state != 2 || f->c.state != ASYNC__DONE) {
-        if (ws->stale) ws->stale--;
-        s->state = 0;
-        return;
-    }
     s->state = 0;
     if (ws->kind == ASYNC__WS_WAITFOR) {
         if (async_future_done(ws->one)) return; /* completed first: the result wins */
@@ -2654,18 +2695,18 @@ ASYNC_API void async__ws_timer_done(async_future *f, void *arg) {
     async__ws_poke(ws);
 }
 
-/* The callbacks fire from the loop; mark them so that one already queued when
- * the operation ends is recognised as stale when it runs. */
+/* A callback already queued when the operation ends is unlinked from the
+ * ready queue by the unwatch: none outlives the operation. */
 ASYNC_API void async__slot_watch(async_waitset *ws, async_slot *s, async_future *f, async_callback_fn fn) {
     s->ws = ws;
-    s->state = 2; /* fired-or-registered: the callback decides with ws->active */
+    s->state = 1;
     async_future_add_done_callback(f, &s->cb, fn, s);
 }
 
-ASYNC_API void async__slot_unwatch(async_waitset *ws, async_slot *s, async_future *f) {
-    if (s->state != 2) return;
-    if (async_future_remove_done_callback(f, &s->cb)) s->state = 0;
-    else ws->stale++; /* queued in the loop: it will run, see !active, and count down */
+ASYNC_API void async__slot_unwatch(async_slot *s, async_future *f) {
+    if (!s->state) return;
+    s->state = 0;
+    async_future_remove_done_callback(f, &s->cb);
 }
 
 ASYNC_API async_future *async__ws_fut(async_waitset *ws, size_t i) { return ws->one ? ws->one : ws->futs[i]; }
@@ -2698,9 +2739,9 @@ ASYNC_API int async__ws_start(async_waitset *ws, async_loop *loop) {
 
 ASYNC_API void async__ws_stop(async_waitset *ws) {
     size_t i;
-    for (i = 0; i < ws->n; i++) async__slot_unwatch(ws, async__ws_slot(ws, i), async__ws_fut(ws, i));
-    if (ws->tslot.state == 2) {
-        async__slot_unwatch(ws, &ws->tslot, &ws->timer.fut);
+    for (i = 0; i < ws->n; i++) async__slot_unwatch(async__ws_slot(ws, i), async__ws_fut(ws, i));
+    if (ws->tslot.state) {
+        async__slot_unwatch(&ws->tslot, &ws->timer.fut);
         async_timer_cancel(&ws->timer);
     }
     ws->active = 0;
@@ -2725,12 +2766,6 @@ ASYNC__CO(async_waitset_co) {
     ASYNC_BEGIN();
     self->active = 0;
     if (!async__need_loop(async_ctx_)) ASYNC_RAISE(ASYNC_EMISUSE);
-    /* Callbacks a previous use left queued sit in the ready queue ahead of us:
-     * after one turn of the loop they have all run (FIFO). */
-    if (self->stale) {
-        ASYNC_SLEEP0();
-        self->stale = 0;
-    }
     if (self->kind == ASYNC__WS_WAIT && self->n == 0) {
         ASYNC_MISUSE("wait() on an empty set of futures");
         ASYNC_RAISE(ASYNC_EMISUSE);
@@ -2867,10 +2902,6 @@ ASYNC__CO(async_as_completed_next_co) {
     ASYNC_BEGIN();
     if (!async__need_loop(async_ctx_)) ASYNC_RAISE(ASYNC_EMISUSE);
     if (!self->started) {
-        if (self->stale) {
-            ASYNC_SLEEP0();
-            self->stale = 0;
-        }
         self->started = 1;
         if (async__ws_start(self, ASYNC_LOOP)) ASYNC_RAISE(ASYNC_EMISUSE);
     }
@@ -2909,27 +2940,30 @@ ASYNC__CO(async_as_completed_next_co) {
  * as a cancellation. Hazard: the core keeps no count of cancel requests, so an
  * outside cancel arriving while the scope's own cancellation is in flight is
  * reported as the timeout (asyncio would report the cancellation).
- * Zero the struct once before its first use (`= {0}` or memset): it remembers a
- * callback its previous use may have left in the ready queue. */
+ * Initialise the struct once before its first use (async_timeout_init, or zero
+ * it): entering it looks at its state to refuse entering it twice. */
 typedef struct async_timeout {
     async_timer timer;
-    async_callback cb[2]; /* alternate: one may still be queued from the last use */
-    uint8_t queued[2];
-    uint8_t cur, state, armed, fired;
+    async_callback cb;
+    uint8_t state, armed, fired;
     async_task *task;
     int err; /* for ASYNC_WITH_TIMEOUT */
 } async_timeout;
 
-/* Two callback slots alternate (one may still sit in the ready queue from the
- * previous use of the scope); each has its own function so it knows its slot. */
-ASYNC_API void async__timeout_fire(async_timeout *to, async_future *f, unsigned i) {
+/* async_timeout_init(&to); — an idle scope (the same as zeroed memory).
+ *   async_timeout_init(&self->to);
+ *   ASYNC_WITH_TIMEOUT(&self->to, async_ms(100), fetch, &self->fetch); */
+ASYNC_API void async_timeout_init(async_timeout *to) {
+    to->state = to->armed = to->fired = 0;
+    to->task = NULL;
+    to->err = 0;
+}
+
+/* Runs only while the scope is armed: disarming unlinks it even from the ready queue. */
+ASYNC_API void async__timeout_fire(async_future *f, void *arg) {
+    async_timeout *to = (async_timeout *)arg;
     async_task *t = to->task;
-    if (to->queued[i] == 2 || i != to->cur) { /* stale: left queued by an earlier exit */
-        to->queued[i] = 0;
-        return;
-    }
-    to->queued[i] = 0;
-    if (to->state != ASYNC__TO_ENTERED || f->c.state != ASYNC__DONE || !to->armed) return;
+    (void)f;
     to->armed = 0;
     to->fired = 1;
     /* Already being cancelled from outside: do not claim that cancellation. */
@@ -2941,33 +2975,20 @@ ASYNC_API void async__timeout_fire(async_timeout *to, async_future *f, unsigned 
     to->state = ASYNC__TO_EXPIRING;
     async_task_cancel(t);
 }
-ASYNC_API void async__timeout_fire0(async_future *f, void *arg) { async__timeout_fire((async_timeout *)arg, f, 0); }
-ASYNC_API void async__timeout_fire1(async_future *f, void *arg) { async__timeout_fire((async_timeout *)arg, f, 1); }
 
 ASYNC_API void async__timeout_arm(async_timeout *to, async_time when) {
-    async_loop *loop = to->task->fut.loop;
     if (when == ASYNC_NO_TIMEOUT) return;
-    if (to->queued[to->cur]) to->cur ^= 1u; /* still in the ready queue: use the other */
-    if (to->queued[to->cur]) {
-        ASYNC_MISUSE("timeout scope re-armed twice in one step while its callbacks are queued");
-        return;
-    }
-    async_timer_init(&to->timer, loop);
+    async_timer_init(&to->timer, to->task->fut.loop);
     async_timer_start_at(&to->timer, when);
-    to->queued[to->cur] = 1;
     to->armed = 1;
-    async_future_add_done_callback(&to->timer.fut, &to->cb[to->cur],
-                                   to->cur ? async__timeout_fire1 : async__timeout_fire0, to);
+    async_future_add_done_callback(&to->timer.fut, &to->cb, async__timeout_fire, to);
 }
 
 ASYNC_API void async__timeout_disarm(async_timeout *to) {
     if (!to->armed) return;
     to->armed = 0;
-    if (async_future_remove_done_callback(&to->timer.fut, &to->cb[to->cur])) {
-        to->queued[to->cur] = 0;
-        async_timer_cancel(&to->timer);
-    } else
-        to->queued[to->cur] = 2; /* fired, queued: it will clear the mark when it runs */
+    async_future_remove_done_callback(&to->timer.fut, &to->cb);
+    async_timer_cancel(&to->timer);
 }
 
 /* async_timeout_at(&to, task, when) / async_timeout_after(&to, task, delay) —
@@ -2981,9 +3002,8 @@ ASYNC_API int async_timeout_at(async_timeout *to, async_task *task, async_time w
     if (to->state == ASYNC__TO_ENTERED || to->state == ASYNC__TO_EXPIRING) {
         if (to->task == task && task->fut.c.state == ASYNC__PENDING)
             return async__bad("timeout scope entered twice");
+        async__timeout_disarm(to); /* left without exit by a task that has ended */
     }
-    if (to->state != ASYNC__TO_EXITED && to->state != ASYNC__TO_EXPIRED) to->queued[0] = to->queued[1] = 0;
-    to->cur = 0;
     to->task = task;
     to->state = ASYNC__TO_ENTERED;
     to->armed = to->fired = 0;

@@ -49,6 +49,7 @@ static int run(int wrap_in_task) {
     async_task main_task;
     struct main_frame m;
     int err;
+    async_task_init(&main_task);
     port_loop_init(&loop);
     m.wrap_in_task = wrap_in_task;
     err = async_run(&loop, &main_task, main_co, &m); /* asyncio.run(main()) */

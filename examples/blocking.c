@@ -80,6 +80,7 @@ static unsigned long run(int how) {
     async_loop loop;
     async_task main_task;
     struct main_frame m;
+    async_task_init(&main_task);
     m.how = how;
     if (async_rt_loop_init(&loop)) return 0;
     if (async_run(&loop, &main_task, main_co, &m)) printf("error\n");

@@ -98,6 +98,7 @@ int main(void) {
     async_task main_task;
     async_callback when_done;
     struct main_frame m;
+    async_task_init(&main_task);
     port_init();
     /* No sleeps here, so no clock is needed: the core's virtual loop, which this
      * file initialises itself (its trace fields exist with ASYNC_CONFIG_TRACE). */

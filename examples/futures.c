@@ -86,6 +86,7 @@ int main(void) {
     async_task main_task;
     struct main_frame m;
     int err;
+    async_task_init(&main_task);
     port_init();
     port_loop_init(&loop);
     err = async_run(&loop, &main_task, main_co, &m);

@@ -58,6 +58,7 @@ int main(void) {
     async_time start;
     unsigned long ms;
     int err;
+    async_task_init(&main_task);
     port_init();
     port_loop_init(&loop);
     start = async_loop_time(&loop);

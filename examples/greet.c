@@ -113,6 +113,7 @@ int main(void) {
     async_loop loop;
     async_task main_task;
     struct main_frame m;
+    async_task_init(&main_task);
 
     setvbuf(stdout, NULL, _IOLBF, 0);
     for (i = 0; i < 2; i++) {

@@ -68,6 +68,7 @@ static double run(int kind) {
     async_task main_task;
     struct main_frame m;
     double t0;
+    async_task_init(&main_task);
     m.kind = kind;
     if (async_rt_loop_init(&loop)) return -1;
     t0 = clock_s(CLOCK_MONOTONIC);

@@ -64,6 +64,7 @@ static int run(int polite) {
     async_task main_task;
     struct main_frame m;
     int err;
+    async_task_init(&main_task);
     port_loop_init(&loop);
     m.c.polite = polite;
     m.c.sum = 0;

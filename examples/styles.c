@@ -83,6 +83,7 @@ int main(void) {
     struct main_frame m;
     unsigned long ms;
     int err;
+    async_task_init(&main_task);
     port_init();
     port_loop_init(&loop);
     start = async_loop_time(&loop);

@@ -117,6 +117,7 @@ static int run_scenario(int at, int swallow, int *n_susp) {
     async_task t;
     static struct scenario s;
     int i, r, cancelled = 0;
+    async_task_init(&t);
     memset(&s, 0, sizeof s);
     s.swallow = swallow;
     acquired = begun = finished = 0;

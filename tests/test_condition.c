@@ -171,6 +171,7 @@ static void test_cancel_every_point(void **state) {
         async_cond c;
         async_task tn;
         struct notifier n;
+        async_task_init(&tn);
         test_loop_init(&loop);
         async_cond_init(&c, NULL);
         memset(&n, 0, sizeof n);
@@ -206,6 +207,7 @@ static void test_misuse(void **state) {
     async_cond c;
     async_task t;
     struct bad b;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     async_cond_init(&c, NULL);

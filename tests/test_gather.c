@@ -64,6 +64,7 @@ static void test_results_in_input_order(void **state) {
     async_task tm;
     struct gmain g;
     int i;
+    async_task_init(&tm);
     (void)state;
     test_loop_init(&loop);
     jobs(&loop, &g, 30, 10, 20);
@@ -78,6 +79,7 @@ static void test_first_error_others_keep_running(void **state) {
     async_loop loop;
     async_task tm;
     struct gmain g;
+    async_task_init(&tm);
     (void)state;
     test_loop_init(&loop);
     jobs(&loop, &g, 20, 10, 30);
@@ -98,6 +100,7 @@ static void test_return_exceptions(void **state) {
     async_loop loop;
     async_task tm;
     struct gmain g;
+    async_task_init(&tm);
     (void)state;
     test_loop_init(&loop);
     jobs(&loop, &g, 20, 10, 30);
@@ -116,6 +119,7 @@ static void test_cancel_gather_cancels_children(void **state) {
     async_loop loop;
     async_task tm;
     struct gmain g;
+    async_task_init(&tm);
     (void)state;
     test_loop_init(&loop);
     jobs(&loop, &g, 20, 10, 30);
@@ -138,6 +142,7 @@ static void test_cancel_after_outcome(void **state) {
     async_loop loop;
     async_task tm;
     struct gmain g;
+    async_task_init(&tm);
     (void)state;
     test_loop_init(&loop);
     jobs(&loop, &g, 20, 10, 30);
@@ -159,6 +164,7 @@ static void test_cancel_with_swallowing_child(void **state) {
     async_loop loop;
     async_task tm;
     struct gmain g;
+    async_task_init(&tm);
     (void)state;
     test_loop_init(&loop);
     jobs(&loop, &g, 20, 10, 30);
@@ -179,6 +185,7 @@ static void test_empty_and_done_children(void **state) {
     async_task tm;
     struct gmain g;
     async_future f;
+    async_task_init(&tm);
     (void)state;
     test_loop_init(&loop);
     memset(&g, 0, sizeof g);
@@ -224,6 +231,7 @@ static void test_reuse_with_queued_callbacks(void **state) {
     async_loop loop;
     async_task t;
     struct regather r;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     memset(&r, 0, sizeof r);

@@ -85,6 +85,7 @@ static void test_run_forever_and_stop(void **state) {
     async_task t;
     struct stopper s;
     async_time t0;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     t0 = async_loop_time(&loop);
@@ -158,6 +159,7 @@ static void test_deadlock_detected(void **state) {
     async_task t;
     struct stuck s;
     double w0;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     w0 = test_wall();
@@ -197,6 +199,7 @@ static void test_async_run_result_and_error(void **state) {
     async_loop loop;
     async_task t;
     struct retval r = {{0}, 0};
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     assert_int_equal(async_run(&loop, &t, retval_co, &r), 0);

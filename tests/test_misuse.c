@@ -26,6 +26,7 @@ static void test_await_zeroed_future(void **state) {
     async_future f;
     async_task t;
     struct aw a;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     memset(&f, 0, sizeof f);
@@ -50,6 +51,8 @@ static void test_await_task_never_created(void **state) {
     async_loop loop;
     async_task never, t;
     struct aw a;
+    async_task_init(&never);
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     memset(&never, 0, sizeof never);
@@ -66,6 +69,7 @@ static void test_await_null_future(void **state) {
     async_loop loop;
     async_task t;
     struct aw a;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     memset(&a, 0, sizeof a);
@@ -93,6 +97,7 @@ static void test_task_create_on_running_task(void **state) {
     async_future f;
     async_task t;
     struct aw a, b;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     async_future_init(&f, &loop);
@@ -213,6 +218,7 @@ static void test_loop_run_inside_itself(void **state) {
     async_loop loop;
     async_task t;
     struct nested n;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     async_task_create(&loop, &t, nested_co, &n, "n");
@@ -242,6 +248,8 @@ static void test_run_once_inside_task(void **state) {
     async_loop loop;
     async_task t1, t2;
     struct once_inside o1, o2;
+    async_task_init(&t1);
+    async_task_init(&t2);
     (void)state;
     test_loop_init(&loop);
     async_task_create(&loop, &t1, once_inside_co, &o1, "t1");
@@ -272,6 +280,7 @@ static void test_task_awaits_itself(void **state) {
     async_loop loop;
     async_task t;
     struct selfwait s;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     s.err = 0;

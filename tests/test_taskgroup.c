@@ -60,6 +60,7 @@ static void test_waits_for_all(void **state) {
     async_loop loop;
     async_task t;
     struct tgmain m;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     setup(&m, 3, 5);
@@ -77,6 +78,7 @@ static void test_two_failing_children(void **state) {
     struct tgmain m;
     async_tg_task *c;
     int failed = 0;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     setup(&m, 3, 100);
@@ -102,6 +104,7 @@ static void test_refuses_after_failure(void **state) {
     async_loop loop;
     async_task t;
     struct tgmain m;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     setup(&m, 2, 100);
@@ -117,6 +120,7 @@ static void test_outside_cancel(void **state) {
     async_loop loop;
     async_task t;
     struct tgmain m;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     setup(&m, 2, 5);
@@ -133,6 +137,7 @@ static void test_body_error(void **state) {
     async_loop loop;
     async_task t;
     struct tgmain m;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     setup(&m, 2, 5);

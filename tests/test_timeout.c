@@ -35,6 +35,7 @@ static void run_scoped(int ms, int limit, int want, const char *want_rec) {
     async_loop loop;
     async_task t;
     struct scoped s;
+    async_task_init(&t);
     test_loop_init(&loop);
     rec_reset();
     memset(&s, 0, sizeof s);
@@ -79,6 +80,7 @@ static void test_nested(void **state) {
     struct nested n;
     int k;
     static const int oms[] = {50, 10, 10}, ims[] = {10, 50, 10};
+    async_task_init(&t);
     (void)state;
     for (k = 0; k < 3; k++) {
         test_loop_init(&loop);
@@ -122,6 +124,7 @@ static void test_reschedule(void **state) {
     async_loop loop;
     async_task t;
     struct moving m;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     memset(&m, 0, sizeof m);
@@ -145,6 +148,7 @@ static void test_outside_cancel_is_not_timeout(void **state) {
     async_loop loop;
     async_task t;
     struct scoped s;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     memset(&s, 0, sizeof s);
@@ -183,6 +187,7 @@ static void test_reuse(void **state) {
     async_loop loop;
     async_task t;
     static struct reuse r;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     memset(&r, 0, sizeof r);

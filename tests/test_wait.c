@@ -55,6 +55,7 @@ static void test_first_completed(void **state) {
     async_loop loop;
     async_task tm;
     struct wmain w;
+    async_task_init(&tm);
     (void)state;
     test_loop_init(&loop);
     setup(&loop, &tm, &w, ASYNC_FIRST_COMPLETED, ASYNC_NO_TIMEOUT, 0);
@@ -71,6 +72,7 @@ static void test_first_exception(void **state) {
     async_loop loop;
     async_task tm;
     struct wmain w;
+    async_task_init(&tm);
     (void)state;
     test_loop_init(&loop);
     setup(&loop, &tm, &w, ASYNC_FIRST_EXCEPTION, ASYNC_NO_TIMEOUT, 9);
@@ -90,6 +92,7 @@ static void test_all_completed_and_timeout(void **state) {
     async_loop loop;
     async_task tm;
     struct wmain w;
+    async_task_init(&tm);
     (void)state;
     test_loop_init(&loop);
     setup(&loop, &tm, &w, ASYNC_ALL_COMPLETED, ASYNC_NO_TIMEOUT, 0);
@@ -111,6 +114,7 @@ static void test_cancel_waiter(void **state) {
     async_task tm;
     struct wmain w;
     int i;
+    async_task_init(&tm);
     (void)state;
     test_loop_init(&loop);
     setup(&loop, &tm, &w, ASYNC_ALL_COMPLETED, async_ms(100), 0);
@@ -126,6 +130,7 @@ static void test_empty_is_misuse(void **state) {
     async_loop loop;
     async_task tm;
     struct wmain w;
+    async_task_init(&tm);
     (void)state;
     test_loop_init(&loop);
     memset(&w, 0, sizeof w);

@@ -190,6 +190,7 @@ static void test_reuse_in_loop(void **state) {
     async_loop loop;
     async_task t;
     static struct many m;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     memset(&m, 0, sizeof m);

@@ -40,6 +40,7 @@ static void test_sleeps_across_wrap(void **state) {
     static const unsigned secs[5] = {8, 2, 10, 4, 6};
     async_time t0;
     int i;
+    memset(t, 0, sizeof t);
     (void)state;
     assert_int_equal(sizeof(async_time), 4);
     loop_near_wrap(&loop, 5000); /* 5 s before the wrap */
@@ -105,6 +106,7 @@ static void test_no_task_info(void **state) {
     async_task t;
     struct sl f;
     test_buf out;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     f.ticks = 1;
