@@ -1272,6 +1272,17 @@ ASYNC_API async_time async_ms(unsigned long ms) {
     return (async_time)((async_time)ms * (async_time)ASYNC_TICKS_PER_SEC / 1000u);
 }
 
+/* 1 if t is in loop's heap: its flags say armed and the links from it up to
+ * the root hold (each step checked from the parent's side), so that memory a
+ * timer of an earlier loop left behind is not taken for an armed timer. */
+ASYNC_API int async__timer_in_heap(const async_loop *loop, const async_timer *t) {
+    const async_timer *p;
+    if (!(t->fut.c.flags & ASYNC__F_ARMED) || t->fut.c.state != ASYNC__PENDING || t->fut.loop != loop) return 0;
+    for (; (p = t->prev) != NULL; t = p)
+        if (p->child != t && p->sibling != t) return 0;
+    return t == loop->timers;
+}
+
 ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async_time ticks) {
     /* done, so that the await raises ctx->err at once; never written */
 #if ASYNC_CONFIG_TASK_INFO
@@ -1286,13 +1297,13 @@ ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async
         t->fut.c.err = ASYNC_EMISUSE;
         return &t->fut;
     }
+    loop = ((async_task *)(void *)ctx)->fut.loop;
     /* Re-initialising it would put it in the heap twice. */
-    if (ASYNC__UNLIKELY((t->fut.c.flags & ASYNC__F_ARMED) && t->fut.c.state == ASYNC__PENDING)) {
+    if (ASYNC__UNLIKELY(async__timer_in_heap(loop, t))) {
         ASYNC_MISUSE("sleep on a timer that is still armed (two tasks share it, or its frame is reused)");
         ctx->err = ASYNC_EBUSY;
         return (async_future *)(uintptr_t)&refused;
     }
-    loop = ((async_task *)(void *)ctx)->fut.loop;
     async_timer_init(t, loop);
     async_timer_start(t, ticks);
     return &t->fut;
@@ -1309,6 +1320,12 @@ ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async
 #endif
 /* ASYNC_SLEEP_TICKS(&self->timer, ticks); — the same, in backend ticks (no floats). */
 #define ASYNC_SLEEP_TICKS(timer, ticks) ASYNC_AWAIT(async__sleep_start(async_ctx_, (timer), (ticks)))
+/* ASYNC_SLEEP_TICKS_CATCH(&self->timer, ticks, err); — the same, storing the
+ * error (ASYNC_ECANCELLED when cut short) in the lvalue err instead of raising.
+ *   ASYNC_SLEEP_TICKS_CATCH(&self->t, async_ms(10), self->err);
+ *   self->err = async_timeout_exit(&self->to, self->err); */
+#define ASYNC_SLEEP_TICKS_CATCH(timer, ticks, err)                              \
+    ASYNC_AWAIT_CATCH(async__sleep_start(async_ctx_, (timer), (ticks)), err)
 
 ASYNC_API void async__ready_push(async_loop *loop, async_handle *h) {
     async_handle *tail = loop->ready_tail;

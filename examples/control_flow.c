@@ -97,7 +97,7 @@ int main(void) {
     async_loop loop;
     async_task main_task;
     async_callback when_done;
-    struct main_frame m;
+    struct main_frame m = {0};
     async_task_init(&main_task);
     port_init();
     /* No sleeps here, so no clock is needed: the core's virtual loop, which this

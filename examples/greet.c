@@ -112,7 +112,7 @@ int main(void) {
     double t0, sync_s, async_s;
     async_loop loop;
     async_task main_task;
-    struct main_frame m;
+    struct main_frame m = {0};
     async_task_init(&main_task);
 
     setvbuf(stdout, NULL, _IOLBF, 0);

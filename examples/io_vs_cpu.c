@@ -66,7 +66,7 @@ static ASYNC_FN(main_co, struct main_frame) {
 static double run(int kind) {
     async_loop loop;
     async_task main_task;
-    struct main_frame m;
+    struct main_frame m = {0};
     double t0;
     async_task_init(&main_task);
     m.kind = kind;

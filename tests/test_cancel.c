@@ -415,6 +415,7 @@ static void test_async_run_cancels_leftovers(void **state) {
     struct runmain m;
     async_task_init(&t);
     (void)state;
+    TEST_NEED_INFO();
     test_loop_init(&loop);
     memset(&m, 0, sizeof m);
     assert_int_equal(async_run(&loop, &t, runmain_co, &m), 0);

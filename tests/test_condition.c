@@ -43,6 +43,7 @@ static void waiters(async_loop *loop, async_cond *c, int *flag) {
         cf[i].c = c;
         cf[i].tag = tags[i];
         cf[i].flag = flag;
+        async_task_init(&ct[i]); /* the last test's loop is gone, its tasks with it */
         async_task_create(loop, &ct[i], cw_co, &cf[i], tags[i]);
     }
     test_run_iterations(loop, NULL, 3);

@@ -88,6 +88,7 @@ static void test_names(void **state) {
     async_task_init(&a);
     async_task_init(&b);
     (void)state;
+    TEST_NEED_INFO();
     test_loop_init(&loop);
     async_task_create(&loop, &a, body_co, &fa, "fetcher");
     async_task_create(&loop, &b, body_co, &fb, NULL);
@@ -106,6 +107,7 @@ static void test_where(void **state) {
     char expect[256];
     async_task_init(&t);
     (void)state;
+    TEST_NEED_INFO();
     test_loop_init(&loop);
     async_future_init(&f, &loop);
     b.f = &f;
@@ -149,6 +151,7 @@ static void test_where_nested(void **state) {
     char expect[256];
     async_task_init(&t);
     (void)state;
+    TEST_NEED_INFO();
     test_loop_init(&loop);
     async_task_create(&loop, &t, shallow_co, &s, "s");
     async_loop_run_once(&loop);
@@ -224,6 +227,7 @@ static void test_current_task_and_done_callback(void **state) {
     async_callback cb;
     async_task_init(&t);
     (void)state;
+    TEST_NEED_INFO();
     test_loop_init(&loop);
     seen_current = NULL;
     async_task_create(&loop, &t, cur_co, &c, "cur");

@@ -115,7 +115,7 @@ static ASYNC_FN(moving_co, struct moving) {
     ASYNC_SLEEP_TICKS(&self->t, async_ms(5));
     if (self->shorten) async_timeout_reschedule(&self->to, async_loop_time(ASYNC_LOOP) + async_ms(1));
     else async_timeout_reschedule(&self->to, async_timeout_when(&self->to) + async_ms(20));
-    ASYNC_AWAIT_CATCH(async__sleep_start(async_ctx_, &self->t, async_ms(10)), self->err);
+    ASYNC_SLEEP_TICKS_CATCH(&self->t, async_ms(10), self->err);
     self->err = async_timeout_exit(&self->to, self->err);
     ASYNC_RETURN(async_int(self->err));
     ASYNC_END();
