@@ -205,7 +205,7 @@ static ASYNC_FN(ab_main, struct ab_main) {
 static void run_ab(int by_task) {
     async_loop loop;
     async_task t;
-    struct ab_main m;
+    struct ab_main m = {0};
     async_task_init(&t);
     test_loop_init(&loop);
     m.by_task = by_task;

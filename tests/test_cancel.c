@@ -191,7 +191,7 @@ static void test_cancel_propagates_down(void **state) {
     async_loop loop;
     async_future f;
     async_task t;
-    struct outer o;
+    struct outer o = {0};
     async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
@@ -216,7 +216,7 @@ static void test_inner_swallows_outer_gets_value(void **state) {
     async_loop loop;
     async_future f;
     async_task t;
-    struct outer o;
+    struct outer o = {0};
     async_task_init(&t);
     (void)state;
     test_loop_init(&loop);

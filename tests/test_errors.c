@@ -93,7 +93,7 @@ static ASYNC_FN(outer_co, struct outer) {
 static void test_propagation_through_task(void **state) {
     async_loop loop;
     async_task t;
-    struct outer o;
+    struct outer o = {0};
     async_task_init(&t);
     (void)state;
     test_loop_init(&loop);

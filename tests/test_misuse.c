@@ -219,7 +219,7 @@ static ASYNC_FN(nested_co, struct nested) {
 static void test_loop_run_inside_itself(void **state) {
     async_loop loop;
     async_task t;
-    struct nested n;
+    struct nested n = {0};
     async_task_init(&t);
     (void)state;
     test_loop_init(&loop);

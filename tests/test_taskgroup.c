@@ -59,7 +59,7 @@ static void setup(struct tgmain *m, int nk, int body_ms) {
 static void test_waits_for_all(void **state) {
     async_loop loop;
     async_task t;
-    struct tgmain m;
+    struct tgmain m = {0};
     async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
@@ -75,7 +75,7 @@ static void test_waits_for_all(void **state) {
 static void test_two_failing_children(void **state) {
     async_loop loop;
     async_task t;
-    struct tgmain m;
+    struct tgmain m = {0};
     async_tg_task *c;
     int failed = 0;
     async_task_init(&t);
@@ -103,7 +103,7 @@ static void test_two_failing_children(void **state) {
 static void test_refuses_after_failure(void **state) {
     async_loop loop;
     async_task t;
-    struct tgmain m;
+    struct tgmain m = {0};
     async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
@@ -119,7 +119,7 @@ static void test_refuses_after_failure(void **state) {
 static void test_outside_cancel(void **state) {
     async_loop loop;
     async_task t;
-    struct tgmain m;
+    struct tgmain m = {0};
     async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
@@ -136,7 +136,7 @@ static void test_outside_cancel(void **state) {
 static void test_body_error(void **state) {
     async_loop loop;
     async_task t;
-    struct tgmain m;
+    struct tgmain m = {0};
     async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
