@@ -341,7 +341,7 @@ static ASYNC_FN(sleeper_co, struct sleeper) {
 static void test_cancel_sleeping_task_removes_timer(void **state) {
     async_loop loop;
     async_task t;
-    struct sleeper s;
+    struct sleeper s = {0};
     async_time t0;
     double w0;
     async_task_init(&t);

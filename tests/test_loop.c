@@ -83,7 +83,7 @@ static ASYNC_FN(stopper_co, struct stopper) {
 static void test_run_forever_and_stop(void **state) {
     async_loop loop;
     async_task t;
-    struct stopper s;
+    struct stopper s = {0};
     async_time t0;
     async_task_init(&t);
     (void)state;
@@ -157,7 +157,7 @@ static ASYNC_FN(stuck_co, struct stuck) {
 static void test_deadlock_detected(void **state) {
     async_loop loop;
     async_task t;
-    struct stuck s;
+    struct stuck s = {0};
     double w0;
     async_task_init(&t);
     (void)state;

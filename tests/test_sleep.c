@@ -94,7 +94,7 @@ static ASYNC_FN(sl_co, struct sl) {
 static void test_sleeps_wake_in_deadline_order(void **state) {
     async_loop loop;
     async_task t[4];
-    struct sl f[4];
+    struct sl f[4] = {{{0}}};
     static const unsigned ms[4] = {3, 1, 4, 2};
     static const char *names[4] = {"three", "one", "four", "two"};
     async_time t0;
@@ -179,7 +179,7 @@ static void test_virtual_many_sleepers(void **state) {
 static void test_sleep_zero_duration(void **state) {
     async_loop loop;
     async_task tz, ty;
-    struct sl z;
+    struct sl z = {0};
     struct y3 y = {{0}, "y", 0};
     async_time t0;
     async_task_init(&tz);

@@ -36,7 +36,7 @@ static ASYNC_FN(sl_co, struct sl) {
 static void test_sleeps_across_wrap(void **state) {
     async_loop loop;
     async_task t[5];
-    struct sl f[5];
+    struct sl f[5] = {{{0}}};
     static const unsigned secs[5] = {8, 2, 10, 4, 6};
     async_time t0;
     int i;
@@ -104,7 +104,7 @@ static void test_heap_across_wrap(void **state) {
 static void test_no_task_info(void **state) {
     async_loop loop;
     async_task t;
-    struct sl f;
+    struct sl f = {0};
     test_buf out;
     async_task_init(&t);
     (void)state;
