@@ -723,6 +723,12 @@ ASYNC_API int async__future_check(const async_future *f) {
 /* async_future_set_result(&fut, v) — complete with a result; waiters run from
  * the loop, never inside this call. Returns ASYNC_EINVALSTATE if already done. */
 ASYNC_API int async_future_set_result(async_future *f, async_value v) {
+    if (ASYNC__LIKELY(f && f->c.state == ASYNC__PENDING && !(f->c.flags & ASYNC__F_TASK))) {
+        f->c.value = v;
+        f->c.state = ASYNC__DONE;
+        async__future_wake(f);
+        return 0;
+    }
     if (async__future_check(f)) return ASYNC_EMISUSE;
     if (f->c.state != ASYNC__PENDING || (f->c.flags & ASYNC__F_TASK)) return ASYNC_EINVALSTATE;
     f->c.value = v;
@@ -792,6 +798,8 @@ ASYNC_API int async_future_cancel(async_future *f) {
     return 1;
 }
 
+/* A waiter list is circular; its back links hold once it has two members (a
+ * lone waiter's prev is not used, which saves the await a store). */
 ASYNC_API void async__waiter_add(async_future *f, async_handle *h) {
     async_handle *tail = f->waiters;
     if (tail) {
@@ -800,7 +808,7 @@ ASYNC_API void async__waiter_add(async_future *f, async_handle *h) {
         tail->next->prev = h;
         tail->next = h;
     } else
-        h->next = h->prev = h;
+        h->next = h;
     f->waiters = h;
 }
 
@@ -1338,10 +1346,10 @@ ASYNC_API void async__ready_push(async_loop *loop, async_handle *h) {
 
 /* Append a circular waiter list (given by its tail) to the ready queue, in order. */
 ASYNC_API void async__ready_splice(async_loop *loop, async_handle *tail) {
-    async_handle *head = tail->next;
+    async_handle *head = tail->next, *last = loop->ready_tail;
     tail->next = NULL;
-    head->prev = loop->ready_tail;
-    if (loop->ready_tail) loop->ready_tail->next = head;
+    head->prev = last;
+    if (last) last->next = head;
     else loop->ready_head = head;
     loop->ready_tail = tail;
 }
@@ -1352,7 +1360,12 @@ ASYNC_API int async__handle_queued(const async_loop *loop, const async_handle *h
 }
 
 ASYNC_API void async__handle_unlink(async_loop *loop, async_future *f, async_handle *h) {
-    if (f && f->waiters == h) f->waiters = h->next == h ? NULL : h->prev;
+    if (h->next == h) { /* a lone waiter */
+        f->waiters = NULL;
+        h->next = h->prev = NULL;
+        return;
+    }
+    if (f && f->waiters == h) f->waiters = h->prev;
     if (loop->batch_end == h) loop->batch_end = h->prev; /* NULL: nothing of the batch is left */
     if (h->prev) h->prev->next = h->next;
     else loop->ready_head = h->next;
@@ -1450,19 +1463,22 @@ ASYNC_API int async__vclock_wait(void *data, async_loop *loop, const async_time 
 ASYNC_API int async_loop_run_once(async_loop *loop) {
     async_handle *h, *next;
     async_time deadline = loop->now;
+    const async_time *until = &deadline; /* NULL: nothing to wait for but events */
     int r;
     if (ASYNC__UNLIKELY(loop->current != NULL)) { /* would step tasks under the running one */
         ASYNC_MISUSE("async_loop_run_once called from inside a task (await instead)");
         return ASYNC_EBUSY;
     }
-    if (loop->ready_head) deadline = loop->now;
-    else if (loop->timers) deadline = loop->timers->deadline;
+    if (!loop->ready_head) {
+        if (loop->timers) deadline = loop->timers->deadline;
+        else until = NULL;
+    }
     if (ASYNC__VCLOCK_INLINE && loop->wait_fn == async__vclock_wait) { /* inlined: pingpong, spawn -10% */
-        r = async__vclock_wait(loop->backend, loop, (loop->ready_head || loop->timers) ? &deadline : NULL);
+        r = async__vclock_wait(loop->backend, loop, until);
         if (r) return r;
         loop->now = async__vclock_now(loop->backend);
     } else {
-        r = loop->wait_fn(loop->backend, loop, (loop->ready_head || loop->timers) ? &deadline : NULL);
+        r = loop->wait_fn(loop->backend, loop, until);
         if (r) return r;
         loop->now = loop->now_fn(loop->backend);
     }
@@ -1806,10 +1822,12 @@ ASYNC_API async_future *async_isr_next(async_isr_signal *s) {
  *
  * USE BEFORE INIT. Every primitive records a magic number in its init; any other
  * call on zeroed or garbage memory calls ASYNC_MISUSE and fails with ASYNC_EMISUSE.
+ * The op frames and waitsets need no init: each use sets them up. A timeout
+ * scope needs async_timeout_init (or zeroed memory) once.
  *
  * Hazards common to the combinators: the futures, the slot arrays and the op
- * frames must stay valid until the operation returns (and the slot array until
- * the loop's next iteration after that: a done callback may still be queued).
+ * frames must stay valid until the operation returns; when it returns, none of
+ * its callbacks is left registered or queued, so they may be reused at once.
  */
 
 #define ASYNC__MAGIC_LOCK 0x4C6Bu

@@ -115,3 +115,10 @@ check-compile-fail:
 	    if $$cc $${t}_bad.c 2>/dev/null; then echo "misuse $$t $$mode compiled"; exit 1; fi; \
 	    echo "$$t $$mode: rejected at compile time"; \
 	  done; done'
+
+# make fuzz: long runs of the fuzzers (not part of make test; each stops at the
+# first failure and prints its seed). FUZZ_SCHED_N sets the number of programs.
+FUZZ_SCHED_N ?= 200000
+.PHONY: fuzz
+fuzz: $(BUILD)/tests-san/test_fuzz_sched
+	FUZZ_SCHED_N=$(FUZZ_SCHED_N) TEST_WATCHDOG=3000 $(BUILD)/tests-san/test_fuzz_sched

@@ -301,7 +301,7 @@ static void chaos_run(uint32_t seed) {
     test_loop_close(&loop);
 }
 
-static long runs(void) { return env_long("FUZZ_SCHED_N", 300); }
+static long runs(void) { return env_long("FUZZ_SCHED_N", 1500); }
 
 static void test_model(void **state) {
     long n = runs(), s0 = env_long("FUZZ_SCHED_SEED", -1), i;

@@ -94,12 +94,13 @@ static ASYNC_FN(sl_co, struct sl) {
 static void test_sleeps_wake_in_deadline_order(void **state) {
     async_loop loop;
     async_task t[4];
-    struct sl f[4] = {{{0}}};
+    struct sl f[4];
     static const unsigned ms[4] = {3, 1, 4, 2};
     static const char *names[4] = {"three", "one", "four", "two"};
     async_time t0;
     int i;
     memset(t, 0, sizeof t);
+    memset(f, 0, sizeof f);
     (void)state;
     test_loop_init(&loop);
     t0 = async_loop_time(&loop);

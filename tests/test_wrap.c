@@ -36,11 +36,12 @@ static ASYNC_FN(sl_co, struct sl) {
 static void test_sleeps_across_wrap(void **state) {
     async_loop loop;
     async_task t[5];
-    struct sl f[5] = {{{0}}};
+    struct sl f[5];
     static const unsigned secs[5] = {8, 2, 10, 4, 6};
     async_time t0;
     int i;
     memset(t, 0, sizeof t);
+    memset(f, 0, sizeof f);
     (void)state;
     assert_int_equal(sizeof(async_time), 4);
     loop_near_wrap(&loop, 5000); /* 5 s before the wrap */
