@@ -40,7 +40,6 @@ static struct gmain g;
 static void run_gather(void *ctx, long n) {
     async_loop *loop = (async_loop *)ctx;
     async_task main_task;
-    async_task_init(&main_task);
     memset(&main_task, 0, sizeof main_task);
     g.n = n;
     g.acc = 0;

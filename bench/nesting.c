@@ -50,7 +50,6 @@ static void run_send(void *ctx, long n) {
 static void run_task(void *ctx, long n) {
     async_loop loop;
     async_task t;
-    async_task_init(&t);
     memset(&t, 0, sizeof t);
     build(*(int *)ctx, n);
     async_loop_init_virtual(&loop);

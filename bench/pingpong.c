@@ -62,8 +62,6 @@ static void run_pingpong(void *ctx, long n) {
     struct shared s;
     struct player a, b;
     async_task ta, tb;
-    async_task_init(&ta);
-    async_task_init(&tb);
     memset(&ta, 0, sizeof ta); /* async_task_create reads the task's state first */
     memset(&tb, 0, sizeof tb);
     s.loop = loop;

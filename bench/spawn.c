@@ -52,7 +52,6 @@ static void run_spawn(void *ctx, long n) {
     async_loop *loop = (async_loop *)ctx;
     struct parent p;
     async_task main_task;
-    async_task_init(&main_task);
     memset(&p, 0, sizeof p); /* async_task_create reads the task's state first */
     memset(&main_task, 0, sizeof main_task);
     p.n = n;

@@ -198,7 +198,6 @@ int async_rt_run(async_fn main, void *frame, async_value *result) {
     async_loop loop;
     async_task t;
     int r = async_rt_loop_init_env(&loop);
-    async_task_init(&t);
     if (r < 0) return r;
     memset(&t, 0, sizeof t); /* async_task_create reads the old state to catch reuse */
     r = async_run(&loop, &t, main, frame);

@@ -58,7 +58,6 @@ static void test_deadlock(void **st) {
     async_loop loop;
     async_task t;
     double t0 = rt_wall();
-    async_task_init(&t);
     (void)st;
     memset(&t, 0, sizeof t); /* async_task_create reads the old state */
     memset(&m, 0, sizeof m);
@@ -110,7 +109,6 @@ static void test_debug_mode(void **st) {
     async_loop loop;
     async_task t;
     struct dbg_main m;
-    async_task_init(&t);
     (void)st;
     memset(&t, 0, sizeof t); /* async_task_create reads the old state */
     memset(&m, 0, sizeof m);

@@ -87,7 +87,6 @@ static void test_parallel_speedup(void **st) {
     async_task t;
     double load = 0;
     int i;
-    async_task_init(&t);
     (void)st;
     memset(&t, 0, sizeof t); /* async_task_create reads the old state */
     if (sysconf(_SC_NPROCESSORS_ONLN) < 2) skip();
@@ -157,7 +156,6 @@ static void test_cancel(void **st) {
     struct cancel_main m;
     async_loop loop;
     async_task t;
-    async_task_init(&t);
     (void)st;
     memset(&t, 0, sizeof t); /* async_task_create reads the old state */
     memset(&m, 0, sizeof m);
@@ -180,7 +178,6 @@ static void test_close_with_work(void **st) {
     async_loop loop;
     async_task t;
     double t0;
-    async_task_init(&t);
     (void)st;
     memset(&t, 0, sizeof t); /* async_task_create reads the old state */
     g_ran = 0;

@@ -130,7 +130,7 @@ static ASYNC_FN(long_sleep_co, struct long_sleep) {
 static void test_virtual_twelve_hours(void **state) {
     async_loop loop;
     async_task t;
-    struct long_sleep s;
+    struct long_sleep s = {0};
     async_time t0;
     double w0, wall;
     async_task_init(&t);
@@ -220,7 +220,7 @@ static ASYNC_FN(rearm_co, struct rearm) {
 static void test_timer_awaited_and_rearmed(void **state) {
     async_loop loop;
     async_task t;
-    struct rearm r;
+    struct rearm r = {0};
     async_time t0;
     async_task_init(&t);
     (void)state;
