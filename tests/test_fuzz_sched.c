@@ -306,6 +306,7 @@ static long runs(void) { return env_long("FUZZ_SCHED_N", 1500); }
 static void test_model(void **state) {
     long n = runs(), s0 = env_long("FUZZ_SCHED_SEED", -1), i;
     (void)state;
+    TEST_NEED_VIRTUAL(); /* deadlines in virtual ms */
     if (s0 >= 0) model_run((uint32_t)s0);
     else
         for (i = 0; i < n; i++) model_run((uint32_t)i);
@@ -314,6 +315,7 @@ static void test_model(void **state) {
 static void test_chaos(void **state) {
     long n = runs(), s0 = env_long("FUZZ_SCHED_SEED", -1), i;
     (void)state;
+    TEST_NEED_VIRTUAL(); /* deadlines in virtual ms */
     g_steps = 0;
     if (s0 >= 0) chaos_run((uint32_t)s0);
     else
