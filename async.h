@@ -1073,32 +1073,39 @@ ASYNC_API void async__task_step(async_handle *h) {
     async_future *w;
     async_status s;
     uint8_t fl = t->fut.c.flags;
+    /* a hook installed during a step reports from the next one (paired events) */
+    async_trace_fn trace = loop->trace;
     if (ASYNC__UNLIKELY(t->fut.c.state != ASYNC__PENDING)) return;
     if (fl & ASYNC__F_MUST_CANCEL) t->fut.c.err = ASYNC_ECANCELLED;
     t->fut.c.flags = (uint8_t)((fl & ~(ASYNC__F_MUST_CANCEL | ASYNC__F_AWAITING)) | ASYNC__F_RUNNING);
     loop->current = t;
-    if (ASYNC__UNLIKELY(loop->trace != NULL)) loop->trace(loop, ASYNC_TRACE_STEP_BEGIN, t, ASYNC_DONE, loop->trace_ud);
+    if (ASYNC__UNLIKELY(trace != NULL)) trace(loop, ASYNC_TRACE_STEP_BEGIN, t, ASYNC_DONE, loop->trace_ud);
     s = t->fn(&t->fut.c, t->frame);
     loop->current = NULL;
-    t->fut.c.flags &= (uint8_t)~ASYNC__F_RUNNING;
-    if (ASYNC__UNLIKELY(loop->trace != NULL)) loop->trace(loop, ASYNC_TRACE_STEP_END, t, s, loop->trace_ud);
+    if (ASYNC__UNLIKELY(trace != NULL) && loop->trace) {
+        t->fut.c.flags &= (uint8_t)~ASYNC__F_RUNNING; /* the hook sees the step over */
+        loop->trace(loop, ASYNC_TRACE_STEP_END, t, s, loop->trace_ud);
+        t->fut.c.flags |= ASYNC__F_RUNNING;
+    }
     if (s == ASYNC_AWAITING) {
         w = (async_future *)t->fut.c.value.p;
+        /* RUNNING is set and AWAITING clear here: one flip does both */
+        t->fut.c.flags ^= (uint8_t)(ASYNC__F_RUNNING | ASYNC__F_AWAITING);
         if (ASYNC__UNLIKELY(w == &t->fut)) { /* awaiting itself: raise at the await */
             ASYNC_MISUSE("a task awaits itself");
             t->fut.c.err = ASYNC_EMISUSE;
-            t->fut.c.flags |= ASYNC__F_AWAITING; /* so the resume reads the same slot */
-            async__ready_push(loop, h);
+            async__ready_push(loop, h); /* AWAITING set: the resume reads the same slot */
             return;
         }
-        t->fut.c.flags |= ASYNC__F_AWAITING;
         async__waiter_add(w, h);
         if (t->fut.c.flags & ASYNC__F_MUST_CANCEL) { /* cancelled itself during the step */
             if (async_future_cancel(w)) t->fut.c.flags &= (uint8_t)~ASYNC__F_MUST_CANCEL;
         }
-    } else if (s == ASYNC_YIELDED)
+    } else if (s == ASYNC_YIELDED) {
+        t->fut.c.flags &= (uint8_t)~ASYNC__F_RUNNING;
         async__ready_push(loop, h);
-    else {
+    } else {
+        t->fut.c.flags &= (uint8_t)~ASYNC__F_RUNNING;
         if (s == ASYNC_DONE && (t->fut.c.flags & ASYNC__F_MUST_CANCEL)) {
             /* asyncio's Task.__step: cancelled (by itself) right before it
              * returned, with no suspension left to deliver it: ends cancelled */
