@@ -62,7 +62,7 @@ static ASYNC_FN(main_co, struct main_frame) {
 static int run(int polite) {
     async_loop loop;
     async_task main_task;
-    struct main_frame m = {0};
+    static struct main_frame m; /* zeroed: its tasks and timers start idle */
     int err;
     async_task_init(&main_task);
     port_loop_init(&loop);
