@@ -642,13 +642,10 @@ ASYNC_API async_status async_throw(async_coro *co, int err) {
  * 6. Futures
  * ====================================================================== */
 
-/* A ready-queue entry: something the loop calls. Tasks and callbacks embed one.
- * Doubly linked so that it leaves the ready queue or a waiter list in O(1):
- * whoever stops waiting unlinks at once, and nothing stale is left queued. */
+/* A ready-queue entry: something the loop calls. Tasks and callbacks embed one. */
 typedef void (*async_handle_fn)(async_handle *h);
 struct async_handle {
     async_handle *next; /* ready queue (NULL-terminated) or a waiter list (circular) */
-    async_handle *prev; /* NULL: at the ready queue's head, or linked nowhere */
     async_handle_fn fn; /* what the loop calls; NULL = cancelled */
 };
 
@@ -664,6 +661,7 @@ typedef void (*async_callback_fn)(async_future *fut, void *arg);
 /* A done callback or a call_soon entry, in caller memory. */
 struct async_callback {
     async_handle h;        /* queue link */
+    async_handle *prev;    /* the handle before it (NULL: first, or not known) */
     async_future *fut;     /* the future it watches (NULL for call_soon) */
     async_callback_fn fn;  /* called from the loop */
     void *arg;             /* its argument */
@@ -798,26 +796,52 @@ ASYNC_API int async_future_cancel(async_future *f) {
     return 1;
 }
 
-/* A waiter list is circular; its back links hold once it has two members (a
- * lone waiter's prev is not used, which saves the await a store). */
 ASYNC_API void async__waiter_add(async_future *f, async_handle *h) {
-    async_handle *tail = f->waiters;
-    if (tail) {
-        h->next = tail->next;
-        h->prev = tail;
-        tail->next->prev = h;
-        tail->next = h;
+    if (f->waiters) {
+        h->next = f->waiters->next;
+        f->waiters->next = h;
     } else
         h->next = h;
     f->waiters = h;
 }
 
-/* Take h out of the ready queue or out of f's waiter list, whichever holds
- * it (only the ready queue has NULL links: its head and tail). */
-ASYNC_API void async__handle_unlink(async_loop *loop, async_future *f, async_handle *h);
+/* Callbacks (not tasks: they never leave the ready queue early, and stay
+ * small) keep a link to the handle before them, so that a callback leaves
+ * the ready queue in O(1); it is valid unless the callback is the queue's
+ * head. Tasks are told apart by their step function. */
+ASYNC_API void async__task_step(async_handle *h);
+ASYNC_API void async__set_prev(async_handle *h, async_handle *prev) {
+    if (h->fn != async__task_step) ((async_callback *)(void *)h)->prev = prev;
+}
 
+ASYNC_API int async__waiter_remove(async_future *f, async_handle *h) {
+    async_handle *prev = f->waiters, *cur;
+    if (!prev) return 0;
+    do {
+        cur = prev->next;
+        if (cur == h) {
+            if (cur == prev) f->waiters = NULL;
+            else {
+                int first = prev == f->waiters, last = cur == f->waiters;
+                prev->next = cur->next;
+                if (last) f->waiters = prev;
+                else async__set_prev(cur->next, first ? NULL : prev); /* the list's first keeps NULL */
+            }
+            h->next = NULL;
+            return 1;
+        }
+        prev = cur;
+    } while (prev != f->waiters);
+    return 0;
+}
+
+ASYNC_API void async__ready_unlink(async_loop *loop, async_callback *cb);
+ASYNC_API void async__ready_push_cb(async_loop *loop, async_callback *cb);
+
+/* A callback that has run, or was removed, has h.fn NULL. */
 ASYNC_API void async__callback_run(async_handle *h) {
     async_callback *cb = (async_callback *)(void *)h;
+    h->fn = NULL;
     cb->fn(cb->fut, cb->arg);
 }
 
@@ -827,28 +851,39 @@ ASYNC_API void async__callback_run(async_handle *h) {
 ASYNC_API void async_future_add_done_callback(async_future *f, async_callback *cb, async_callback_fn fn,
                                               void *arg) {
     cb->h.fn = async__callback_run;
-    cb->h.next = cb->h.prev = NULL;
+    cb->h.next = NULL;
     cb->fut = f;
     cb->fn = fn;
     cb->arg = arg;
-    if (async__future_check(f)) return;
-    if (f->c.state == ASYNC__PENDING) async__waiter_add(f, &cb->h);
-    else if (f->loop) async__ready_push(f->loop, &cb->h);
-    else ASYNC_MISUSE("done callback on a future that has no loop");
+    if (async__future_check(f)) {
+        cb->h.fn = NULL;
+        return;
+    }
+    if (f->c.state == ASYNC__PENDING) {
+        cb->prev = f->waiters; /* the list's last, if any */
+        async__waiter_add(f, &cb->h);
+    } else if (f->loop) {
+        async__ready_push_cb(f->loop, cb);
+    } else {
+        cb->h.fn = NULL;
+        ASYNC_MISUSE("done callback on a future that has no loop");
+    }
 }
-
-ASYNC_API int async__handle_queued(const async_loop *loop, const async_handle *h);
 
 /* async_future_remove_done_callback(&fut, &cb) — 1 if cb was still to be
  * called (registered, or fut is done and the call is queued in the loop) and
- * now never will be; 0 if it already ran or was removed. O(1); afterwards cb
- * may be registered again at once.
+ * now never will be; 0 if it already ran or was removed. Leaving the ready
+ * queue is O(1); leaving a pending future's list, linear in its waiters.
+ * Afterwards cb may be reused or freed at once.
  * Hazard: cb must have been added (to some future) before.
  *   if (async_future_remove_done_callback(&t.fut, &cb)) async_timer_cancel(&t); */
 ASYNC_API int async_future_remove_done_callback(async_future *f, async_callback *cb) {
-    if (cb->fut != f || !f->loop) return 0;
-    if (!async__handle_queued(f->loop, &cb->h)) return 0;
-    async__handle_unlink(f->loop, f, &cb->h);
+    if (cb->fut != f || !f->loop || !cb->h.fn) return 0; /* ran, or was removed */
+    if (async__waiter_remove(f, &cb->h)) {
+        cb->h.fn = NULL;
+        return 1;
+    }
+    async__ready_unlink(f->loop, cb); /* still to run, not waiting: it is queued */
     return 1;
 }
 
@@ -949,7 +984,7 @@ ASYNC_API void async_task_init(async_task *t) {
     async_future_init(&t->fut, NULL);
     t->fut.c.state = ASYNC__DONE;
     t->fut.c.flags = ASYNC__F_TASK;
-    t->h.next = t->h.prev = NULL;
+    t->h.next = NULL;
     t->h.fn = NULL;
     t->fn = NULL;
     t->frame = NULL;
@@ -1343,42 +1378,43 @@ ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async
     ASYNC_AWAIT_CATCH(async__sleep_start(async_ctx_, (timer), (ticks)), err)
 
 ASYNC_API void async__ready_push(async_loop *loop, async_handle *h) {
-    async_handle *tail = loop->ready_tail;
     h->next = NULL;
-    h->prev = tail;
-    if (tail) tail->next = h;
+    if (loop->ready_tail) loop->ready_tail->next = h;
     else loop->ready_head = h;
     loop->ready_tail = h;
 }
 
-/* Append a circular waiter list (given by its tail) to the ready queue, in order. */
+ASYNC_API void async__ready_push_cb(async_loop *loop, async_callback *cb) {
+    cb->prev = loop->ready_tail;
+    async__ready_push(loop, &cb->h);
+}
+
+/* Append a circular waiter list (given by its tail) to the ready queue, in
+ * order. Its first member's prev link is left NULL (not known): unlinking
+ * that callback, if not at the head, looks for its predecessor. */
 ASYNC_API void async__ready_splice(async_loop *loop, async_handle *tail) {
-    async_handle *head = tail->next, *last = loop->ready_tail;
+    async_handle *head = tail->next;
     tail->next = NULL;
-    head->prev = last;
-    if (last) last->next = head;
+    if (loop->ready_tail) loop->ready_tail->next = head;
     else loop->ready_head = head;
     loop->ready_tail = tail;
 }
 
-/* 1 if h sits in the ready queue or in a waiter list. */
-ASYNC_API int async__handle_queued(const async_loop *loop, const async_handle *h) {
-    return h->next != NULL || h->prev != NULL || loop->ready_head == h;
-}
-
-ASYNC_API void async__handle_unlink(async_loop *loop, async_future *f, async_handle *h) {
-    if (h->next == h) { /* a lone waiter */
-        f->waiters = NULL;
-        h->next = h->prev = NULL;
-        return;
+ASYNC_API void async__ready_unlink(async_loop *loop, async_callback *cb) {
+    async_handle *h = &cb->h, *prev = NULL;
+    if (loop->ready_head == h) loop->ready_head = h->next;
+    else {
+        prev = cb->prev;
+        if (!prev) /* first of a spliced waiter list */
+            for (prev = loop->ready_head; prev->next != h; prev = prev->next) {
+            }
+        prev->next = h->next;
     }
-    if (f && f->waiters == h) f->waiters = h->prev;
-    if (loop->batch_end == h) loop->batch_end = h->prev; /* NULL: nothing of the batch is left */
-    if (h->prev) h->prev->next = h->next;
-    else loop->ready_head = h->next;
-    if (h->next) h->next->prev = h->prev;
-    else loop->ready_tail = h->prev;
-    h->next = h->prev = NULL;
+    if (loop->ready_tail == h) loop->ready_tail = prev;
+    if (loop->batch_end == h) loop->batch_end = prev; /* NULL: nothing of the batch is left */
+    if (h->next) async__set_prev(h->next, prev);
+    h->next = NULL;
+    h->fn = NULL;
 }
 
 /* async_call_soon(loop, &cb, fn, arg); — call fn(NULL, arg) on the next
@@ -1388,7 +1424,7 @@ ASYNC_API void async_call_soon(async_loop *loop, async_callback *cb, async_callb
     cb->fut = NULL;
     cb->fn = fn;
     cb->arg = arg;
-    async__ready_push(loop, &cb->h);
+    async__ready_push_cb(loop, cb);
 }
 
 /* Cancel a call_soon that has not run yet (asyncio Handle.cancel). */
@@ -1396,6 +1432,7 @@ ASYNC_API void async_callback_cancel(async_callback *cb) { cb->h.fn = NULL; }
 
 ASYNC_API void async__later_run(async_handle *h) {
     async_callback *cb = (async_callback *)(void *)h;
+    h->fn = NULL;
     if (!async_future_cancelled(cb->fut)) cb->fn(cb->fut, cb->arg);
 }
 
@@ -1502,8 +1539,7 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
         h = loop->ready_head;
         next = h->next;
         loop->ready_head = next;
-        if (next) next->prev = NULL;
-        else loop->ready_tail = NULL;
+        if (!next) loop->ready_tail = NULL;
         if (h == loop->batch_end) loop->batch_end = NULL;
         h->next = NULL;
         if (h->fn) h->fn(h);

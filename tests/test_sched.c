@@ -340,6 +340,99 @@ static void test_remove_queued_callback(void **state) {
     test_loop_close(&loop);
 }
 
+/* Callbacks removed while queued, in every subset and in both orders, with
+ * a call_soon ahead of them (so the first of the woken list is not the head):
+ * the others run, in order. */
+static async_future g_rf;
+static async_callback g_rcb[6];
+static void rec_cb(async_future *f, void *arg) {
+    (void)f;
+    rec("%s", (const char *)arg);
+}
+static void remove_batch_end_cb(async_future *f, void *arg) {
+    (void)f, (void)arg;
+    rec("h0");
+    assert_int_equal(async_future_remove_done_callback(&g_rf, &g_rcb[2]), 1); /* the batch's last */
+    async_call_soon(g_rf.loop, &g_rcb[5], rec_cb, (void *)"later");
+}
+static void test_remove_queued_anywhere(void **state) {
+    static const char *names[3] = {"c0", "c1", "c2"};
+    async_loop loop;
+    int mask, rev, i;
+    char want[64];
+    (void)state;
+    for (rev = 0; rev < 2; rev++)
+        for (mask = 0; mask < 8; mask++) {
+            test_loop_init(&loop);
+            rec_reset();
+            async_future_init(&g_rf, &loop);
+            for (i = 0; i < 3; i++) async_future_add_done_callback(&g_rf, &g_rcb[i], rec_cb, (void *)names[i]);
+            async_call_soon(&loop, &g_rcb[3], rec_cb, (void *)"h0");
+            async_future_set_result(&g_rf, async_none()); /* queue: h0 c0 c1 c2 */
+            for (i = 0; i < 3; i++) {
+                int k = rev ? 2 - i : i;
+                if (mask & (1 << k)) assert_int_equal(async_future_remove_done_callback(&g_rf, &g_rcb[k]), 1);
+            }
+            async_call_soon(&loop, &g_rcb[4], rec_cb, (void *)"h1");
+            test_run_iterations(&loop, NULL, 2);
+            strcpy(want, "h0");
+            for (i = 0; i < 3; i++)
+                if (!(mask & (1 << i))) strcat(want, " "), strcat(want, names[i]);
+            strcat(want, " h1");
+            assert_rec(want);
+            assert_null(loop.ready_head);
+            assert_null(loop.ready_tail);
+            test_loop_close(&loop);
+        }
+    /* removing the batch's last entry from inside the batch ends it there */
+    test_loop_init(&loop);
+    rec_reset();
+    async_future_init(&g_rf, &loop);
+    for (i = 0; i < 3; i++) async_future_add_done_callback(&g_rf, &g_rcb[i], rec_cb, (void *)names[i]);
+    async_call_soon(&loop, &g_rcb[3], remove_batch_end_cb, NULL);
+    async_future_set_result(&g_rf, async_none());
+    async_loop_run_once(&loop);
+    assert_rec("h0 c0 c1");
+    async_loop_run_once(&loop);
+    assert_rec("h0 c0 c1 later");
+    expect_no_misuse();
+    test_loop_close(&loop);
+}
+
+/* Some removed while the future is pending, some once they are queued. */
+static void test_remove_pending_then_queued(void **state) {
+    static const char *names[4] = {"c0", "c1", "c2", "c3"};
+    static async_callback cbs[5];
+    async_loop loop;
+    async_future f;
+    int m1, m2, i;
+    char want[64];
+    (void)state;
+    for (m1 = 0; m1 < 16; m1++)
+        for (m2 = 0; m2 < 16; m2++) {
+            if (m1 & m2) continue;
+            test_loop_init(&loop);
+            rec_reset();
+            async_future_init(&f, &loop);
+            for (i = 0; i < 4; i++) async_future_add_done_callback(&f, &cbs[i], rec_cb, (void *)names[i]);
+            for (i = 0; i < 4; i++)
+                if (m1 & (1 << i)) assert_int_equal(async_future_remove_done_callback(&f, &cbs[i]), 1);
+            async_call_soon(&loop, &cbs[4], rec_cb, (void *)"h0");
+            async_future_set_result(&f, async_none());
+            for (i = 3; i >= 0; i--)
+                if (m2 & (1 << i)) assert_int_equal(async_future_remove_done_callback(&f, &cbs[i]), 1);
+            for (i = 0; i < 4; i++)
+                if ((m1 | m2) & (1 << i)) assert_int_equal(async_future_remove_done_callback(&f, &cbs[i]), 0);
+            test_run_iterations(&loop, NULL, 2);
+            strcpy(want, "h0");
+            for (i = 0; i < 4; i++)
+                if (!((m1 | m2) & (1 << i))) strcat(want, " "), strcat(want, names[i]);
+            assert_rec(want);
+            assert_null(loop.ready_head);
+            test_loop_close(&loop);
+        }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         TEST(test_two_tasks_share_a_timer),
@@ -351,6 +444,8 @@ int main(void) {
         TEST(test_timeout_rearmed_while_callback_queued),
         TEST(test_waitset_reused_while_callback_queued),
         TEST(test_remove_queued_callback),
+        TEST(test_remove_queued_anywhere),
+        TEST(test_remove_pending_then_queued),
     };
     return TEST_RUN(tests);
 }
