@@ -646,7 +646,8 @@ ASYNC_API async_status async_throw(async_coro *co, int err) {
 typedef void (*async_handle_fn)(async_handle *h);
 struct async_handle {
     async_handle *next; /* ready queue (NULL-terminated) or a waiter list (circular) */
-    async_handle_fn fn; /* what the loop calls; NULL = cancelled */
+    async_handle_fn fn; /* what the loop calls for a callback; NULL: a task's (a
+                           function's address differs between translation units) */
 };
 
 /* A future: pending -> done (result or error) or cancelled. Waiters (tasks and
@@ -808,10 +809,9 @@ ASYNC_API void async__waiter_add(async_future *f, async_handle *h) {
 /* Callbacks (not tasks: they never leave the ready queue early, and stay
  * small) keep a link to the handle before them, so that a callback leaves
  * the ready queue in O(1); it is valid unless the callback is the queue's
- * head. Tasks are told apart by their step function. */
-ASYNC_API void async__task_step(async_handle *h);
+ * head. */
 ASYNC_API void async__set_prev(async_handle *h, async_handle *prev) {
-    if (h->fn != async__task_step) ((async_callback *)(void *)h)->prev = prev;
+    if (h->fn) ((async_callback *)(void *)h)->prev = prev;
 }
 
 ASYNC_API int async__waiter_remove(async_future *f, async_handle *h) {
@@ -838,12 +838,13 @@ ASYNC_API int async__waiter_remove(async_future *f, async_handle *h) {
 ASYNC_API void async__ready_unlink(async_loop *loop, async_callback *cb);
 ASYNC_API void async__ready_push_cb(async_loop *loop, async_callback *cb);
 
-/* A callback that has run, or was removed, has h.fn NULL. */
+/* A callback's h.fn while it is linked; NULL once it ran or was removed. */
 ASYNC_API void async__callback_run(async_handle *h) {
     async_callback *cb = (async_callback *)(void *)h;
     h->fn = NULL;
     cb->fn(cb->fut, cb->arg);
 }
+ASYNC_API void async__callback_nop(async_handle *h) { h->fn = NULL; } /* cancelled while queued */
 
 /* async_future_add_done_callback(&fut, &cb, fn, arg); — call fn(fut, arg) from the
  * loop once fut is done (at once, via the loop, if it already is). cb is caller
@@ -1012,7 +1013,7 @@ ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, vo
     t->fn = fn;
     t->frame = frame;
     async_frame_reset(frame);
-    t->h.fn = async__task_step;
+    t->h.fn = NULL; /* a task: the loop steps it */
 #if ASYNC_CONFIG_TASK_INFO
     t->name = name ? name : "task";
     t->fut.c.where = "not started";
@@ -1428,7 +1429,7 @@ ASYNC_API void async_call_soon(async_loop *loop, async_callback *cb, async_callb
 }
 
 /* Cancel a call_soon that has not run yet (asyncio Handle.cancel). */
-ASYNC_API void async_callback_cancel(async_callback *cb) { cb->h.fn = NULL; }
+ASYNC_API void async_callback_cancel(async_callback *cb) { cb->h.fn = async__callback_nop; }
 
 ASYNC_API void async__later_run(async_handle *h) {
     async_callback *cb = (async_callback *)(void *)h;
@@ -1543,6 +1544,7 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
         if (h == loop->batch_end) loop->batch_end = NULL;
         h->next = NULL;
         if (h->fn) h->fn(h);
+        else async__task_step(h);
     } while (loop->batch_end);
     return 0;
 }
