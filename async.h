@@ -848,7 +848,8 @@ ASYNC_API void async__callback_nop(async_handle *h) { h->fn = NULL; } /* cancell
 
 /* async_future_add_done_callback(&fut, &cb, fn, arg); — call fn(fut, arg) from the
  * loop once fut is done (at once, via the loop, if it already is). cb is caller
- * memory that must stay valid until the call. */
+ * memory that must stay valid until the call (or its removal).
+ * Hazard: cb must not still be registered or queued: remove it first. */
 ASYNC_API void async_future_add_done_callback(async_future *f, async_callback *cb, async_callback_fn fn,
                                               void *arg) {
     cb->h.fn = async__callback_run;

@@ -317,7 +317,7 @@ static void cb_nop(async_future *f, void *arg) {
 static void test_timer_restarted_with_waiter(void **state) {
     async_loop loop;
     async_timer tm;
-    async_callback cb;
+    async_callback cb, cb2; /* cb is still queued when cb2 is registered */
     (void)state;
     test_loop_init(&loop);
     async_timer_init(&tm, &loop);
@@ -328,7 +328,7 @@ static void test_timer_restarted_with_waiter(void **state) {
     assert_int_equal(async_timer_cancel(&tm), 1);
     async_timer_init(&tm, &loop);
     assert_int_equal(async_timer_start(&tm, async_ms(1)), 0);
-    async_future_add_done_callback(&tm.fut, &cb, cb_nop, NULL);
+    async_future_add_done_callback(&tm.fut, &cb2, cb_nop, NULL);
     assert_int_equal(async_timer_start(&tm, async_ms(1)), ASYNC_EBUSY); /* still armed */
     expect_misuse("still armed");
     async_loop_run_once(&loop);
