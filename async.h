@@ -736,8 +736,9 @@ ASYNC_API async_status async_throw(async_coro *co, int err) {
 /* A ready-queue entry: something the loop calls. Tasks and callbacks embed one. */
 typedef void (*async_handle_fn)(async_handle *h);
 struct async_handle {
-    async_handle *next; /* ready queue or a future's waiter list */
-    async_handle_fn fn; /* what the loop calls; NULL = cancelled */
+    async_handle *next; /* ready queue (NULL-terminated) or a waiter list (circular) */
+    async_handle_fn fn; /* what the loop calls for a callback; NULL: a task's (a
+                           function's address differs between translation units) */
 };
 
 /* A future: pending -> done (result or error) or cancelled. Waiters (tasks and
@@ -752,6 +753,7 @@ typedef void (*async_callback_fn)(async_future *fut, void *arg);
 /* A done callback or a call_soon entry, in caller memory. */
 struct async_callback {
     async_handle h;        /* queue link */
+    async_handle *prev;    /* the handle before it (NULL: first, or not known) */
     async_future *fut;     /* the future it watches (NULL for call_soon) */
     async_callback_fn fn;  /* called from the loop */
     void *arg;             /* its argument */
@@ -822,6 +824,12 @@ ASYNC_API int async__future_check(const async_future *f) {
 /* async_future_set_result(&fut, v) — complete with a result; waiters run from
  * the loop, never inside this call. Returns ASYNC_EINVALSTATE if already done. */
 ASYNC_API int async_future_set_result(async_future *f, async_value v) {
+    if (ASYNC__LIKELY(f && f->c.state == ASYNC__PENDING && !(f->c.flags & ASYNC__F_TASK))) {
+        f->c.value = v;
+        f->c.state = ASYNC__DONE;
+        async__future_wake(f);
+        return 0;
+    }
     if (async__future_check(f)) return ASYNC_EMISUSE;
     if (f->c.state != ASYNC__PENDING || (f->c.flags & ASYNC__F_TASK)) return ASYNC_EINVALSTATE;
     f->c.value = v;
@@ -904,6 +912,14 @@ ASYNC_API void async__waiter_add(async_future *f, async_handle *h) {
     f->waiters = h;
 }
 
+/* Callbacks (not tasks: they never leave the ready queue early, and stay
+ * small) keep a link to the handle before them, so that a callback leaves
+ * the ready queue in O(1); it is valid unless the callback is the queue's
+ * head. */
+ASYNC_API void async__set_prev(async_handle *h, async_handle *prev) {
+    if (h->fn) ((async_callback *)(void *)h)->prev = prev;
+}
+
 ASYNC_API int async__waiter_remove(async_future *f, async_handle *h) {
     async_handle *prev = f->waiters, *cur;
     if (!prev) return 0;
@@ -912,8 +928,10 @@ ASYNC_API int async__waiter_remove(async_future *f, async_handle *h) {
         if (cur == h) {
             if (cur == prev) f->waiters = NULL;
             else {
+                int first = prev == f->waiters, last = cur == f->waiters;
                 prev->next = cur->next;
-                if (f->waiters == cur) f->waiters = prev;
+                if (last) f->waiters = prev;
+                else async__set_prev(cur->next, first ? NULL : prev); /* the list's first keeps NULL */
             }
             h->next = NULL;
             return 1;
@@ -923,14 +941,21 @@ ASYNC_API int async__waiter_remove(async_future *f, async_handle *h) {
     return 0;
 }
 
+ASYNC_API void async__ready_unlink(async_loop *loop, async_callback *cb);
+ASYNC_API void async__ready_push_cb(async_loop *loop, async_callback *cb);
+
+/* A callback's h.fn while it is linked; NULL once it ran or was removed. */
 ASYNC_API void async__callback_run(async_handle *h) {
     async_callback *cb = (async_callback *)(void *)h;
+    h->fn = NULL;
     cb->fn(cb->fut, cb->arg);
 }
+ASYNC_API void async__callback_nop(async_handle *h) { h->fn = NULL; } /* cancelled while queued */
 
 /* async_future_add_done_callback(&fut, &cb, fn, arg); — call fn(fut, arg) from the
  * loop once fut is done (at once, via the loop, if it already is). cb is caller
- * memory that must stay valid until the call. */
+ * memory that must stay valid until the call (or its removal).
+ * Hazard: cb must not still be registered or queued: remove it first. */
 ASYNC_API void async_future_add_done_callback(async_future *f, async_callback *cb, async_callback_fn fn,
                                               void *arg) {
     cb->h.fn = async__callback_run;
@@ -938,15 +963,36 @@ ASYNC_API void async_future_add_done_callback(async_future *f, async_callback *c
     cb->fut = f;
     cb->fn = fn;
     cb->arg = arg;
-    if (async__future_check(f)) return;
-    if (f->c.state == ASYNC__PENDING) async__waiter_add(f, &cb->h);
-    else if (f->loop) async__ready_push(f->loop, &cb->h);
-    else ASYNC_MISUSE("done callback on a future that has no loop");
+    if (async__future_check(f)) {
+        cb->h.fn = NULL;
+        return;
+    }
+    if (f->c.state == ASYNC__PENDING) {
+        cb->prev = f->waiters; /* the list's last, if any */
+        async__waiter_add(f, &cb->h);
+    } else if (f->loop) {
+        async__ready_push_cb(f->loop, cb);
+    } else {
+        cb->h.fn = NULL;
+        ASYNC_MISUSE("done callback on a future that has no loop");
+    }
 }
 
-/* async_future_remove_done_callback(&fut, &cb) — 1 if it was registered and is removed. */
+/* async_future_remove_done_callback(&fut, &cb) — 1 if cb was still to be
+ * called (registered, or fut is done and the call is queued in the loop) and
+ * now never will be; 0 if it already ran or was removed. Leaving the ready
+ * queue is O(1); leaving a pending future's list, linear in its waiters.
+ * Afterwards cb may be reused or freed at once.
+ * Hazard: cb must have been added (to some future) before.
+ *   if (async_future_remove_done_callback(&t.fut, &cb)) async_timer_cancel(&t); */
 ASYNC_API int async_future_remove_done_callback(async_future *f, async_callback *cb) {
-    return async__waiter_remove(f, &cb->h);
+    if (cb->fut != f || !f->loop || !cb->h.fn) return 0; /* ran, or was removed */
+    if (async__waiter_remove(f, &cb->h)) {
+        cb->h.fn = NULL;
+        return 1;
+    }
+    async__ready_unlink(f->loop, cb); /* still to run, not waiting: it is queued */
+    return 1;
 }
 
 /* ======================================================================
@@ -994,6 +1040,7 @@ typedef int (*async_wait_fn)(void *data, async_loop *loop, const async_time *dea
 struct async_loop {
     async_handle *ready_head; /* FIFO of handles to run */
     async_handle *ready_tail;
+    async_handle *batch_end;  /* last handle of the batch being run, or NULL */
     async_timer *timers;      /* pairing heap, earliest first */
     async_time now;           /* time at the start of this iteration */
     uint32_t timer_seq;       /* FIFO order among equal deadlines */
@@ -1051,32 +1098,45 @@ ASYNC_API const char *async_trace_coro(const async_loop *loop) { return loop->tr
 ASYNC_API async_future *async_trace_future(const async_loop *loop) { return loop->trace_future; }
 #endif
 
+/* async_task_init(&task); — an idle task: not running, never created. Do this
+ * (or zero the memory: `static async_task t;`, memset, a zeroed frame) once
+ * before the first async_task_create, which looks at the task to refuse
+ * re-creating one that is still running.
+ *   async_task t; async_task_init(&t);
+ *   async_task_create(&loop, &t, worker, &wf, "worker"); */
+ASYNC_API void async_task_init(async_task *t) {
+    async_future_init(&t->fut, NULL);
+    t->fut.c.state = ASYNC__DONE;
+    t->fut.c.flags = ASYNC__F_TASK;
+    t->h.next = NULL;
+    t->h.fn = NULL;
+    t->fn = NULL;
+    t->frame = NULL;
+#if ASYNC_CONFIG_TASK_INFO
+    t->fut.c.where = "not started";
+    t->name = "task";
+    t->next_live = t->prev_live = NULL;
+#endif
+}
+
 /* async_task_create(loop, &task, fn, &frame, "name") — wrap a coroutine in a
  * task; it first runs on a later loop iteration, never inside this call.
  * Returns 0, or ASYNC_EBUSY if that task is still running (misuse).
+ * Hazard: the task must be idle memory: zeroed, async_task_init'ed, or a task
+ * that has finished; uninitialised memory may read as a running task.
+ *   async_task_init(&t);
  *   async_task_create(&loop, &t, worker, &wf, "worker"); */
 ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, void *frame, const char *name) {
-#if ASYNC_CONFIG_TASK_INFO
-    async_task *p;
-    /* A fresh task is usually uninitialised memory (harmless: only the live
-     * list decides that it is running); the opaque pointer keeps GCC -O2 -Wall
-     * from flagging `async_task t; async_task_create(.., &t, ..)`. */
-    const async_future *vf = &t->fut;
-    ASYNC__OPAQUE(vf);
-    if (vf->c.state == ASYNC__PENDING && vf->loop == loop)
-        for (p = loop->live; p; p = p->next_live)
-            if (p == t) {
-                ASYNC_MISUSE("async_task_create on a task that is still running");
-                return ASYNC_EBUSY;
-            }
-#endif
+    if (ASYNC__UNLIKELY(t->fut.c.state == ASYNC__PENDING && (t->fut.c.flags & ASYNC__F_TASK))) {
+        ASYNC_MISUSE("async_task_create on a task that is still running");
+        return ASYNC_EBUSY;
+    }
     async_future_init(&t->fut, loop);
     t->fut.c.flags = ASYNC__F_TASK;
     t->fn = fn;
     t->frame = frame;
     async_frame_reset(frame);
-    t->h.fn = async__task_step;
-    t->h.next = NULL;
+    t->h.fn = NULL; /* a task: the loop steps it */
 #if ASYNC_CONFIG_TASK_INFO
     t->name = name ? name : "task";
     t->fut.c.where = "not started";
@@ -1172,32 +1232,39 @@ ASYNC_API void async__task_step(async_handle *h) {
     async_future *w;
     async_status s;
     uint8_t fl = t->fut.c.flags;
+    /* a hook installed during a step reports from the next one (paired events) */
+    async_trace_fn trace = loop->trace;
     if (ASYNC__UNLIKELY(t->fut.c.state != ASYNC__PENDING)) return;
     if (fl & ASYNC__F_MUST_CANCEL) t->fut.c.err = ASYNC_ECANCELLED;
     t->fut.c.flags = (uint8_t)((fl & ~(ASYNC__F_MUST_CANCEL | ASYNC__F_AWAITING)) | ASYNC__F_RUNNING);
     loop->current = t;
-    if (ASYNC__UNLIKELY(loop->trace != NULL)) loop->trace(loop, ASYNC_TRACE_STEP_BEGIN, t, ASYNC_DONE, loop->trace_ud);
+    if (ASYNC__UNLIKELY(trace != NULL)) trace(loop, ASYNC_TRACE_STEP_BEGIN, t, ASYNC_DONE, loop->trace_ud);
     s = t->fn(&t->fut.c, t->frame);
     loop->current = NULL;
-    t->fut.c.flags &= (uint8_t)~ASYNC__F_RUNNING;
-    if (ASYNC__UNLIKELY(loop->trace != NULL)) loop->trace(loop, ASYNC_TRACE_STEP_END, t, s, loop->trace_ud);
+    if (ASYNC__UNLIKELY(trace != NULL) && loop->trace) {
+        t->fut.c.flags &= (uint8_t)~ASYNC__F_RUNNING; /* the hook sees the step over */
+        loop->trace(loop, ASYNC_TRACE_STEP_END, t, s, loop->trace_ud);
+        t->fut.c.flags |= ASYNC__F_RUNNING;
+    }
     if (s == ASYNC_AWAITING) {
         w = (async_future *)t->fut.c.value.p;
+        /* RUNNING is set and AWAITING clear here: one flip does both */
+        t->fut.c.flags ^= (uint8_t)(ASYNC__F_RUNNING | ASYNC__F_AWAITING);
         if (ASYNC__UNLIKELY(w == &t->fut)) { /* awaiting itself: raise at the await */
             ASYNC_MISUSE("a task awaits itself");
             t->fut.c.err = ASYNC_EMISUSE;
-            t->fut.c.flags |= ASYNC__F_AWAITING; /* so the resume reads the same slot */
-            async__ready_push(loop, h);
+            async__ready_push(loop, h); /* AWAITING set: the resume reads the same slot */
             return;
         }
-        t->fut.c.flags |= ASYNC__F_AWAITING;
         async__waiter_add(w, h);
         if (t->fut.c.flags & ASYNC__F_MUST_CANCEL) { /* cancelled itself during the step */
             if (async_future_cancel(w)) t->fut.c.flags &= (uint8_t)~ASYNC__F_MUST_CANCEL;
         }
-    } else if (s == ASYNC_YIELDED)
+    } else if (s == ASYNC_YIELDED) {
+        t->fut.c.flags &= (uint8_t)~ASYNC__F_RUNNING;
         async__ready_push(loop, h);
-    else {
+    } else {
+        t->fut.c.flags &= (uint8_t)~ASYNC__F_RUNNING;
         if (s == ASYNC_DONE && (t->fut.c.flags & ASYNC__F_MUST_CANCEL)) {
             /* asyncio's Task.__step: cancelled (by itself) right before it
              * returned, with no suspension left to deliver it: ends cancelled */
@@ -1408,7 +1475,24 @@ ASYNC_API async_time async_ms(unsigned long ms) {
 #endif
 }
 
+/* 1 if t is in loop's heap: its flags say armed and the links from it up to
+ * the root hold (each step checked from the parent's side), so that memory a
+ * timer of an earlier loop left behind is not taken for an armed timer. */
+ASYNC_API int async__timer_in_heap(const async_loop *loop, const async_timer *t) {
+    const async_timer *p;
+    if (!(t->fut.c.flags & ASYNC__F_ARMED) || t->fut.c.state != ASYNC__PENDING || t->fut.loop != loop) return 0;
+    for (; (p = t->prev) != NULL; t = p)
+        if (p->child != t && p->sibling != t) return 0;
+    return t == loop->timers;
+}
+
 ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async_time ticks) {
+    /* done, so that the await raises ctx->err at once; never written */
+#if ASYNC_CONFIG_TASK_INFO
+    static const async_future refused = {{{0}, ASYNC__DONE, 0, 0, "refused"}, NULL, NULL};
+#else
+    static const async_future refused = {{{0}, ASYNC__DONE, 0, 0}, NULL, NULL};
+#endif
     async_loop *loop;
     if (ASYNC__UNLIKELY(!(ctx->flags & ASYNC__F_TASK))) {
         ASYNC_MISUSE("sleep outside a task (no loop to run the timer)");
@@ -1418,6 +1502,12 @@ ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async
         return &t->fut;
     }
     loop = ((async_task *)(void *)ctx)->fut.loop;
+    /* Re-initialising it would put it in the heap twice. */
+    if (ASYNC__UNLIKELY(async__timer_in_heap(loop, t))) {
+        ASYNC_MISUSE("sleep on a timer that is still armed (two tasks share it, or its frame is reused)");
+        ctx->err = ASYNC_EBUSY;
+        return (async_future *)(uintptr_t)&refused;
+    }
     async_timer_init(t, loop);
     async_timer_start(t, ticks);
     return &t->fut;
@@ -1425,12 +1515,21 @@ ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async
 
 /* ASYNC_SLEEP(&self->timer, seconds); — asyncio.sleep in a task; the timer is
  * storage in the frame (one per concurrent sleep). Cancellable.
+ * Hazard: the timer must be zeroed or async_timer_init'ed before its first
+ * sleep (a zeroed frame does it); sleeping on a timer that is still armed
+ * (shared by two tasks) is misuse: the sleep raises ASYNC_EBUSY.
  *   ASYNC_SLEEP(&self->t, 0.5); */
 #if ASYNC_CONFIG_FLOAT
 #define ASYNC_SLEEP(timer, seconds) ASYNC_SLEEP_TICKS(timer, async_seconds(seconds))
 #endif
 /* ASYNC_SLEEP_TICKS(&self->timer, ticks); — the same, in backend ticks (no floats). */
 #define ASYNC_SLEEP_TICKS(timer, ticks) ASYNC_AWAIT(async__sleep_start(async_ctx_, (timer), (ticks)))
+/* ASYNC_SLEEP_TICKS_CATCH(&self->timer, ticks, err); — the same, storing the
+ * error (ASYNC_ECANCELLED when cut short) in the lvalue err instead of raising.
+ *   ASYNC_SLEEP_TICKS_CATCH(&self->t, async_ms(10), self->err);
+ *   self->err = async_timeout_exit(&self->to, self->err); */
+#define ASYNC_SLEEP_TICKS_CATCH(timer, ticks, err)                              \
+    ASYNC_AWAIT_CATCH(async__sleep_start(async_ctx_, (timer), (ticks)), err)
 
 ASYNC_API void async__ready_push(async_loop *loop, async_handle *h) {
     h->next = NULL;
@@ -1439,13 +1538,37 @@ ASYNC_API void async__ready_push(async_loop *loop, async_handle *h) {
     loop->ready_tail = h;
 }
 
-/* Append a circular waiter list (given by its tail) to the ready queue, in order. */
+ASYNC_API void async__ready_push_cb(async_loop *loop, async_callback *cb) {
+    cb->prev = loop->ready_tail;
+    async__ready_push(loop, &cb->h);
+}
+
+/* Append a circular waiter list (given by its tail) to the ready queue, in
+ * order. Its first member's prev link is left NULL (not known): unlinking
+ * that callback, if not at the head, looks for its predecessor. */
 ASYNC_API void async__ready_splice(async_loop *loop, async_handle *tail) {
     async_handle *head = tail->next;
     tail->next = NULL;
     if (loop->ready_tail) loop->ready_tail->next = head;
     else loop->ready_head = head;
     loop->ready_tail = tail;
+}
+
+ASYNC_API void async__ready_unlink(async_loop *loop, async_callback *cb) {
+    async_handle *h = &cb->h, *prev = NULL;
+    if (loop->ready_head == h) loop->ready_head = h->next;
+    else {
+        prev = cb->prev;
+        if (!prev) /* first of a spliced waiter list */
+            for (prev = loop->ready_head; prev->next != h; prev = prev->next) {
+            }
+        prev->next = h->next;
+    }
+    if (loop->ready_tail == h) loop->ready_tail = prev;
+    if (loop->batch_end == h) loop->batch_end = prev; /* NULL: nothing of the batch is left */
+    if (h->next) async__set_prev(h->next, prev);
+    h->next = NULL;
+    h->fn = NULL;
 }
 
 /* async_call_soon(loop, &cb, fn, arg); — call fn(NULL, arg) on the next
@@ -1455,14 +1578,15 @@ ASYNC_API void async_call_soon(async_loop *loop, async_callback *cb, async_callb
     cb->fut = NULL;
     cb->fn = fn;
     cb->arg = arg;
-    async__ready_push(loop, &cb->h);
+    async__ready_push_cb(loop, cb);
 }
 
 /* Cancel a call_soon that has not run yet (asyncio Handle.cancel). */
-ASYNC_API void async_callback_cancel(async_callback *cb) { cb->h.fn = NULL; }
+ASYNC_API void async_callback_cancel(async_callback *cb) { cb->h.fn = async__callback_nop; }
 
 ASYNC_API void async__later_run(async_handle *h) {
     async_callback *cb = (async_callback *)(void *)h;
+    h->fn = NULL;
     if (!async_future_cancelled(cb->fut)) cb->fn(cb->fut, cb->arg);
 }
 
@@ -1494,7 +1618,7 @@ ASYNC_API int async_call_at(async_loop *loop, async_timer *t, async_callback *cb
 /* async_loop_init(&loop, now, wait, data); — a loop on any backend (section 9
  * has two ready-made ones). */
 ASYNC_API void async_loop_init(async_loop *loop, async_now_fn now, async_wait_fn wait, void *data) {
-    loop->ready_head = loop->ready_tail = NULL;
+    loop->ready_head = loop->ready_tail = loop->batch_end = NULL;
     loop->timers = NULL;
     loop->timer_seq = 0;
     loop->now_fn = now;
@@ -1536,21 +1660,24 @@ ASYNC_API void async_loop_set_trace(async_loop *loop, async_trace_fn fn, void *u
 ASYNC_API async_time async__vclock_now(void *data);
 ASYNC_API int async__vclock_wait(void *data, async_loop *loop, const async_time *deadline);
 ASYNC_API int async_loop_run_once(async_loop *loop) {
-    async_handle *h, *end;
+    async_handle *h, *next;
     async_time deadline = loop->now;
-    int r, last;
+    const async_time *until = &deadline; /* NULL: nothing to wait for but events */
+    int r;
     if (ASYNC__UNLIKELY(loop->current != NULL)) { /* would step tasks under the running one */
         ASYNC_MISUSE("async_loop_run_once called from inside a task (await instead)");
         return ASYNC_EBUSY;
     }
-    if (loop->ready_head) deadline = loop->now;
-    else if (loop->timers) deadline = loop->timers->deadline;
+    if (!loop->ready_head) {
+        if (loop->timers) deadline = loop->timers->deadline;
+        else until = NULL;
+    }
     if (ASYNC__VCLOCK_INLINE && loop->wait_fn == async__vclock_wait) { /* inlined: pingpong, spawn -10% */
-        r = async__vclock_wait(loop->backend, loop, (loop->ready_head || loop->timers) ? &deadline : NULL);
+        r = async__vclock_wait(loop->backend, loop, until);
         if (r) return r;
         loop->now = async__vclock_now(loop->backend);
     } else {
-        r = loop->wait_fn(loop->backend, loop, (loop->ready_head || loop->timers) ? &deadline : NULL);
+        r = loop->wait_fn(loop->backend, loop, until);
         if (r) return r;
         loop->now = loop->now_fn(loop->backend);
     }
@@ -1561,16 +1688,18 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
         t->fut.c.state = ASYNC__DONE;
         async__future_wake(&t->fut);
     }
-    end = loop->ready_tail;
-    if (!end) return 0;
+    /* Exactly what is queued now; a handle unlinked meanwhile moves batch_end. */
+    if (!(loop->batch_end = loop->ready_tail)) return 0;
     do {
         h = loop->ready_head;
-        loop->ready_head = h->next;
-        if (!loop->ready_head) loop->ready_tail = NULL;
-        last = h == end;
+        next = h->next;
+        loop->ready_head = next;
+        if (!next) loop->ready_tail = NULL;
+        if (h == loop->batch_end) loop->batch_end = NULL;
         h->next = NULL;
         if (h->fn) h->fn(h);
-    } while (!last);
+        else async__task_step(h);
+    } while (loop->batch_end);
     return 0;
 }
 
@@ -1892,10 +2021,12 @@ ASYNC_API async_future *async_isr_next(async_isr_signal *s) {
  *
  * USE BEFORE INIT. Every primitive records a magic number in its init; any other
  * call on zeroed or garbage memory calls ASYNC_MISUSE and fails with ASYNC_EMISUSE.
+ * The op frames and waitsets need no init: each use sets them up. A timeout
+ * scope needs async_timeout_init (or zeroed memory) once.
  *
  * Hazards common to the combinators: the futures, the slot arrays and the op
- * frames must stay valid until the operation returns (and the slot array until
- * the loop's next iteration after that: a done callback may still be queued).
+ * frames must stay valid until the operation returns; when it returns, none of
+ * its callbacks is left registered or queued, so they may be reused at once.
  */
 
 #define ASYNC__MAGIC_LOCK 0x4C6Bu
@@ -2722,7 +2853,7 @@ typedef struct async_slot {
     async_callback cb;
     async_waitset *ws;
     struct async_slot *next_done; /* as_completed: completion order */
-    uint8_t state;                /* 0 idle, 1 registered, 2 fired (queued or run) */
+    uint8_t state;                /* 1 while its callback is still to run */
 } async_slot;
 
 /* gather flags and wait modes. */
@@ -2743,7 +2874,7 @@ struct async_waitset {
     async_frame hdr;
     async_future *const *futs;
     async_slot *slots;
-    size_t n, ndone, nyielded, stale;
+    size_t n, ndone, nyielded;
     async_future *one;   /* shield / wait_for: the awaited future */
     async_slot one_slot;
     async_future wake;   /* what the awaiting task parks on */
@@ -2764,11 +2895,6 @@ ASYNC_API void async__ws_child_done(async_future *f, void *arg) {
     async_slot *s = (async_slot *)arg;
     async_waitset *ws = s->ws;
     int err;
-    if (!ws->active || s->state != 2) { /* left queued by a finished operation */
-        if (ws->stale) ws->stale--;
-        s->state = 0;
-        return;
-    }
     s->state = 0;
     ws->ndone++;
     err = async__future_err(f);
@@ -2794,13 +2920,9 @@ ASYNC_API void async__ws_child_done(async_future *f, void *arg) {
 }
 
 ASYNC_API void async__ws_timer_done(async_future *f, void *arg) {
+    (void)f;
     async_slot *s = (async_slot *)arg;
     async_waitset *ws = s->ws;
-    if (!ws->active || s->state != 2 || f->c.state != ASYNC__DONE) {
-        if (ws->stale) ws->stale--;
-        s->state = 0;
-        return;
-    }
     s->state = 0;
     if (ws->kind == ASYNC__WS_WAITFOR) {
         if (async_future_done(ws->one)) return; /* completed first: the result wins */
@@ -2812,18 +2934,18 @@ ASYNC_API void async__ws_timer_done(async_future *f, void *arg) {
     async__ws_poke(ws);
 }
 
-/* The callbacks fire from the loop; mark them so that one already queued when
- * the operation ends is recognised as stale when it runs. */
+/* A callback already queued when the operation ends is unlinked from the
+ * ready queue by the unwatch: none outlives the operation. */
 ASYNC_API void async__slot_watch(async_waitset *ws, async_slot *s, async_future *f, async_callback_fn fn) {
     s->ws = ws;
-    s->state = 2; /* fired-or-registered: the callback decides with ws->active */
+    s->state = 1;
     async_future_add_done_callback(f, &s->cb, fn, s);
 }
 
-ASYNC_API void async__slot_unwatch(async_waitset *ws, async_slot *s, async_future *f) {
-    if (s->state != 2) return;
-    if (async_future_remove_done_callback(f, &s->cb)) s->state = 0;
-    else ws->stale++; /* queued in the loop: it will run, see !active, and count down */
+ASYNC_API void async__slot_unwatch(async_slot *s, async_future *f) {
+    if (!s->state) return;
+    s->state = 0;
+    async_future_remove_done_callback(f, &s->cb);
 }
 
 ASYNC_API async_future *async__ws_fut(async_waitset *ws, size_t i) { return ws->one ? ws->one : ws->futs[i]; }
@@ -2856,9 +2978,9 @@ ASYNC_API int async__ws_start(async_waitset *ws, async_loop *loop) {
 
 ASYNC_API void async__ws_stop(async_waitset *ws) {
     size_t i;
-    for (i = 0; i < ws->n; i++) async__slot_unwatch(ws, async__ws_slot(ws, i), async__ws_fut(ws, i));
-    if (ws->tslot.state == 2) {
-        async__slot_unwatch(ws, &ws->tslot, &ws->timer.fut);
+    for (i = 0; i < ws->n; i++) async__slot_unwatch(async__ws_slot(ws, i), async__ws_fut(ws, i));
+    if (ws->tslot.state) {
+        async__slot_unwatch(&ws->tslot, &ws->timer.fut);
         async_timer_cancel(&ws->timer);
     }
     ws->active = 0;
@@ -2883,12 +3005,6 @@ ASYNC__CO(async_waitset_co) {
     ASYNC_BEGIN();
     self->active = 0;
     if (!async__need_loop(async_ctx_)) ASYNC_RAISE(ASYNC_EMISUSE);
-    /* Callbacks a previous use left queued sit in the ready queue ahead of us:
-     * after one turn of the loop they have all run (FIFO). */
-    if (self->stale) {
-        ASYNC_SLEEP0();
-        self->stale = 0;
-    }
     if (self->kind == ASYNC__WS_WAIT && self->n == 0) {
         ASYNC_MISUSE("wait() on an empty set of futures");
         ASYNC_RAISE(ASYNC_EMISUSE);
@@ -3025,10 +3141,6 @@ ASYNC__CO(async_as_completed_next_co) {
     ASYNC_BEGIN();
     if (!async__need_loop(async_ctx_)) ASYNC_RAISE(ASYNC_EMISUSE);
     if (!self->started) {
-        if (self->stale) {
-            ASYNC_SLEEP0();
-            self->stale = 0;
-        }
         self->started = 1;
         if (async__ws_start(self, ASYNC_LOOP)) ASYNC_RAISE(ASYNC_EMISUSE);
     }
@@ -3067,27 +3179,30 @@ ASYNC__CO(async_as_completed_next_co) {
  * as a cancellation. Hazard: the core keeps no count of cancel requests, so an
  * outside cancel arriving while the scope's own cancellation is in flight is
  * reported as the timeout (asyncio would report the cancellation).
- * Zero the struct once before its first use (`= {0}` or memset): it remembers a
- * callback its previous use may have left in the ready queue. */
+ * Initialise the struct once before its first use (async_timeout_init, or zero
+ * it): entering it looks at its state to refuse entering it twice. */
 typedef struct async_timeout {
     async_timer timer;
-    async_callback cb[2]; /* alternate: one may still be queued from the last use */
-    uint8_t queued[2];
-    uint8_t cur, state, armed, fired;
+    async_callback cb;
+    uint8_t state, armed, fired;
     async_task *task;
     int err; /* for ASYNC_WITH_TIMEOUT */
 } async_timeout;
 
-/* Two callback slots alternate (one may still sit in the ready queue from the
- * previous use of the scope); each has its own function so it knows its slot. */
-ASYNC_API void async__timeout_fire(async_timeout *to, async_future *f, unsigned i) {
+/* async_timeout_init(&to); — an idle scope (the same as zeroed memory).
+ *   async_timeout_init(&self->to);
+ *   ASYNC_WITH_TIMEOUT(&self->to, async_ms(100), fetch, &self->fetch); */
+ASYNC_API void async_timeout_init(async_timeout *to) {
+    to->state = to->armed = to->fired = 0;
+    to->task = NULL;
+    to->err = 0;
+}
+
+/* Runs only while the scope is armed: disarming unlinks it even from the ready queue. */
+ASYNC_API void async__timeout_fire(async_future *f, void *arg) {
+    async_timeout *to = (async_timeout *)arg;
     async_task *t = to->task;
-    if (to->queued[i] == 2 || i != to->cur) { /* stale: left queued by an earlier exit */
-        to->queued[i] = 0;
-        return;
-    }
-    to->queued[i] = 0;
-    if (to->state != ASYNC__TO_ENTERED || f->c.state != ASYNC__DONE || !to->armed) return;
+    (void)f;
     to->armed = 0;
     to->fired = 1;
     /* Already being cancelled from outside: do not claim that cancellation. */
@@ -3099,32 +3214,19 @@ ASYNC_API void async__timeout_fire(async_timeout *to, async_future *f, unsigned 
     to->state = ASYNC__TO_EXPIRING;
     async_task_cancel(t);
 }
-ASYNC_API void async__timeout_fire0(async_future *f, void *arg) { async__timeout_fire((async_timeout *)arg, f, 0); }
-ASYNC_API void async__timeout_fire1(async_future *f, void *arg) { async__timeout_fire((async_timeout *)arg, f, 1); }
 
 ASYNC_API void async__timeout_arm(async_timeout *to, async_time when) {
-    async_loop *loop = to->task->fut.loop;
-    if (to->queued[to->cur]) to->cur ^= 1u; /* still in the ready queue: use the other */
-    if (to->queued[to->cur]) {
-        ASYNC_MISUSE("timeout scope re-armed twice in one step while its callbacks are queued");
-        return;
-    }
-    async_timer_init(&to->timer, loop);
+    async_timer_init(&to->timer, to->task->fut.loop);
     async_timer_start_at(&to->timer, when);
-    to->queued[to->cur] = 1;
     to->armed = 1;
-    async_future_add_done_callback(&to->timer.fut, &to->cb[to->cur],
-                                   to->cur ? async__timeout_fire1 : async__timeout_fire0, to);
+    async_future_add_done_callback(&to->timer.fut, &to->cb, async__timeout_fire, to);
 }
 
 ASYNC_API void async__timeout_disarm(async_timeout *to) {
     if (!to->armed) return;
     to->armed = 0;
-    if (async_future_remove_done_callback(&to->timer.fut, &to->cb[to->cur])) {
-        to->queued[to->cur] = 0;
-        async_timer_cancel(&to->timer);
-    } else
-        to->queued[to->cur] = 2; /* fired, queued: it will clear the mark when it runs */
+    async_future_remove_done_callback(&to->timer.fut, &to->cb);
+    async_timer_cancel(&to->timer);
 }
 
 /* async_timeout_at(&to, task, when) / async_timeout_after(&to, task, delay) —
@@ -3139,9 +3241,8 @@ ASYNC_API int async__timeout_enter(async_timeout *to, async_task *task, int has_
     if (to->state == ASYNC__TO_ENTERED || to->state == ASYNC__TO_EXPIRING) {
         if (to->task == task && task->fut.c.state == ASYNC__PENDING)
             return async__bad("timeout scope entered twice");
+        async__timeout_disarm(to); /* left without exit by a task that has ended */
     }
-    if (to->state != ASYNC__TO_EXITED && to->state != ASYNC__TO_EXPIRED) to->queued[0] = to->queued[1] = 0;
-    to->cur = 0;
     to->task = task;
     to->state = ASYNC__TO_ENTERED;
     to->armed = to->fired = 0;

@@ -47,8 +47,9 @@ static ASYNC_FN(main_co, struct main_frame) {
 static int run(int wrap_in_task) {
     async_loop loop;
     async_task main_task;
-    struct main_frame m;
+    static struct main_frame m; /* zeroed: its tasks and timers start idle */
     int err;
+    async_task_init(&main_task);
     port_loop_init(&loop);
     m.wrap_in_task = wrap_in_task;
     err = async_run(&loop, &main_task, main_co, &m); /* asyncio.run(main()) */

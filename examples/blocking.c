@@ -76,7 +76,8 @@ static ASYNC_FN(main_co, struct main_frame) {
 static unsigned long run(int how) {
     async_loop loop;
     async_task main_task;
-    struct main_frame m;
+    static struct main_frame m; /* zeroed: its tasks and timers start idle */
+    async_task_init(&main_task);
     m.how = how;
     if (async_rt_loop_init(&loop)) return 0;
     if (async_run(&loop, &main_task, main_co, &m)) printf("error\n");

@@ -59,6 +59,7 @@ static unsigned long play(async_fn simul, void *frame) {
     async_loop loop;
     async_task main_task;
     async_time start;
+    async_task_init(&main_task);
     async_loop_init_virtual(&loop); /* always virtual: 13 h of real waiting helps nobody */
     start = async_loop_time(&loop);
     if (async_run(&loop, &main_task, simul, frame)) port_exit(1);

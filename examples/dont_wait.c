@@ -43,10 +43,11 @@ static ASYNC_FN(main_async_function, struct main_frame) {
 int main(void) {
     async_loop loop;
     async_task main_task;
-    struct main_frame m;
+    static struct main_frame m; /* zeroed: its tasks and timers start idle */
     async_time start;
     unsigned long ms;
     int err;
+    async_task_init(&main_task);
     port_init();
     port_loop_init(&loop);
     start = async_loop_time(&loop);

@@ -44,6 +44,9 @@ int main(void) {
     async_task special_task, another_special_task, stop_task;
     struct special_fella f1, f2;
     struct stopper st;
+    async_task_init(&special_task);
+    async_task_init(&another_special_task);
+    async_task_init(&stop_task);
     port_init();
     port_loop_init(&loop); /* event_loop = asyncio.new_event_loop() */
     async_loop_set_trace(&loop, trace, NULL);

@@ -84,8 +84,9 @@ static ASYNC_FN(main_co, struct main_frame) {
 int main(void) {
     async_loop loop;
     async_task main_task;
-    struct main_frame m;
+    static struct main_frame m; /* zeroed: its tasks and timers start idle */
     int err;
+    async_task_init(&main_task);
     port_init();
     port_loop_init(&loop);
     err = async_run(&loop, &main_task, main_co, &m);

@@ -112,7 +112,8 @@ int main(void) {
     double t0, sync_s, async_s;
     async_loop loop;
     async_task main_task;
-    struct main_frame m;
+    static struct main_frame m; /* zeroed: its tasks and timers start idle */
+    async_task_init(&main_task);
 
     setvbuf(stdout, NULL, _IOLBF, 0);
     for (i = 0; i < 2; i++) {

@@ -107,9 +107,10 @@ static ASYNC_FN(main_co, struct main_frame) {
 int main(void) {
     async_loop loop;
     async_task main_task;
-    struct main_frame m;
+    static struct main_frame m; /* zeroed: its tasks and timers start idle */
     unsigned long ms;
     int err;
+    async_task_init(&main_task);
     port_init();
     port_loop_init(&loop);
     start = async_loop_time(&loop);

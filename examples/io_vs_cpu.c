@@ -66,8 +66,9 @@ static ASYNC_FN(main_co, struct main_frame) {
 static double run(int kind) {
     async_loop loop;
     async_task main_task;
-    struct main_frame m;
+    static struct main_frame m; /* zeroed: its tasks and timers start idle */
     double t0;
+    async_task_init(&main_task);
     m.kind = kind;
     if (async_rt_loop_init(&loop)) return -1;
     t0 = clock_s(CLOCK_MONOTONIC);

@@ -228,6 +228,7 @@ int main(int argc, char **argv) {
     async_task main_task;
     static struct main_frame m;
     int err;
+    async_task_init(&main_task);
     if (argc > 1 && !strcmp(argv[1], "--server")) return serve();
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (async_rt_loop_init(&loop)) return 1;

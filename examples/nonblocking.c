@@ -84,6 +84,7 @@ int main(void) {
     async_task main_task;
     struct client c;
     int err;
+    async_task_init(&main_task);
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (async_rt_loop_init(&loop)) return 1; /* a real libev loop: epoll underneath */
     err = async_run(&loop, &main_task, client, &c);

@@ -30,7 +30,7 @@ static ASYNC_FN(main_co, struct main_frame) {
 }
 
 int main(void) {
-    struct main_frame frame;
+    static struct main_frame frame; /* zeroed: its tasks and timers start idle */
     async_coro coroutine;
     async_status s;
     port_init();

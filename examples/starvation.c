@@ -62,8 +62,9 @@ static ASYNC_FN(main_co, struct main_frame) {
 static int run(int polite) {
     async_loop loop;
     async_task main_task;
-    struct main_frame m;
+    static struct main_frame m; /* zeroed: its tasks and timers start idle */
     int err;
+    async_task_init(&main_task);
     port_loop_init(&loop);
     m.c.polite = polite;
     m.c.sum = 0;

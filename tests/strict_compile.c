@@ -130,6 +130,7 @@ int async_strict_probe(void) {
     struct everything e;
     struct sw s;
     async_coro co;
+    async_task_init(&t);
     async_loop_init_virtual(&loop);
     async_future_init(&e.fut, &loop);
     ASYNC_TASK_CREATE(&loop, &t, everything_co, &e, "probe");

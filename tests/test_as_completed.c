@@ -52,6 +52,7 @@ static void test_completion_order(void **state) {
     async_loop loop;
     async_task t;
     struct ac a;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     setup(&loop, &a, 30, 10, 20);
@@ -66,6 +67,7 @@ static void test_timeout(void **state) {
     async_task t;
     struct ac a;
     int i;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     setup(&loop, &a, 30, 10, 20);
@@ -83,6 +85,7 @@ static void test_cancel_and_close(void **state) {
     async_task t;
     struct ac a;
     int i;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     setup(&loop, &a, 30, 10, 20);

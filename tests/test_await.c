@@ -60,6 +60,7 @@ static void test_await_co_runs_inline(void **state) {
     async_loop loop;
     async_task t;
     struct inline_main m;
+    async_task_init(&t);
     (void)state;
     counting_loop(&loop);
     assert_int_equal(async_task_create(&loop, &t, inline_main, &m, "main"), 0);
@@ -127,6 +128,7 @@ static void test_suspension_percolates_to_task(void **state) {
     async_task t;
     async_future f;
     struct waiter_top w;
+    async_task_init(&t);
     (void)state;
     counting_loop(&loop);
     async_future_init(&f, &loop);
@@ -203,7 +205,8 @@ static ASYNC_FN(ab_main, struct ab_main) {
 static void run_ab(int by_task) {
     async_loop loop;
     async_task t;
-    struct ab_main m;
+    struct ab_main m = {0};
+    async_task_init(&t);
     test_loop_init(&loop);
     m.by_task = by_task;
     assert_int_equal(async_run(&loop, &t, ab_main, &m), 0);
@@ -244,6 +247,7 @@ static void test_await_done_future_no_iteration(void **state) {
     async_future f[3];
     struct done_awaiter d;
     int i;
+    async_task_init(&t);
     (void)state;
     counting_loop(&loop);
     for (i = 0; i < 3; i++) {
@@ -267,6 +271,8 @@ static void test_await_done_task_no_iteration(void **state) {
     struct leaf lf;
     async_future f[2];
     struct done_awaiter d;
+    async_task_init(&t);
+    async_task_init(&leaf_t);
     (void)state;
     counting_loop(&loop);
     lf.in = 5;
@@ -295,6 +301,7 @@ static void test_await_pending_future_one_more_step(void **state) {
     async_future f[3];
     struct done_awaiter d;
     int i;
+    async_task_init(&t);
     (void)state;
     counting_loop(&loop);
     for (i = 0; i < 3; i++) {
@@ -358,6 +365,7 @@ static void test_typed_result_from_child_frame(void **state) {
     async_loop loop;
     async_task t;
     struct stats_main m;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     assert_int_equal(async_run(&loop, &t, stats_main, &m), 0);
@@ -404,6 +412,7 @@ static void test_deep_nesting(void **state) {
     static struct nest n[DEPTH];
     char where[256];
     int how;
+    async_task_init(&t);
     (void)state;
     for (how = 0; how < 3; how++) { /* result, error, cancellation */
         test_loop_init(&loop);
@@ -414,7 +423,9 @@ static void test_deep_nesting(void **state) {
         async_loop_run_once(&loop);
         assert_ptr_equal(async_task_waiting_on(&t), &f);
         snprintf(where, sizeof where, "%s:%d", __FILE__, n[DEPTH - 1].line);
+#if ASYNC_CONFIG_TASK_INFO
         assert_string_equal(async_task_where(&t), where); /* the innermost level */
+#endif
         if (how == 0) {
             async_future_set_result(&f, async_int(1000));
             assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);

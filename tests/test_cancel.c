@@ -42,6 +42,7 @@ static void test_delivered_at_await_and_catchable(void **state) {
     async_future f;
     async_task t;
     struct cw c;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     async_future_init(&f, &loop);
@@ -64,6 +65,7 @@ static void test_uncaught_cancels_task(void **state) {
     async_future f;
     async_task t;
     struct cw c;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     async_future_init(&f, &loop);
@@ -86,6 +88,7 @@ static void test_cancel_before_first_run(void **state) {
     async_future f;
     async_task t;
     struct cw c;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     async_future_init(&f, &loop);
@@ -105,6 +108,7 @@ static void test_two_cancels_deliver_one(void **state) {
     async_future f, g;
     async_task t;
     struct cw c;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     async_future_init(&f, &loop);
@@ -149,6 +153,7 @@ static void test_two_cancels_of_ready_task(void **state) {
     async_future g;
     async_task t;
     struct yc y;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     async_future_init(&g, &loop);
@@ -186,7 +191,8 @@ static void test_cancel_propagates_down(void **state) {
     async_loop loop;
     async_future f;
     async_task t;
-    struct outer o;
+    struct outer o = {0};
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     async_future_init(&f, &loop);
@@ -210,7 +216,8 @@ static void test_inner_swallows_outer_gets_value(void **state) {
     async_loop loop;
     async_future f;
     async_task t;
-    struct outer o;
+    struct outer o = {0};
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     async_future_init(&f, &loop);
@@ -259,6 +266,7 @@ static void test_self_cancel_hits_next_real_suspension(void **state) {
     async_task t;
     struct selfc s;
     int use_yield;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     for (use_yield = 0; use_yield < 2; use_yield++) {
@@ -304,6 +312,7 @@ static void test_self_cancel_then_return(void **state) {
     async_future done;
     async_task t;
     struct selfret s;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     async_future_init(&done, &loop);
@@ -332,9 +341,10 @@ static ASYNC_FN(sleeper_co, struct sleeper) {
 static void test_cancel_sleeping_task_removes_timer(void **state) {
     async_loop loop;
     async_task t;
-    struct sleeper s;
+    struct sleeper s = {0};
     async_time t0;
     double w0;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     t0 = async_loop_time(&loop);
@@ -358,6 +368,7 @@ static void test_cancel_after_wakeup_before_step(void **state) {
     async_future f;
     async_task t;
     struct cw c;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     async_future_init(&f, &loop);
@@ -402,7 +413,9 @@ static void test_async_run_cancels_leftovers(void **state) {
     async_loop loop;
     async_task t;
     struct runmain m;
+    async_task_init(&t);
     (void)state;
+    TEST_NEED_INFO();
     test_loop_init(&loop);
     memset(&m, 0, sizeof m);
     assert_int_equal(async_run(&loop, &t, runmain_co, &m), 0);

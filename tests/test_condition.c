@@ -43,6 +43,7 @@ static void waiters(async_loop *loop, async_cond *c, int *flag) {
         cf[i].c = c;
         cf[i].tag = tags[i];
         cf[i].flag = flag;
+        async_task_init(&ct[i]); /* the last test's loop is gone, its tasks with it */
         async_task_create(loop, &ct[i], cw_co, &cf[i], tags[i]);
     }
     test_run_iterations(loop, NULL, 3);
@@ -171,6 +172,7 @@ static void test_cancel_every_point(void **state) {
         async_cond c;
         async_task tn;
         struct notifier n;
+        async_task_init(&tn);
         test_loop_init(&loop);
         async_cond_init(&c, NULL);
         memset(&n, 0, sizeof n);
@@ -206,6 +208,7 @@ static void test_misuse(void **state) {
     async_cond c;
     async_task t;
     struct bad b;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     async_cond_init(&c, NULL);

@@ -44,7 +44,14 @@ static void test_dump_lists_every_live_task(void **state) {
     async_task tw, tj, ts, ty, tf, tdone;
     struct w fw, fj, fs, fy, ff, fdone;
     test_buf out, self_out, line;
+    async_task_init(&tw);
+    async_task_init(&tj);
+    async_task_init(&ts);
+    async_task_init(&ty);
+    async_task_init(&tf);
+    async_task_init(&tdone);
     (void)state;
+    TEST_NEED_INFO();
     test_loop_init(&loop);
     async_future_init(&f, &loop);
     memset(&fw, 0, sizeof fw);
@@ -124,6 +131,7 @@ static void test_dump_many(void **state) {
     test_buf out, probe;
     int i;
     (void)state;
+    TEST_NEED_INFO();
     test_loop_init(&loop);
     async_future_init(&f, &loop);
     for (i = 0; i < NT; i++) {

@@ -50,6 +50,7 @@ static void test_propagation_three_levels(void **state) {
     async_loop loop;
     async_task t;
     struct l1 f;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     f.err = 21;
@@ -92,7 +93,8 @@ static ASYNC_FN(outer_co, struct outer) {
 static void test_propagation_through_task(void **state) {
     async_loop loop;
     async_task t;
-    struct outer o;
+    struct outer o = {0};
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     o.in.err = 9;
@@ -148,6 +150,7 @@ static int run_fin(struct fin *fr, async_task *t, int how, int swallow) {
 static void test_finally_on_normal_end(void **state) {
     struct fin fr;
     async_task t;
+    async_task_init(&t);
     (void)state;
     assert_int_equal(run_fin(&fr, &t, EXIT_NORMAL, 0), 0);
     assert_int_equal(fr.fin_runs, 1);
@@ -157,6 +160,7 @@ static void test_finally_on_normal_end(void **state) {
 static void test_finally_on_return(void **state) {
     struct fin fr;
     async_task t;
+    async_task_init(&t);
     (void)state;
     assert_int_equal(run_fin(&fr, &t, EXIT_RETURN, 0), 0);
     assert_int_equal(fr.fin_runs, 1);
@@ -167,6 +171,7 @@ static void test_finally_on_return(void **state) {
 static void test_finally_on_error(void **state) {
     struct fin fr;
     async_task t;
+    async_task_init(&t);
     (void)state;
     assert_int_equal(run_fin(&fr, &t, EXIT_RAISE, 0), 33);
     assert_int_equal(fr.fin_runs, 1);
@@ -175,6 +180,7 @@ static void test_finally_on_error(void **state) {
 static void test_finally_on_cancel(void **state) {
     struct fin fr;
     async_task t;
+    async_task_init(&t);
     (void)state;
     assert_int_equal(run_fin(&fr, &t, EXIT_CANCEL, 0), ASYNC_ECANCELLED);
     assert_int_equal(fr.fin_runs, 1);
@@ -185,6 +191,7 @@ static void test_finally_on_cancel(void **state) {
 static void test_finally_swallows_error(void **state) {
     struct fin fr;
     async_task t;
+    async_task_init(&t);
     (void)state;
     assert_int_equal(run_fin(&fr, &t, EXIT_RAISE, 1), 0);
     assert_int_equal(fr.fin_err, 33);
@@ -195,6 +202,7 @@ static void test_finally_swallows_error(void **state) {
 static void test_finally_swallows_cancellation(void **state) {
     struct fin fr;
     async_task t;
+    async_task_init(&t);
     (void)state;
     assert_int_equal(run_fin(&fr, &t, EXIT_CANCEL, 1), 0);
     assert_int_equal(fr.fin_err, ASYNC_ECANCELLED);
@@ -237,6 +245,7 @@ static void test_await_catch_and_await_co_catch(void **state) {
     async_task t;
     async_future bad, good;
     struct catcher c;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     async_future_init(&bad, &loop);
@@ -322,6 +331,7 @@ static void test_await_in_finally_keeps_error(void **state) {
     async_task t;
     async_future f;
     struct slow_clean s;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     async_future_init(&f, &loop);

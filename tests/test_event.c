@@ -31,6 +31,7 @@ static void test_set_wakes_all_in_order(void **state) {
     struct waiter w[3];
     static const char *tags[] = {"a", "b", "c"};
     int i;
+    memset(t, 0, sizeof t);
     (void)state;
     test_loop_init(&loop);
     async_event_init(&e);
@@ -67,6 +68,7 @@ static void test_misuse(void **state) {
     async_event e;
     async_task t;
     struct waiter w;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     memset(&e, 0, sizeof e);

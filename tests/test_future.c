@@ -110,6 +110,9 @@ static void test_waiters_and_callbacks_in_registration_order(void **state) {
     async_task ta, tb, tc;
     struct fw a = {{0}, NULL, "A"}, b = {{0}, NULL, "B"}, c = {{0}, NULL, "C"};
     async_callback cb1, cb2;
+    async_task_init(&ta);
+    async_task_init(&tb);
+    async_task_init(&tc);
     (void)state;
     test_loop_init(&loop);
     async_future_init(&f, &loop);
@@ -221,6 +224,7 @@ static void test_task_sees_result_error_cancel(void **state) {
     async_task t;
     struct fut_catch fc;
     int how;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     for (how = 0; how < 3; how++) {
@@ -264,6 +268,7 @@ static void test_op_cancel_hook(void **state) {
     async_callback cb;
     async_task t;
     struct fut_catch fc;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     /* cancelled by the awaiting task's cancellation */

@@ -42,6 +42,7 @@ static void test_raise_wakes_awaiting_task(void **state) {
     async_timer tm;
     async_callback cb;
     struct waiter w = {{0}, NULL, 1, 0};
+    async_task_init(&t);
     (void)state;
     async_loop_init_virtual(&loop);
     async_isr_hub_init(&hub, &loop);
@@ -65,6 +66,7 @@ static void test_counts_accumulate_until_rearmed(void **state) {
     async_timer tm1, tm2;
     async_callback cb1, cb2;
     struct waiter w = {{0}, NULL, 6, 0};
+    async_task_init(&t);
     (void)state;
     async_loop_init_virtual(&loop);
     async_isr_hub_init(&hub, &loop);
@@ -105,6 +107,8 @@ static void test_cancel_then_rearm(void **state) {
     async_timer tm;
     async_callback cb;
     struct waiter w = {{0}, NULL, 1, 0}, w2 = {{0}, NULL, 1, 0};
+    async_task_init(&t);
+    async_task_init(&t2);
     (void)state;
     async_loop_init_virtual(&loop);
     async_isr_hub_init(&hub, &loop);
@@ -150,6 +154,7 @@ static void test_raise_before_sleep_is_not_lost(void **state) {
     async_task t;
     async_timer guard;
     struct waiter w = {{0}, NULL, 1, 0};
+    async_task_init(&t);
     (void)state;
     race_ticks = 0;
     race_slept = race_idles = 0;
@@ -216,6 +221,7 @@ static void test_signal_handler_wakes_loop(void **state) {
     timer_t timer;
     struct sigevent sev;
     long pending;
+    async_task_init(&t);
     (void)state;
     async_loop_init_bare(&loop, &board);
     async_isr_hub_init(&hub, &loop);

@@ -65,6 +65,7 @@ static void test_acquire_uninitialised(void **state) {
     async_lock bad;
     async_task t;
     struct locker k;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     memset(&bad, 0, sizeof bad);
@@ -82,6 +83,7 @@ static void test_fifo(void **state) {
     async_lock l;
     async_task t[3];
     struct locker k[3];
+    memset(t, 0, sizeof t);
     (void)state;
     test_loop_init(&loop);
     async_lock_init(&l);
@@ -100,6 +102,7 @@ static void test_no_queue_jumping(void **state) {
     async_lock l;
     async_task t;
     struct locker k;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     async_lock_init(&l);
@@ -125,6 +128,7 @@ static void test_cancel_waiting(void **state) {
     async_lock l;
     async_task t[3];
     struct locker k[3];
+    memset(t, 0, sizeof t);
     (void)state;
     test_loop_init(&loop);
     async_lock_init(&l);
@@ -149,6 +153,7 @@ static void test_woken_then_cancelled_passes_on(void **state) {
     async_lock l;
     async_task t[3];
     struct locker k[3];
+    memset(t, 0, sizeof t);
     (void)state;
     test_loop_init(&loop);
     async_lock_init(&l);
@@ -175,6 +180,7 @@ static void test_cancel_every_point(void **state) {
         async_task t[3];
         struct locker k[3];
         int i;
+        memset(t, 0, sizeof t);
         test_loop_init(&loop);
         async_lock_init(&l);
         rec_reset();

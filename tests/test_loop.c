@@ -83,8 +83,9 @@ static ASYNC_FN(stopper_co, struct stopper) {
 static void test_run_forever_and_stop(void **state) {
     async_loop loop;
     async_task t;
-    struct stopper s;
+    struct stopper s = {0};
     async_time t0;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     t0 = async_loop_time(&loop);
@@ -156,8 +157,9 @@ static ASYNC_FN(stuck_co, struct stuck) {
 static void test_deadlock_detected(void **state) {
     async_loop loop;
     async_task t;
-    struct stuck s;
+    struct stuck s = {0};
     double w0;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     w0 = test_wall();
@@ -197,11 +199,14 @@ static void test_async_run_result_and_error(void **state) {
     async_loop loop;
     async_task t;
     struct retval r = {{0}, 0};
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     assert_int_equal(async_run(&loop, &t, retval_co, &r), 0);
     assert_int_equal(async_future_result(&t.fut).i, 31);
+#if ASYNC_CONFIG_TASK_INFO
     assert_string_equal(async_task_name(&t), "main");
+#endif
     r.err = 77;
     assert_int_equal(async_run(&loop, &t, retval_co, &r), 77);
     test_loop_close(&loop);

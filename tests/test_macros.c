@@ -52,6 +52,7 @@ static ASYNC_FN(once_sleep, struct ev) {
 static void run_task(async_fn fn, struct ev *e, int expect_err) {
     async_loop loop;
     async_task t;
+    async_task_init(&t);
     test_loop_init(&loop);
     async_task_create(&loop, &t, fn, e, "t");
     assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), expect_err);
@@ -63,6 +64,7 @@ static void test_await_evaluates_once(void **state) {
     async_future f;
     async_task t;
     struct ev e;
+    async_task_init(&t);
     (void)state;
     /* pending future: the await suspends and resumes */
     memset(&e, 0, sizeof e);
@@ -90,6 +92,7 @@ static void test_await_catch_evaluates_once(void **state) {
     async_task t;
     struct ev e;
     int how;
+    async_task_init(&t);
     (void)state;
     for (how = 0; how < 2; how++) {
         memset(&e, 0, sizeof e);
@@ -187,6 +190,7 @@ static void test_statement_safety(void **state) {
     async_future f;
     async_task t;
     struct stmt s;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     async_future_init(&f, &loop);
@@ -243,6 +247,7 @@ static void test_labels_user_switch(void **state) {
     async_future f;
     async_task t;
     struct sw s;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     async_future_init(&f, &loop);

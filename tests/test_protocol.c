@@ -294,6 +294,7 @@ static void test_bare_coroutine_has_no_task(void **state) {
     async_coro co;
     async_loop loop;
     async_task t;
+    async_task_init(&t);
     (void)state;
     w.task = (async_task *)&w;
     w.loop = (async_loop *)&w;

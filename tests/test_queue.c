@@ -104,6 +104,8 @@ static void test_put_waits_get_waits(void **state) {
     async_queue q;
     async_task tp, tg;
     struct qworker p, g;
+    async_task_init(&tp);
+    async_task_init(&tg);
     (void)state;
     test_loop_init(&loop);
     async_queue_init(&q, ASYNC_QUEUE_FIFO, buf, 2, 0);
@@ -138,6 +140,7 @@ static void test_task_done_join(void **state) {
     async_queue q;
     async_task tj;
     struct joiner j;
+    async_task_init(&tj);
     (void)state;
     test_loop_init(&loop);
     async_queue_init(&q, ASYNC_QUEUE_FIFO, buf, 4, 0);
@@ -170,6 +173,9 @@ static void test_shutdown_graceful(void **state) {
     async_queue q, q2;
     async_task tg, th, tp;
     struct qworker g, h, p;
+    async_task_init(&tg);
+    async_task_init(&th);
+    async_task_init(&tp);
     (void)state;
     test_loop_init(&loop);
     async_queue_init(&q, ASYNC_QUEUE_FIFO, buf, 1, 0);
@@ -202,6 +208,8 @@ static void test_shutdown_immediate(void **state) {
     async_task tj, tp;
     struct joiner j;
     struct qworker p;
+    async_task_init(&tj);
+    async_task_init(&tp);
     (void)state;
     test_loop_init(&loop);
     async_queue_init(&q, ASYNC_QUEUE_FIFO, buf, 2, 0);
@@ -229,6 +237,9 @@ static void test_cancelled_getter_passes_item(void **state) {
     async_queue q;
     async_task t1, t2, tp;
     struct qworker g1, g2, p;
+    async_task_init(&t1);
+    async_task_init(&t2);
+    async_task_init(&tp);
     (void)state;
     test_loop_init(&loop);
     async_queue_init(&q, ASYNC_QUEUE_FIFO, buf, 2, 0);
@@ -269,6 +280,8 @@ static void test_cancel_every_point(void **state) {
         struct qworker p, g[3];
         long got = 0;
         int k;
+        async_task_init(&tp);
+        memset(tg, 0, sizeof tg);
         test_loop_init(&loop);
         async_queue_init(&q, ASYNC_QUEUE_FIFO, buf, 1, 0);
         mk(&loop, &tg[0], &g[0], &q, "A", 0, 1);

@@ -33,6 +33,8 @@ static void test_result_and_error_pass_through(void **state) {
     async_task jt, st;
     struct job j;
     struct sh s;
+    async_task_init(&jt);
+    async_task_init(&st);
     (void)state;
     test_loop_init(&loop);
     memset(&j, 0, sizeof j);
@@ -55,6 +57,8 @@ static void test_cancel_awaiter_not_inner(void **state) {
     async_task jt, st;
     struct job j;
     struct sh s;
+    async_task_init(&jt);
+    async_task_init(&st);
     (void)state;
     test_loop_init(&loop);
     memset(&j, 0, sizeof j);

@@ -19,6 +19,7 @@ static void test_sleep0_back_of_queue(void **state) {
     async_task t[3];
     struct y3 f[3] = {{{0}, "a", 0}, {{0}, "b", 0}, {{0}, "c", 0}};
     int i;
+    memset(t, 0, sizeof t);
     (void)state;
     test_loop_init(&loop);
     for (i = 0; i < 3; i++) async_task_create(&loop, &t[i], y3_co, &f[i], f[i].name);
@@ -57,6 +58,9 @@ static void test_sleep0_vs_wakeup_order(void **state) {
     struct getter g;
     struct y3 y = {{0}, "y", 0};
     struct setter s;
+    async_task_init(&tg);
+    async_task_init(&ty);
+    async_task_init(&ts);
     (void)state;
     test_loop_init(&loop);
     async_future_init(&f, &loop);
@@ -95,6 +99,8 @@ static void test_sleeps_wake_in_deadline_order(void **state) {
     static const char *names[4] = {"three", "one", "four", "two"};
     async_time t0;
     int i;
+    memset(t, 0, sizeof t);
+    memset(f, 0, sizeof f);
     (void)state;
     test_loop_init(&loop);
     t0 = async_loop_time(&loop);
@@ -124,9 +130,10 @@ static ASYNC_FN(long_sleep_co, struct long_sleep) {
 static void test_virtual_twelve_hours(void **state) {
     async_loop loop;
     async_task t;
-    struct long_sleep s;
+    struct long_sleep s = {0};
     async_time t0;
     double w0, wall;
+    async_task_init(&t);
     (void)state;
     TEST_NEED_VIRTUAL();
     test_loop_init(&loop);
@@ -173,9 +180,11 @@ static void test_virtual_many_sleepers(void **state) {
 static void test_sleep_zero_duration(void **state) {
     async_loop loop;
     async_task tz, ty;
-    struct sl z;
+    struct sl z = {0};
     struct y3 y = {{0}, "y", 0};
     async_time t0;
+    async_task_init(&tz);
+    async_task_init(&ty);
     (void)state;
     test_loop_init(&loop);
     t0 = async_loop_time(&loop);
@@ -211,8 +220,9 @@ static ASYNC_FN(rearm_co, struct rearm) {
 static void test_timer_awaited_and_rearmed(void **state) {
     async_loop loop;
     async_task t;
-    struct rearm r;
+    struct rearm r = {0};
     async_time t0;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     t0 = async_loop_time(&loop);

@@ -119,6 +119,13 @@ static TEST_UNUSED void test_loop_close(async_loop *loop) { (void)loop; }
         if (!TEST_VIRTUAL) skip();                                              \
     } while (0)
 
+/* Skip the current test in a build without ASYNC_CONFIG_TASK_INFO (names,
+ * positions, the dump, cancel_all). */
+#define TEST_NEED_INFO()                                                        \
+    do {                                                                        \
+        if (!ASYNC_CONFIG_TASK_INFO) skip();                                    \
+    } while (0)
+
 /* ---- Text buffers and the ordering recorder ---------------------------------
  * test_buf collects output (printf-style, or as an async_write_fn for
  * async_loop_dump). The recorder is one global buffer of space-separated

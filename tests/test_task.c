@@ -26,6 +26,7 @@ static void test_first_run_on_next_iteration(void **state) {
     async_loop loop;
     async_task t;
     struct body b = {{0}, "t", NULL, 0, 7, 0};
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     assert_int_equal(async_task_create(&loop, &t, body_co, &b, "t"), 0);
@@ -61,6 +62,9 @@ static void test_creation_order_and_child_start(void **state) {
     async_task t1, t2, ts;
     struct body b1 = {{0}, "one", NULL, 0, 0, 0}, b2 = {{0}, "two", NULL, 0, 0, 0};
     struct spawner sp;
+    async_task_init(&t1);
+    async_task_init(&t2);
+    async_task_init(&ts);
     (void)state;
     test_loop_init(&loop);
     memset(&sp, 0, sizeof sp);
@@ -81,7 +85,10 @@ static void test_names(void **state) {
     async_loop loop;
     async_task a, b;
     struct body fa = {{0}, "a", NULL, 0, 0, 0}, fb = {{0}, "b", NULL, 0, 0, 0};
+    async_task_init(&a);
+    async_task_init(&b);
     (void)state;
+    TEST_NEED_INFO();
     test_loop_init(&loop);
     async_task_create(&loop, &a, body_co, &fa, "fetcher");
     async_task_create(&loop, &b, body_co, &fb, NULL);
@@ -98,7 +105,9 @@ static void test_where(void **state) {
     async_future f;
     struct body b = {{0}, "w", NULL, 0, 0, 0};
     char expect[256];
+    async_task_init(&t);
     (void)state;
+    TEST_NEED_INFO();
     test_loop_init(&loop);
     async_future_init(&f, &loop);
     b.f = &f;
@@ -140,7 +149,9 @@ static void test_where_nested(void **state) {
     async_task t;
     struct shallow s;
     char expect[256];
+    async_task_init(&t);
     (void)state;
+    TEST_NEED_INFO();
     test_loop_init(&loop);
     async_task_create(&loop, &t, shallow_co, &s, "s");
     async_loop_run_once(&loop);
@@ -155,6 +166,8 @@ static void test_result_and_error_via_future(void **state) {
     async_loop loop;
     async_task ok, bad;
     struct body bo = {{0}, "ok", NULL, 0, 99, 0}, bb = {{0}, "bad", NULL, 0, 0, 17};
+    async_task_init(&ok);
+    async_task_init(&bad);
     (void)state;
     test_loop_init(&loop);
     async_task_create(&loop, &ok, body_co, &bo, "ok");
@@ -176,6 +189,7 @@ static void test_task_future_not_settable(void **state) {
     async_task t;
     async_future f;
     struct body b = {{0}, "t", NULL, 0, 5, 0};
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     async_future_init(&f, &loop);
@@ -211,7 +225,9 @@ static void test_current_task_and_done_callback(void **state) {
     async_task t;
     struct cur c;
     async_callback cb;
+    async_task_init(&t);
     (void)state;
+    TEST_NEED_INFO();
     test_loop_init(&loop);
     seen_current = NULL;
     async_task_create(&loop, &t, cur_co, &c, "cur");
@@ -231,6 +247,7 @@ static void test_task_reuse_after_done(void **state) {
     async_loop loop;
     async_task t;
     struct body b = {{0}, "r", NULL, 0, 1, 0};
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     async_task_create(&loop, &t, body_co, &b, "r");

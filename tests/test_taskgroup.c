@@ -59,7 +59,8 @@ static void setup(struct tgmain *m, int nk, int body_ms) {
 static void test_waits_for_all(void **state) {
     async_loop loop;
     async_task t;
-    struct tgmain m;
+    struct tgmain m = {0};
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     setup(&m, 3, 5);
@@ -74,9 +75,10 @@ static void test_waits_for_all(void **state) {
 static void test_two_failing_children(void **state) {
     async_loop loop;
     async_task t;
-    struct tgmain m;
+    struct tgmain m = {0};
     async_tg_task *c;
     int failed = 0;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     setup(&m, 3, 100);
@@ -101,7 +103,8 @@ static void test_two_failing_children(void **state) {
 static void test_refuses_after_failure(void **state) {
     async_loop loop;
     async_task t;
-    struct tgmain m;
+    struct tgmain m = {0};
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     setup(&m, 2, 100);
@@ -116,7 +119,8 @@ static void test_refuses_after_failure(void **state) {
 static void test_outside_cancel(void **state) {
     async_loop loop;
     async_task t;
-    struct tgmain m;
+    struct tgmain m = {0};
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     setup(&m, 2, 5);
@@ -132,7 +136,8 @@ static void test_outside_cancel(void **state) {
 static void test_body_error(void **state) {
     async_loop loop;
     async_task t;
-    struct tgmain m;
+    struct tgmain m = {0};
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     setup(&m, 2, 5);

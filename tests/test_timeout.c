@@ -35,6 +35,7 @@ static void run_scoped(int ms, int limit, int want, const char *want_rec) {
     async_loop loop;
     async_task t;
     struct scoped s;
+    async_task_init(&t);
     test_loop_init(&loop);
     rec_reset();
     memset(&s, 0, sizeof s);
@@ -79,6 +80,7 @@ static void test_nested(void **state) {
     struct nested n;
     int k;
     static const int oms[] = {50, 10, 10}, ims[] = {10, 50, 10};
+    async_task_init(&t);
     (void)state;
     for (k = 0; k < 3; k++) {
         test_loop_init(&loop);
@@ -117,7 +119,7 @@ static ASYNC_FN(moving_co, struct moving) {
         assert_int_equal(async_timeout_when(&self->to, &when), 1);
         async_timeout_reschedule(&self->to, when + async_ms(20));
     }
-    ASYNC_AWAIT_CATCH(async__sleep_start(async_ctx_, &self->t, async_ms(10)), self->err);
+    ASYNC_SLEEP_TICKS_CATCH(&self->t, async_ms(10), self->err);
     self->err = async_timeout_exit(&self->to, self->err);
     ASYNC_RETURN(async_int(self->err));
     ASYNC_END();
@@ -126,6 +128,7 @@ static void test_reschedule(void **state) {
     async_loop loop;
     async_task t;
     struct moving m;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     memset(&m, 0, sizeof m);
@@ -149,6 +152,7 @@ static void test_outside_cancel_is_not_timeout(void **state) {
     async_loop loop;
     async_task t;
     struct scoped s;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     memset(&s, 0, sizeof s);
@@ -187,6 +191,7 @@ static void test_reuse(void **state) {
     async_loop loop;
     async_task t;
     static struct reuse r;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     memset(&r, 0, sizeof r);

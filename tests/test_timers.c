@@ -136,6 +136,7 @@ static void test_equal_sleeps_fifo(void **state) {
     struct sl f[5];
     static const char *names[5] = {"p", "q", "r", "s", "t"};
     int i;
+    memset(t, 0, sizeof t);
     (void)state;
     test_loop_init(&loop);
     memset(f, 0, sizeof f);

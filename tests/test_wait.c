@@ -70,6 +70,7 @@ static void test_first_completed(void **state) {
     async_loop loop;
     async_task tm;
     struct wmain w;
+    async_task_init(&tm);
     (void)state;
     test_loop_init(&loop);
     setup_gated(&loop, &tm, &w, ASYNC_FIRST_COMPLETED, ASYNC_NO_TIMEOUT, 0, 0);
@@ -87,6 +88,7 @@ static void test_first_exception(void **state) {
     async_loop loop;
     async_task tm;
     struct wmain w;
+    async_task_init(&tm);
     (void)state;
     test_loop_init(&loop);
     setup_gated(&loop, &tm, &w, ASYNC_FIRST_EXCEPTION, ASYNC_NO_TIMEOUT, 9, 0);
@@ -107,6 +109,7 @@ static void test_all_completed_and_timeout(void **state) {
     async_loop loop;
     async_task tm;
     struct wmain w;
+    async_task_init(&tm);
     (void)state;
     test_loop_init(&loop);
     setup(&loop, &tm, &w, ASYNC_ALL_COMPLETED, ASYNC_NO_TIMEOUT, 0);
@@ -132,6 +135,7 @@ static void test_cancel_waiter(void **state) {
     async_task tm;
     struct wmain w;
     int i;
+    async_task_init(&tm);
     (void)state;
     test_loop_init(&loop);
     setup(&loop, &tm, &w, ASYNC_ALL_COMPLETED, async_ms(100), 0);
@@ -147,6 +151,7 @@ static void test_empty_is_misuse(void **state) {
     async_loop loop;
     async_task tm;
     struct wmain w;
+    async_task_init(&tm);
     (void)state;
     test_loop_init(&loop);
     memset(&w, 0, sizeof w);

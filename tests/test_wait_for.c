@@ -162,9 +162,19 @@ static void test_completion_at_deadline(void **state) {
 }
 
 /* wait_for reused in a loop with the same waitset, racing each time. */
-struct many {
+struct waitfor2 {
     async_frame hdr;
     async_waitset ws;
+    async_future *f;
+};
+static ASYNC_FN(waitfor2_co, struct waitfor2) {
+    ASYNC_BEGIN();
+    ASYNC_WAIT_FOR(&self->ws, self->f, async_ms(2));
+    ASYNC_END();
+}
+struct many {
+    async_frame hdr;
+    struct waitfor2 w;
     async_future f;
     async_timer tm;
     async_callback cb;
@@ -175,9 +185,8 @@ static ASYNC_FN(many_co, struct many) {
     for (self->i = 0; self->i < 200; self->i++) {
         async_future_init(&self->f, ASYNC_LOOP);
         async_call_later(ASYNC_LOOP, &self->tm, &self->cb, async_ms(1 + (unsigned long)(self->i % 3)), set7, &self->f);
-        ASYNC_AWAIT_CO_CATCH(async_waitset_co,
-                             (async__ws_setup_one(&self->ws, ASYNC__WS_WAITFOR, &self->f, async_ms(2)), &self->ws),
-                             self->err);
+        self->w.f = &self->f;
+        ASYNC_AWAIT_CO_CATCH(waitfor2_co, &self->w, self->err);
         if (self->err == 0) self->wins++;
         else if (self->err == ASYNC_ETIMEOUT) self->timeouts++;
         else ASYNC_RAISE(self->err);
@@ -190,6 +199,7 @@ static void test_reuse_in_loop(void **state) {
     async_loop loop;
     async_task t;
     static struct many m;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     memset(&m, 0, sizeof m);

@@ -40,6 +40,8 @@ static void test_sleeps_across_wrap(void **state) {
     static const unsigned secs[5] = {8, 2, 10, 4, 6};
     async_time t0;
     int i;
+    memset(t, 0, sizeof t);
+    memset(f, 0, sizeof f);
     (void)state;
     assert_int_equal(sizeof(async_time), 4);
     loop_near_wrap(&loop, 5000); /* 5 s before the wrap */
@@ -103,8 +105,9 @@ static void test_heap_across_wrap(void **state) {
 static void test_no_task_info(void **state) {
     async_loop loop;
     async_task t;
-    struct sl f;
+    struct sl f = {0};
     test_buf out;
+    async_task_init(&t);
     (void)state;
     test_loop_init(&loop);
     f.ticks = 1;
