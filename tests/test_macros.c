@@ -303,6 +303,7 @@ static void test_typed_entry_points(void **state) {
     struct typed_parent p;
     struct nested n;
     (void)state;
+    async_task_init(&t);
     test_loop_init(&loop);
     memset(&p, 0, sizeof p);
     assert_int_equal(ASYNC_TASK_CREATE(&loop, &t, typed_parent_co, &p, "typed"), 0);

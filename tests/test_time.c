@@ -74,6 +74,7 @@ static void test_long_sleep_is_long(void **state) {
     struct sleeper s;
     async_time t0;
     (void)state;
+    async_task_init(&t);
     TEST_NEED_VIRTUAL();
     test_loop_init(&loop);
     memset(&s, 0, sizeof s);
@@ -115,6 +116,7 @@ static void test_deadline_on_last_tick(void **state) {
     async_task t;
     struct edge e;
     (void)state;
+    async_task_init(&t);
     TEST_NEED_VIRTUAL();
     test_loop_init(&loop);
     memset(&e, 0, sizeof e);
@@ -152,6 +154,7 @@ static void test_no_deadline(void **state) {
     async_task t;
     struct nodl n;
     (void)state;
+    async_task_init(&t);
     test_loop_init(&loop);
     memset(&n, 0, sizeof n);
     async_task_create(&loop, &t, nodl_co, &n, "nodl");
