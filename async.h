@@ -1326,7 +1326,11 @@ struct async_timer {
     uint32_t seq;          /* insertion order, for FIFO among equal deadlines */
 };
 
-ASYNC_API int async__time_before(async_time a, async_time b) { return (ASYNC_STIME_T)(a - b) < 0; }
+/* async_time_before(a, b) — 1 if tick a comes before tick b, compared modulo
+ * wrap-around (valid while they are less than half the clock's range apart):
+ * what a backend's wait function uses to tell whether a deadline is due.
+ *   if (!async_time_before(board_now(), *deadline)) return 0;   // due: do not sleep */
+ASYNC_API int async_time_before(async_time a, async_time b) { return (ASYNC_STIME_T)(a - b) < 0; }
 
 ASYNC_API int async__timer_less(const async_timer *a, const async_timer *b) {
     ASYNC_STIME_T d = (ASYNC_STIME_T)(a->deadline - b->deadline);
@@ -1682,7 +1686,7 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
         loop->now = loop->now_fn(loop->backend);
     }
     if (ASYNC__UNLIKELY(loop->trace != NULL)) loop->trace(loop, ASYNC_TRACE_ITERATION, NULL, ASYNC_DONE, loop->trace_ud);
-    while (loop->timers && !async__time_before(loop->now, loop->timers->deadline)) {
+    while (loop->timers && !async_time_before(loop->now, loop->timers->deadline)) {
         async_timer *t = loop->timers;
         async__timer_disarm(t);
         t->fut.c.state = ASYNC__DONE;
@@ -1850,7 +1854,7 @@ ASYNC_API async_time async__vclock_now(void *data) { return ((async_loop *)data)
 ASYNC_API int async__vclock_wait(void *data, async_loop *loop, const async_time *deadline) {
     (void)loop;
     if (!deadline) return ASYNC_EDEADLOCK;
-    if (async__time_before(((async_loop *)data)->vnow, *deadline)) ((async_loop *)data)->vnow = *deadline;
+    if (async_time_before(((async_loop *)data)->vnow, *deadline)) ((async_loop *)data)->vnow = *deadline;
     return 0;
 }
 ASYNC_API void async_loop_init_virtual(async_loop *loop) {
@@ -1869,7 +1873,7 @@ ASYNC_API async_time async__bare_now(void *data) { return ((const async_bare *)d
 ASYNC_API int async__bare_wait(void *data, async_loop *loop, const async_time *deadline) {
     const async_bare *b = (const async_bare *)data;
     if (loop->ready_head) return 0;
-    if (deadline && !async__time_before(b->ticks(), *deadline)) return 0;
+    if (deadline && !async_time_before(b->ticks(), *deadline)) return 0;
     b->idle(deadline);
     return 0;
 }

@@ -38,7 +38,7 @@ static async_isr_signal board__tick_sig;    /* raised when the awaited deadline 
 static void board_clock_tick(void) {
     if (!board__warp) board__ticks = board__ticks + 1u;
     else if (board__waiting == 2) board__ticks = board__deadline;
-    if (board__waiting == 2 && !async__time_before(board__ticks, board__deadline)) {
+    if (board__waiting == 2 && !async_time_before(board__ticks, board__deadline)) {
         board__waiting = 0; /* one raise per wait is enough */
         async_isr_raise(&board__tick_sig);
     }
@@ -61,7 +61,7 @@ static async_time board__backend_now(void *data) {
 static int board__backend_wait(void *data, async_loop *loop, const async_time *deadline) {
     (void)data;
     if (loop->ready_head) return 0;
-    if (deadline && !async__time_before(board_clock_now(), *deadline)) return 0;
+    if (deadline && !async_time_before(board_clock_now(), *deadline)) return 0;
     /* In warp mode nothing but the clock can make progress: no deadline means
      * the program would wait forever, which the virtual clock reports too. */
     if (board__warp && !deadline) return ASYNC_EDEADLOCK;

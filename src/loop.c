@@ -72,7 +72,7 @@ static int rt_wait(void *data, async_loop *loop, const async_time *deadline) {
     async__rt *rt = (async__rt *)data;
     if (deadline) {
         async_time now = async__mono_ns();
-        if (async__time_before(now, *deadline)) {
+        if (async_time_before(now, *deadline)) {
             double s = (double)(*deadline - now) / 1e9;
             ev_now_update(rt->ev); /* libev timers count from its cached time */
             ev_timer_set(&rt->deadline, s, 0.);

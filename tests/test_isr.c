@@ -199,7 +199,7 @@ static void sig_idle(const async_time *deadline) {
     if (!async_isr_pending(sig_hub)) {
         struct timespec ts = {1, 0}; /* no deadline: a signal will come */
         if (deadline) {
-            async_time now = sig_now(), d = async__time_before(now, *deadline) ? *deadline - now : 0;
+            async_time now = sig_now(), d = async_time_before(now, *deadline) ? *deadline - now : 0;
             ts.tv_sec = (time_t)(d / 1000000000u);
             ts.tv_nsec = (long)(d % 1000000000u);
         }

@@ -32,7 +32,7 @@ static ASYNC_FN(tgmain_co, struct tgmain) {
     async_taskgroup_enter(&self->tg, ASYNC_TASK);
     for (self->i = 0; self->i < self->nk; self->i++)
         async_taskgroup_spawn(&self->tg, &self->kids[self->i], job_co, &self->jf[self->i], self->jf[self->i].tag);
-    ASYNC_AWAIT_CATCH(async__sleep_start(async_ctx_, &self->t, async_ms((unsigned long)self->body_ms)), self->err);
+    ASYNC_SLEEP_TICKS_CATCH(&self->t, async_ms((unsigned long)self->body_ms), self->err);
     if (!self->err && self->body_raise) self->err = self->body_raise;
     rec("body%d", self->err);
     if (self->spawn_late) /* after a failure: refused */
