@@ -1326,6 +1326,10 @@ struct async_timer {
     uint32_t seq;          /* insertion order, for FIFO among equal deadlines */
 };
 
+/* The longest delay in ticks: half the clock's range, since deadlines compare
+ * modulo wrap-around (a later one would read as past). */
+#define ASYNC_MAX_DELAY ((async_time)((async_time)~(async_time)0 >> 1))
+
 /* async_time_before(a, b) — 1 if tick a comes before tick b, compared modulo
  * wrap-around (valid while they are less than half the clock's range apart):
  * what a backend's wait function uses to tell whether a deadline is due.
@@ -1435,15 +1439,14 @@ ASYNC_API int async_timer_start_at(async_timer *t, async_time when) {
 /* async_timer_start(&t, delay) — arm the timer `delay` ticks after the time of
  * the current loop iteration (libev's ev_now semantics). */
 ASYNC_API int async_timer_start(async_timer *t, async_time delay) {
+    /* a longer delay would wrap to a deadline in the past */
+    if (ASYNC__UNLIKELY(delay > ASYNC_MAX_DELAY)) delay = ASYNC_MAX_DELAY;
     return async_timer_start_at(t, t->fut.loop->now + delay);
 }
 
 /* async_timer_cancel(&t) — disarm; its future becomes cancelled (1) or was done (0). */
 ASYNC_API int async_timer_cancel(async_timer *t) { return async_future_cancel(&t->fut); }
 
-/* The longest delay in ticks: half the clock's range, since deadlines compare
- * modulo wrap-around (a later one would read as past). */
-#define ASYNC_MAX_DELAY ((async_time)((async_time)~(async_time)0 >> 1))
 
 /* async_seconds(1.5), async_ms(1500) — a delay in ticks, rounded to the nearest
  * tick (seconds) or truncated (ms); longer delays saturate at ASYNC_MAX_DELAY

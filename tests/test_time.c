@@ -87,6 +87,33 @@ static void test_long_sleep_is_long(void **state) {
     test_loop_close(&loop);
 }
 
+/* A raw tick delay beyond half the clock's range saturates too (it used to
+ * wrap to a deadline in the past and fire at once). */
+struct huge {
+    async_frame hdr;
+    async_timer t;
+};
+static ASYNC_FN(huge_co, struct huge) {
+    ASYNC_BEGIN();
+    ASYNC_SLEEP_TICKS(&self->t, (async_time)~(async_time)0 - 5);
+    ASYNC_END();
+}
+static void test_huge_tick_delay_saturates(void **state) {
+    async_loop loop;
+    async_task t;
+    static struct huge h;
+    async_time t0;
+    (void)state;
+    async_task_init(&t);
+    TEST_NEED_VIRTUAL();
+    test_loop_init(&loop);
+    t0 = async_loop_time(&loop);
+    async_task_create(&loop, &t, huge_co, &h, "huge");
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    assert_true((async_time)(async_loop_time(&loop) - t0) == ASYNC_MAX_DELAY);
+    test_loop_close(&loop);
+}
+
 /* A deadline on the clock's last tick value (what ASYNC_NO_TIMEOUT used to be):
  * reach it by sleeping, then a scope ending there must still expire. */
 struct edge {
@@ -173,6 +200,7 @@ int main(void) {
         TEST(test_seconds_never_undefined),
 #endif
         TEST(test_long_sleep_is_long),
+        TEST(test_huge_tick_delay_saturates),
         TEST(test_deadline_on_last_tick),
         TEST(test_no_deadline),
     };
