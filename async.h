@@ -823,18 +823,16 @@ ASYNC_API int async__future_check(const async_future *f) {
 
 /* async_future_set_result(&fut, v) — complete with a result; waiters run from
  * the loop, never inside this call. Returns ASYNC_EINVALSTATE if already done. */
-ASYNC_API int async_future_set_result(async_future *f, async_value v) {
-    if (ASYNC__LIKELY(f && f->c.state == ASYNC__PENDING && !(f->c.flags & ASYNC__F_TASK))) {
-        f->c.value = v;
-        f->c.state = ASYNC__DONE;
-        async__future_wake(f);
-        return 0;
-    }
-    if (async__future_check(f)) return ASYNC_EMISUSE;
-    if (f->c.state != ASYNC__PENDING || (f->c.flags & ASYNC__F_TASK)) return ASYNC_EINVALSTATE;
+/* Complete a future the library knows is a pending plain future. */
+ASYNC_API void async__future_resolve(async_future *f, async_value v) {
     f->c.value = v;
     f->c.state = ASYNC__DONE;
     async__future_wake(f);
+}
+ASYNC_API int async_future_set_result(async_future *f, async_value v) {
+    if (ASYNC__UNLIKELY(!f || f->c.state != ASYNC__PENDING || (f->c.flags & ASYNC__F_TASK)))
+        return async__future_check(f) ? ASYNC_EMISUSE : ASYNC_EINVALSTATE;
+    async__future_resolve(f, v);
     return 0;
 }
 
@@ -2114,7 +2112,7 @@ ASYNC_API void async__wl_pop_wake(async_wlist *l) {
     while ((w = l->head) != NULL) {
         async__wl_remove(l, w);
         if (w->fut.c.state == ASYNC__PENDING) {
-            async_future_set_result(&w->fut, async_none());
+            async__future_resolve(&w->fut, async_none());
             return;
         }
     }
@@ -2126,7 +2124,7 @@ ASYNC_API int async__wl_wake_n(async_wlist *l, int n) {
     int k = 0;
     for (w = l->head; w && (n < 0 || k < n); w = w->next)
         if (w->fut.c.state == ASYNC__PENDING) {
-            async_future_set_result(&w->fut, async_int(1));
+            async__future_resolve(&w->fut, async_int(1));
             k++;
         }
     return k;
