@@ -414,6 +414,11 @@ struct async_server {
     int closing;
     async_future closed;    /* done when closed and every client is gone */
     async_server *rt_next, *rt_prev; /* private: the loop's live servers */
+    /* graceful shutdown (async_server_shutdown) */
+    ev_timer phase_timer;   /* private */
+    double flush_s;         /* private */
+    int phase;              /* private: 0 none, 1 grace, 2 flush, 3 aborted */
+    unsigned long shutdown_cancelled, shutdown_aborted; /* handlers cancelled, streams cut off */
 };
 
 /* async_start_server(&srv, loop, listen_fd, handler, frame_size, arg) — start
@@ -431,6 +436,37 @@ void async_server_close(async_server *srv);
 void async_server_close_clients(async_server *srv);
 /* Done when the server is closed and all its clients have finished. */
 async_future *async_server_wait_closed(async_server *srv);
+
+/* async_server_shutdown(&srv, grace_s, flush_s) — graceful shutdown, the
+ * future to await: stop accepting and close the listening fd at once; cancel
+ * at once the clients marked idle (async_client_set_idle) with no input
+ * buffered; give the other handlers grace_s seconds to finish, then cancel
+ * those still running; then give the output still buffered flush_s seconds
+ * (counted from the end of the grace, or from when the last handler finished
+ * if sooner) to reach the peers, then abort those streams. The future is
+ * srv's closed future: done when every client's fd is closed and its frame
+ * freed. srv->shutdown_cancelled / shutdown_aborted count what had to be cut.
+ * Hazard: a handler that ignores its cancel (shielded, or catching
+ * ASYNC_ECANCELLED and carrying on) keeps the future pending; its stream is
+ * still aborted at the flush deadline, so its I/O fails with ASYNC_RT_ECLOSED.
+ * Calling it again, or after async_server_close, starts the same sequence
+ * only once (later calls return the same future).
+ *   ASYNC_AWAIT(async_signal_wait(&self->sigterm));
+ *   ASYNC_AWAIT(async_server_shutdown(&self->srv, 5.0, 2.0)); */
+async_future *async_server_shutdown(async_server *srv, double grace_s, double flush_s);
+
+/* async_client_set_idle(&self->base, idle) — a keep-alive handler marks
+ * itself idle (1) while it waits for the next request and busy (0) once the
+ * request has started, so that a graceful shutdown cancels it at once
+ * instead of waiting out the grace (an idle client with bytes already
+ * buffered counts as busy). Returns 1 if the server is shutting down: the
+ * handler should then finish instead of waiting for another request.
+ *   for (;;) {
+ *       if (async_client_set_idle(&self->base, 1)) break;  // no new requests
+ *       ASYNC_AWAIT(async_stream_readline(self->base.stream, self->line, sizeof self->line));
+ *       async_client_set_idle(&self->base, 0); ... answer ...
+ *   } */
+int async_client_set_idle(async_client_frame *client, int idle);
 
 /* ======================================================================
  * 7. Thread pool (to_thread / run_in_executor)
