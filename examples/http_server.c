@@ -113,9 +113,12 @@ static ASYNC_FN(conn_handler, struct conn) {
         /* The headers, up to the empty line. */
         while (!self->status) {
             ASYNC_AWAIT_CATCH(async_stream_readline(self->base.stream, self->line, MAX_HEAD - self->head),
-                              self->status);
-            if (self->status == ASYNC_RT_ELIMIT) self->status = 431;
-            if (self->status) break;
+                              self->err);
+            if (self->err == ASYNC_RT_ELIMIT) {
+                self->status = 431;
+                break;
+            }
+            if (self->err) ASYNC_RAISE(self->err);
             if (ASYNC_VALUE.i == 0 || self->line[ASYNC_VALUE.i - 1] != '\n') ASYNC_RETURN(async_none()); /* gone */
             self->head += (size_t)ASYNC_VALUE.i;
             self->line[ASYNC_VALUE.i - 1] = 0;
