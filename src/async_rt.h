@@ -26,10 +26,11 @@
  *   3. Signals             add/remove handler, await a signal
  *   4. Sockets             fd readiness, connect/accept/recv/sendall/recvfrom/sendto, listen helpers
  *   5. Address resolution  getaddrinfo on the thread pool
- *   6. Streams             open_connection / start_server, reader and writer methods
+ *   6. Streams             open_connection / start_server (graceful shutdown), reader and writer methods
  *   7. Thread pool         to_thread / run_in_executor
  *   8. Subprocesses        exec with pipes, wait, communicate
- *   9. Debug mode          slow steps, tasks destroyed while pending, errors never retrieved
+ *   9. Debug mode          slow steps, tasks destroyed while pending, errors never retrieved,
+ *                          a Perfetto / Chrome JSON trace, the await tree (pstree)
  */
 #ifndef ASYNC_RT_H
 #define ASYNC_RT_H
@@ -569,6 +570,36 @@ void async_process_destroy(async_process *p);
 void async_rt_set_debug(async_loop *loop, double slow_seconds);
 /* Where warnings go: fn(ud, one_line_without_newline); NULL = stderr. */
 void async_rt_set_debug_sink(async_loop *loop, void (*fn)(void *ud, const char *line), void *ud);
+
+/* async_rt_trace_json(&loop, "trace.json") — from now on, write what the loop
+ * does as Chrome / Perfetto trace-event JSON (open it in ui.perfetto.dev or
+ * chrome://tracing): one track per task with its steps (from where to where
+ * it ran) and, between them, its awaits named after what they wait on
+ * ("await read on fd 7", "await task worker", "await a timer"); a loop track
+ * with the polls that blocked; arrows from a task's last step to the step of
+ * each task it woke. The file is complete once tracing stops:
+ * async_rt_trace_json(&loop, NULL), another path, or loop close.
+ * ASYNC_TRACE_JSON=path in the environment starts it at loop init.
+ * Returns 0, an errno if the file cannot be written, or ASYNC_RT_ENOBACKEND.
+ * Hazard: a busy server writes tens of bytes per step; the trace stops at
+ * ASYNC_TRACE_JSON_MAX events (environment; default a million), marked so.
+ *   ASYNC_TRACE_JSON=/tmp/t.json ./server      (then load /tmp/t.json) */
+int async_rt_trace_json(async_loop *loop, const char *path);
+
+/* async_rt_pstree(&loop, w, ud); — print the await tree (Python 3.14's
+ * `python -m asyncio pstree`): each live task with where it is suspended and
+ * what it awaits; below it the task it awaits, or, for a server's shutdown
+ * or closed future, the server and its client tasks. Roots are the tasks and
+ * servers nobody awaits, oldest first. w is a fputs-like writer (as for
+ * async_loop_dump); needs ASYNC_CONFIG_TASK_INFO. Hazard: what a gather,
+ * wait or task group waits on is not followed: such a task shows the
+ * future it parks on.
+ *   static void out(void *ud, const char *s) { fputs(s, (FILE *)ud); }
+ *   async_rt_pstree(ASYNC_LOOP, out, stderr);
+ *   // task main: waiting at srv.c:80 on server close (2 clients)
+ *   // └── server fd -1: 2 clients (shutting down)
+ *   //     ├── task client: waiting at srv.c:41 on read on fd 7 */
+void async_rt_pstree(async_loop *loop, async_write_fn w, void *ud);
 
 #ifdef __cplusplus
 }

@@ -877,3 +877,31 @@ void async__streams_close_end(async__rt *rt) {
     }
     rt->servers = NULL;
 }
+
+/* ---------------------------------------------------------------------------
+ * For the debug views (debug.c): name the futures of streams and servers. */
+int async__streams_describe(async__rt *rt, async_future *f, char *buf, size_t n, async_server **srvp) {
+    async_stream *s;
+    async_server *srv;
+    *srvp = NULL;
+    for (srv = rt->servers; srv; srv = srv->rt_next)
+        if (f == &srv->closed) {
+            snprintf(buf, n, "server close (%lu client%s)", srv->nclients, srv->nclients == 1 ? "" : "s");
+            *srvp = srv;
+            return 1;
+        }
+    for (s = rt->streams; s; s = s->rt_next) {
+        const char *what = f == &s->rd.fut ? "read" : f == &s->wr.fut ? "drain" : f == &s->closed ? "close" : NULL;
+        if (what) {
+            snprintf(buf, n, "%s on fd %d", what, s->fd);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void async__server_each_client(async_server *srv, void (*fn)(async_task *t, void *ud), void *ud) {
+    client *c;
+    for (c = (client *)srv->clients; c; c = c->next)
+        if (c->task.fut.c.state == ASYNC__PENDING) fn(&c->task, ud);
+}
