@@ -13,7 +13,7 @@ EX_CORE := rock coroutine_object await_coro_vs_task futures homemade_sleep contr
 EX_GATHER := $(if $(shell grep -l 'define ASYNC_GATHER' async.h 2>/dev/null),gather)
 # Host examples: sockets, threads, processes through the libev runtime (src/).
 EX_RT_AVAILABLE := $(if $(wildcard src/async_rt.h src/rules.mk),1)
-EX_HOST := $(if $(EX_RT_AVAILABLE),greet io_vs_cpu nonblocking blocking network_io concurrency_table)
+EX_HOST := $(if $(EX_RT_AVAILABLE),greet io_vs_cpu nonblocking blocking network_io concurrency_table pstree)
 EX_ALL := $(patsubst examples/%.c,%,$(wildcard $(patsubst %,examples/%.c,$(EX_CORE) $(EX_GATHER) $(EX_HOST))))
 # Servers: they run until a signal, so they are checked against real clients
 # (tests/servers.py: curl, redis-cli and a raw-socket client) instead.

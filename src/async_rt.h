@@ -591,7 +591,8 @@ int async_rt_trace_json(async_loop *loop, const char *path);
  * what it awaits; below it the task it awaits, or, for a server's shutdown
  * or closed future, the server and its client tasks. Roots are the tasks and
  * servers nobody awaits, oldest first. w is a fputs-like writer (as for
- * async_loop_dump); needs ASYNC_CONFIG_TASK_INFO. Hazard: what a gather,
+ * async_loop_dump); needs ASYNC_CONFIG_TASK_INFO. Works on any loop (the
+ * virtual clock too); streams and servers are named on a libev loop only. Hazard: what a gather,
  * wait or task group waits on is not followed: such a task shows the
  * future it parks on.
  *   static void out(void *ud, const char *s) { fputs(s, (FILE *)ud); }

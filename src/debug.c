@@ -109,7 +109,7 @@ void async__describe_future(async__rt *rt, async_future *f, char *buf, size_t n)
     async_server *srv;
     if (f->c.flags & ASYNC__F_TASK) snprintf(buf, n, "task %s", async_task_name((async_task *)(void *)f));
     else if (f->c.flags & ASYNC__F_TIMER) snprintf(buf, n, "a timer");
-    else if (!async__streams_describe(rt, f, buf, n, &srv)) snprintf(buf, n, "future %p", (void *)f);
+    else if (!rt || !async__streams_describe(rt, f, buf, n, &srv)) snprintf(buf, n, "future %p", (void *)f);
 }
 
 /* ---------------------------------------------------------------------------
@@ -296,7 +296,8 @@ int async_rt_trace_json(async_loop *loop, const char *path) {
  * The await tree: each task, what it awaits, and below it the task it awaits
  * (or the clients of the server it awaits). Roots: what nobody awaits. */
 typedef struct tree {
-    async__rt *rt;
+    async__rt *rt; /* NULL on another backend: no streams or servers then */
+    async_loop *loop;
     async_write_fn w;
     void *ud;
     char prefix[256];
@@ -354,10 +355,11 @@ static void tree_task(tree *tr, async_task *t, int last, int depth) {
     async_server *srv = NULL;
     size_t len;
     if (on) {
-        if (!(on->c.flags & (ASYNC__F_TASK | ASYNC__F_TIMER))) async__streams_describe(tr->rt, on, what, sizeof what, &srv);
+        if (tr->rt && !(on->c.flags & (ASYNC__F_TASK | ASYNC__F_TIMER)))
+            async__streams_describe(tr->rt, on, what, sizeof what, &srv);
         async__describe_future(tr->rt, on, what, sizeof what);
         snprintf(line, sizeof line, "task %s: waiting at %s on %s", async_task_name(t), async_task_where(t), what);
-    } else if (t == tr->rt->loop->current) {
+    } else if (t == tr->loop->current) {
         snprintf(line, sizeof line, "task %s: running", async_task_name(t));
     } else {
         snprintf(line, sizeof line, "task %s: ready at %s", async_task_name(t), async_task_where(t));
@@ -381,6 +383,7 @@ static int awaited(async_loop *loop, async_future *f) {
 }
 static int in_server(async__rt *rt, async_task *t, async_server **out) {
     async_server *srv;
+    if (!rt) return 0;
     for (srv = rt->servers; srv; srv = srv->rt_next) {
         struct each_ud e;
         size_t i;
@@ -405,13 +408,10 @@ void async_rt_pstree(async_loop *loop, async_write_fn w, void *ud) {
     async_server *srv;
     size_t n = 0, cap = 0, i;
     tr.rt = async__rt_of(loop);
+    tr.loop = loop;
     tr.w = w;
     tr.ud = ud;
     tr.prefix[0] = 0;
-    if (!tr.rt) {
-        w(ud, "pstree needs a libev loop\n");
-        return;
-    }
     /* Roots, in creation order (the live list is newest first). */
     for (t = loop->live; t; t = t->next_live) {
         if (awaited(loop, &t->fut)) continue;
@@ -425,7 +425,7 @@ void async_rt_pstree(async_loop *loop, async_write_fn w, void *ud) {
     }
     for (i = n; i-- > 0;) tree_task(&tr, roots[i], 1, 0);
     free(roots);
-    for (srv = tr.rt->servers; srv; srv = srv->rt_next) /* servers nobody awaits */
+    for (srv = tr.rt ? tr.rt->servers : NULL; srv; srv = srv->rt_next) /* servers nobody awaits */
         if (!awaited(loop, &srv->closed)) tree_server(&tr, srv, 1, 0);
 #else
     (void)loop;
