@@ -78,3 +78,8 @@ DEPS_TEST += curl redis-tools
 CHECKS += $(addprefix ex-,$(EX_SERVERS))
 $(addprefix check-ex-,$(EX_SERVERS)): check-ex-%: $(EX_DIR)/% tests/servers.py
 	@$(CHECK) ex-$* 120 python3 tests/servers.py $* $(EX_DIR)/$*
+# The same, with the server under valgrind (leaks and invalid accesses fail).
+CHECKS += $(addsuffix -valgrind,$(addprefix ex-,$(EX_SERVERS)))
+$(addsuffix -valgrind,$(addprefix check-ex-,$(EX_SERVERS))): check-ex-%-valgrind: $(EX_DIR)/% tests/servers.py
+	@SERVERS_WRAP="valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite" \
+	  $(CHECK) ex-$*-valgrind 300 python3 tests/servers.py $* $(EX_DIR)/$*
