@@ -827,7 +827,12 @@ async_future *async_server_shutdown(async_server *srv, double grace_s, double fl
 }
 
 int async_client_set_idle(async_client_frame *base, int idle) {
-    client *c = (client *)(void *)((char *)base - offsetof(client, frame));
+    client *c;
+    if (!base || !base->server || base->stream != &((client *)(void *)((char *)base - offsetof(client, frame)))->stream) {
+        ASYNC_MISUSE("async_client_set_idle: not the frame of a server's client (pass &self->base)");
+        return 0;
+    }
+    c = (client *)(void *)((char *)base - offsetof(client, frame));
     c->idle = idle != 0;
     return c->srv->closing;
 }

@@ -202,10 +202,30 @@ static void test_shutdown_without_clients(void **st) {
     assert_int_equal(count_fds(), base);
 }
 
+/* async_client_set_idle on a frame that is not a server's client: a clear misuse. */
+static char misuse_msg[160];
+static void catch_misuse(const char *msg) { snprintf(misuse_msg, sizeof misuse_msg, "%s", msg); }
+static void test_set_idle_misuse(void **st) {
+    async_client_frame fake;
+    async_stream s;
+    (void)st;
+    memset(&fake, 0, sizeof fake);
+    async_rt_set_misuse_handler(catch_misuse);
+    assert_int_equal(async_client_set_idle(&fake, 1), 0);
+    assert_non_null(strstr(misuse_msg, "not the frame of a server's client"));
+    misuse_msg[0] = 0;
+    fake.server = (async_server *)&fake; /* looks filled in, but the stream is not the client's */
+    fake.stream = &s;
+    assert_int_equal(async_client_set_idle(&fake, 1), 0);
+    assert_non_null(strstr(misuse_msg, "not the frame of a server's client"));
+    async_rt_set_misuse_handler(NULL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         RT_TEST(test_graceful_shutdown),
         RT_TEST(test_shutdown_without_clients),
+        RT_TEST(test_set_idle_misuse),
     };
     signal(SIGPIPE, SIG_IGN);
     if (getenv("RT_FILTER")) cmocka_set_test_filter(getenv("RT_FILTER"));
