@@ -202,6 +202,40 @@ static void test_shutdown_without_clients(void **st) {
     assert_int_equal(count_fds(), base);
 }
 
+/* The loop closes while a shutdown waits out its grace: the stuck client is
+ * cancelled and freed by the close, the grace timer stopped, nothing leaks. */
+struct abandon_frame {
+    async_frame hdr;
+    async_server srv;
+    struct shared sh;
+    async_timer t;
+    int lfd, peer, i, fds_before;
+};
+static ASYNC_FN(abandon_main, struct abandon_frame) {
+    ASYNC_BEGIN();
+    async_event_init(&self->sh.go);
+    self->lfd = async_listen_tcp("127.0.0.1", 0, 4);
+    assert_int_equal(async_start_server(&self->srv, ASYNC_LOOP, self->lfd, worker, sizeof(struct worker), &self->sh), 0);
+    self->peer = peer(async_sock_port(self->lfd), "stuck\n", 0);
+    for (self->i = 0; self->i < 500 && self->sh.started < 1; self->i++) ASYNC_SLEEP(&self->t, 0.01);
+    assert_int_equal(self->sh.started, 1);
+    async_server_shutdown(&self->srv, 30, 30);
+    ASYNC_SLEEP(&self->t, 0.01);
+    assert_int_equal(self->srv.nclients, 1); /* still in its grace */
+    ASYNC_END();                             /* returns without awaiting it */
+}
+static void test_loop_close_during_shutdown(void **st) {
+    struct abandon_frame *m = (struct abandon_frame *)calloc(1, sizeof *m);
+    int base = count_fds();
+    (void)st;
+    assert_int_equal(rt_run(abandon_main, m), 0);
+    assert_int_equal(m->srv.nclients, 0);
+    assert_string_equal(m->sh.log, "Sx");
+    close(m->peer);
+    assert_int_equal(count_fds(), base);
+    free(m);
+}
+
 /* async_client_set_idle on a frame that is not a server's client: a clear misuse. */
 static char misuse_msg[160];
 static void catch_misuse(const char *msg) { snprintf(misuse_msg, sizeof misuse_msg, "%s", msg); }
@@ -226,6 +260,7 @@ int main(void) {
         RT_TEST(test_graceful_shutdown),
         RT_TEST(test_shutdown_without_clients),
         RT_TEST(test_set_idle_misuse),
+        RT_TEST(test_loop_close_during_shutdown),
     };
     signal(SIGPIPE, SIG_IGN);
     if (getenv("RT_FILTER")) cmocka_set_test_filter(getenv("RT_FILTER"));
