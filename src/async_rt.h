@@ -576,8 +576,9 @@ void async_rt_set_debug_sink(async_loop *loop, void (*fn)(void *ud, const char *
  * chrome://tracing): one track per task with its steps (from where to where
  * it ran) and, between them, its awaits named after what they wait on
  * ("await read on fd 7", "await task worker", "await a timer"); a loop track
- * with the polls that blocked; arrows from a task's last step to the step of
- * each task it woke. The file is complete once tracing stops:
+ * with the polls that blocked; arrows to the step a task resumes in, from
+ * the last step of the task it awaited or from the poll that saw its I/O or
+ * timer. The file is complete once tracing stops:
  * async_rt_trace_json(&loop, NULL), another path, or loop close.
  * ASYNC_TRACE_JSON=path in the environment starts it at loop init.
  * Returns 0, an errno if the file cannot be written, or ASYNC_RT_ENOBACKEND.

@@ -133,6 +133,8 @@ struct async__tj {
     tj_task *tab;
     size_t cap, n;
     unsigned next_id;
+    async_time poll_start, poll_end; /* the last poll recorded */
+    unsigned long polls, poll_flowed; /* its number; the last one an arrow starts from */
 };
 
 static double tj_us(struct async__tj *tj, async_time t) { return (double)(t - tj->t0) / 1e3; }
@@ -217,6 +219,14 @@ static void json_trace(async__rt *rt, async_trace_event ev, async_task *t, async
             }
             if (e->wake_from && tj_event(tj, "f", e->id, now))
                 fprintf(tj->f, ",\"bp\":\"e\",\"id\":%u,\"cat\":\"wake\",\"name\":\"wake\"}", e->wake_from);
+            else if (!e->wake_from && tj->polls && tj->poll_end > e->wait_start) {
+                /* woken by I/O or a timer: the arrow starts at the poll that saw it */
+                if (tj->poll_flowed != tj->polls && tj_event(tj, "s", 0, tj->poll_start))
+                    fprintf(tj->f, ",\"id\":\"p%lu\",\"cat\":\"wake\",\"name\":\"wake\"}", tj->polls);
+                tj->poll_flowed = tj->polls;
+                if (tj_event(tj, "f", e->id, now))
+                    fprintf(tj->f, ",\"bp\":\"e\",\"id\":\"p%lu\",\"cat\":\"wake\",\"name\":\"wake\"}", tj->polls);
+            }
             e->waiting = 0;
             e->wake_from = 0;
         }
@@ -258,6 +268,9 @@ void async__trace_poll(async__rt *rt, async_time t0) {
     async_time now = async__mono_ns();
     if (now - t0 < 20000) return; /* a poll that found something at once is noise */
     if (tj_event(tj, "X", 0, t0)) fprintf(tj->f, ",\"dur\":%.3f,\"cat\":\"io\",\"name\":\"poll\"}", tj_us(tj, now) - tj_us(tj, t0));
+    tj->poll_start = t0;
+    tj->poll_end = now;
+    tj->polls++;
 }
 
 int async_rt_trace_json(async_loop *loop, const char *path) {

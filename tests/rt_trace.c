@@ -180,6 +180,8 @@ static void test_trace_json(void **st) {
     assert_non_null(strstr(j, "\"name\":\"await read on fd "));
     assert_non_null(strstr(j, "\"name\":\"await task reader \\\"quoted\\\"\""));
     assert_non_null(strstr(j, "\"cat\":\"io\",\"name\":\"poll\""));  /* the loop slept */
+    assert_non_null(strstr(j, "\"ph\":\"s\",\"pid\":1,\"tid\":0,"));  /* a poll woke a task */
+    assert_non_null(strstr(j, "\"id\":\"p"));
     assert_non_null(strstr(j, "\"ph\":\"s\""));                      /* reader woke main */
     assert_non_null(strstr(j, "\"ph\":\"f\",\"pid\":1,\"tid\":1,"));
     assert_non_null(strstr(j, "\"to\":\"returned\""));
