@@ -22,8 +22,12 @@ def check(cond, what):
 wrap = os.environ.get("SERVERS_WRAP", "").split()
 
 
+started = []
+
+
 def start(args):
     p = subprocess.Popen(wrap + [binary] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    started.append(p)
     line = p.stdout.readline().decode()
     m = re.search(r"(?:port |:)(\d+)/?$", line.strip())
     if not m:
@@ -248,6 +252,15 @@ def test_resp():
     check(recv_until_closed(idle) == b"", "the idle client is closed by the shutdown")
 
 
-{"http": test_http, "resp": test_resp}[kind.split("_")[0]]()
+try:
+    {"http": test_http, "resp": test_resp}[kind.split("_")[0]]()
+except Exception as e:  # a client step raised: report it, never leave the server behind
+    failures.append("%s: %s" % (type(e).__name__, e))
+    print("FAIL " + failures[-1])
+finally:
+    for p in started:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
 print("%s: %s" % (kind, "OK" if not failures else "%d failed" % len(failures)))
 sys.exit(1 if failures else 0)
