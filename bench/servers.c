@@ -222,6 +222,12 @@ static int raw_server(int resp) {
 /* ------------------------------------------------------------ the driver */
 struct server { pid_t pid; int port; };
 
+/* A failing run (bench_fail exits) must not leave a server behind. */
+static pid_t running = -1;
+static void kill_running(void) {
+    if (running > 0) kill(running, SIGKILL);
+}
+
 static int start_server(struct server *s, const char *what) {
     int p[2];
     char line[128], *num;
@@ -238,6 +244,7 @@ static int start_server(struct server *s, const char *what) {
         _exit(127);
     }
     close(p[1]);
+    running = s->pid;
     f = fdopen(p[0], "r");
     if (!f || !fgets(line, sizeof line, f)) return -1;
     fclose(f);
@@ -252,6 +259,7 @@ static int stop_server(struct server *s) {
     int st = 0;
     kill(s->pid, SIGTERM);
     waitpid(s->pid, &st, 0);
+    running = -1;
     return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
@@ -335,6 +343,7 @@ int main(int argc, char **argv) {
     if (argc > 1 && !strcmp(argv[1], "--raw-http")) return raw_server(0);
     if (argc > 1 && !strcmp(argv[1], "--raw-resp")) return raw_server(1);
     signal(SIGPIPE, SIG_IGN);
+    atexit(kill_running);
     if (have("wrk")) {
         http_rows();
         any = 1;
