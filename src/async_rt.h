@@ -419,6 +419,7 @@ struct async_server {
     ev_timer phase_timer;   /* private */
     double flush_s;         /* private */
     int phase;              /* private: 0 none, 1 grace, 2 flush, 3 aborted */
+    unsigned long nhandlers; /* private: client handlers still running */
     unsigned long shutdown_cancelled, shutdown_aborted; /* handlers cancelled, streams cut off */
 };
 

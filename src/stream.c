@@ -646,13 +646,6 @@ static void client_free(async_future *f, void *arg) {
 static void shutdown_flush(async_server *srv);
 static void phase_cb(struct ev_loop *ev, ev_timer *w, int revents);
 
-static int handlers_running(async_server *srv) {
-    client *c;
-    for (c = (client *)srv->clients; c; c = c->next)
-        if (c->task.fut.c.state == ASYNC__PENDING) return 1;
-    return 0;
-}
-
 static void client_done(async_future *f, void *arg) {
     client *c = (client *)arg;
     int err = async_future_error(f);
@@ -662,7 +655,8 @@ static void client_done(async_future *f, void *arg) {
         fprintf(stderr, "async server: client handler failed: %s\n", async_rt_strerror(err));
     async_stream_close(&c->stream); /* flushes what the handler wrote, then closes */
     async_future_add_done_callback(&c->stream.closed, &c->closed_cb, client_free, c);
-    if (c->srv->phase == 1 && !handlers_running(c->srv)) shutdown_flush(c->srv);
+    c->srv->nhandlers--;
+    if (c->srv->phase == 1 && !c->srv->nhandlers) shutdown_flush(c->srv);
 }
 
 static void accept_cb(struct ev_loop *ev, ev_io *w, int revents) {
@@ -707,6 +701,7 @@ static void accept_cb(struct ev_loop *ev, ev_io *w, int revents) {
         if (c->next) c->next->prev = c;
         srv->clients = c;
         srv->nclients++;
+        srv->nhandlers++;
         srv->accepted++;
         async_task_create(srv->loop, &c->task, srv->handler, &c->frame, "client");
         async_future_add_done_callback(&c->task.fut, &c->done_cb, client_done, c);
