@@ -84,3 +84,11 @@ bench:
 CHECKS += bench-smoke
 check-bench-smoke: $(addprefix $(BENCH_OUT)/,$(BENCH_PROGS))
 	@$(CHECK) bench-smoke 120 sh bench/run.sh --smoke $(BENCH_OUT) "$(BENCH_PROGS)"
+
+# The example servers under wrk and redis-benchmark, next to raw libev
+# servers (bench/servers.c; issue 10).
+DEPS_BENCH += wrk redis-tools
+BENCH_PROGS += servers
+BENCH_CFLAGS_servers := -DEXAMPLES_DIR='"$(BUILD)/examples"'
+BENCH_LIBS_servers := -lev
+$(BENCH_OUT)/servers: $(BUILD)/examples/http_server $(BUILD)/examples/resp_server

@@ -13,8 +13,11 @@ EX_CORE := rock coroutine_object await_coro_vs_task futures homemade_sleep contr
 EX_GATHER := $(if $(shell grep -l 'define ASYNC_GATHER' async.h 2>/dev/null),gather)
 # Host examples: sockets, threads, processes through the libev runtime (src/).
 EX_RT_AVAILABLE := $(if $(wildcard src/async_rt.h src/rules.mk),1)
-EX_HOST := $(if $(EX_RT_AVAILABLE),greet io_vs_cpu nonblocking blocking network_io concurrency_table)
+EX_HOST := $(if $(EX_RT_AVAILABLE),greet io_vs_cpu nonblocking blocking network_io concurrency_table pstree)
 EX_ALL := $(patsubst examples/%.c,%,$(wildcard $(patsubst %,examples/%.c,$(EX_CORE) $(EX_GATHER) $(EX_HOST))))
+# Servers: they run until a signal, so they are checked against real clients
+# (tests/servers.py: curl, redis-cli and a raw-socket client) instead.
+EX_SERVERS := $(if $(EX_RT_AVAILABLE),http_server resp_server)
 
 EX_CFLAGS := $(STRICT) -O2 -g -I. -Iexamples
 EX_PORT_DEFS := $(if $(EX_RT_AVAILABLE),-DPORT_HOST_RT)
@@ -28,7 +31,7 @@ $(EX_DIR)/port_fmt.o: examples/port_fmt.c examples/port.h async.h
 	@mkdir -p $(@D)
 	$(CC) $(EX_CFLAGS) -c $< -o $@
 
-$(addprefix $(EX_DIR)/,$(EX_ALL)): $(EX_DIR)/%: examples/%.c examples/port.h async.h $(EX_COMMON)
+$(addprefix $(EX_DIR)/,$(EX_ALL) $(EX_SERVERS)): $(EX_DIR)/%: examples/%.c examples/port.h async.h $(EX_COMMON)
 	@mkdir -p $(@D)
 	$(CC) $(EX_CFLAGS) $(EX_PORT_DEFS) $< $(EX_DIR)/port_host.o $(EX_DIR)/port_fmt.o $(EX_LIBS) -o $@
 
@@ -38,7 +41,7 @@ $(EX_DIR)/tour: examples/tour.c $(addprefix $(EX_DIR)/,$(EX_ALL))
 	$(CC) $(EX_CFLAGS) $< -o $@
 
 .PHONY: examples
-examples: $(addprefix $(EX_DIR)/,$(EX_ALL)) $(EX_DIR)/tour
+examples: $(addprefix $(EX_DIR)/,$(EX_ALL) $(EX_SERVERS)) $(EX_DIR)/tour
 all: examples
 
 # `make run`: build everything the tour shows, then take it (about a minute:
@@ -67,3 +70,16 @@ $(addprefix $(EX_SAN_DIR)/,$(EX_SAN)): $(EX_SAN_DIR)/%: examples/%.c examples/po
 CHECKS += ex-san
 check-ex-san: $(addprefix $(EX_SAN_DIR)/,$(EX_SAN))
 	@$(CHECK) ex-san 120 sh -c 'for e in $(EX_SAN); do sh examples/check_example.sh $$e $(EX_SAN_DIR)/$$e || exit 1; done'
+
+# The servers against real clients: curl and redis-cli (Debian's), plus
+# malformed, oversized and vanishing peers from a raw-socket client; each
+# server is stopped with SIGTERM and must shut down gracefully and exit 0.
+DEPS_TEST += curl redis-tools
+CHECKS += $(addprefix ex-,$(EX_SERVERS))
+$(addprefix check-ex-,$(EX_SERVERS)): check-ex-%: $(EX_DIR)/% tests/servers.py
+	@$(CHECK) ex-$* 120 python3 tests/servers.py $* $(EX_DIR)/$*
+# The same, with the server under valgrind (leaks and invalid accesses fail).
+CHECKS += $(addsuffix -valgrind,$(addprefix ex-,$(EX_SERVERS)))
+$(addsuffix -valgrind,$(addprefix check-ex-,$(EX_SERVERS))): check-ex-%-valgrind: $(EX_DIR)/% tests/servers.py
+	@SERVERS_WRAP="valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite" \
+	  $(CHECK) ex-$*-valgrind 300 python3 tests/servers.py $* $(EX_DIR)/$*

@@ -26,10 +26,11 @@
  *   3. Signals             add/remove handler, await a signal
  *   4. Sockets             fd readiness, connect/accept/recv/sendall/recvfrom/sendto, listen helpers
  *   5. Address resolution  getaddrinfo on the thread pool
- *   6. Streams             open_connection / start_server, reader and writer methods
+ *   6. Streams             open_connection / start_server (graceful shutdown), reader and writer methods
  *   7. Thread pool         to_thread / run_in_executor
  *   8. Subprocesses        exec with pipes, wait, communicate
- *   9. Debug mode          slow steps, tasks destroyed while pending, errors never retrieved
+ *   9. Debug mode          slow steps, tasks destroyed while pending, errors never retrieved,
+ *                          a Perfetto / Chrome JSON trace, the await tree (pstree)
  */
 #ifndef ASYNC_RT_H
 #define ASYNC_RT_H
@@ -476,6 +477,12 @@ struct async_server {
     int closing;
     async_future closed;    /* done when closed and every client is gone */
     async_server *rt_next, *rt_prev; /* private: the loop's live servers */
+    /* graceful shutdown (async_server_shutdown) */
+    ev_timer phase_timer;   /* private */
+    double flush_s;         /* private */
+    int phase;              /* private: 0 none, 1 grace, 2 flush, 3 aborted */
+    unsigned long nhandlers; /* private: client handlers still running */
+    unsigned long shutdown_cancelled, shutdown_aborted; /* handlers cancelled, streams cut off */
 };
 
 /* async_start_server(&srv, loop, listen_fd, handler, frame_size, arg) — start
@@ -493,6 +500,37 @@ void async_server_close(async_server *srv);
 void async_server_close_clients(async_server *srv);
 /* Done when the server is closed and all its clients have finished. */
 async_future *async_server_wait_closed(async_server *srv);
+
+/* async_server_shutdown(&srv, grace_s, flush_s) — graceful shutdown, the
+ * future to await: stop accepting and close the listening fd at once; cancel
+ * at once the clients marked idle (async_client_set_idle) with no input
+ * buffered; give the other handlers grace_s seconds to finish, then cancel
+ * those still running; then give the output still buffered flush_s seconds
+ * (counted from the end of the grace, or from when the last handler finished
+ * if sooner) to reach the peers, then abort those streams. The future is
+ * srv's closed future: done when every client's fd is closed and its frame
+ * freed. srv->shutdown_cancelled / shutdown_aborted count what had to be cut.
+ * Hazard: a handler that ignores its cancel (shielded, or catching
+ * ASYNC_ECANCELLED and carrying on) keeps the future pending; its stream is
+ * still aborted at the flush deadline, so its I/O fails with ASYNC_RT_ECLOSED.
+ * Calling it again, or after async_server_close, starts the same sequence
+ * only once (later calls return the same future).
+ *   ASYNC_AWAIT(async_signal_wait(&self->sigterm));
+ *   ASYNC_AWAIT(async_server_shutdown(&self->srv, 5.0, 2.0)); */
+async_future *async_server_shutdown(async_server *srv, double grace_s, double flush_s);
+
+/* async_client_set_idle(&self->base, idle) — a keep-alive handler marks
+ * itself idle (1) while it waits for the next request and busy (0) once the
+ * request has started, so that a graceful shutdown cancels it at once
+ * instead of waiting out the grace (an idle client with bytes already
+ * buffered counts as busy). Returns 1 if the server is shutting down: the
+ * handler should then finish instead of waiting for another request.
+ *   for (;;) {
+ *       if (async_client_set_idle(&self->base, 1)) break;  // no new requests
+ *       ASYNC_AWAIT(async_stream_readline(self->base.stream, self->line, sizeof self->line));
+ *       async_client_set_idle(&self->base, 0); ... answer ...
+ *   } */
+int async_client_set_idle(async_client_frame *client, int idle);
 
 /* ======================================================================
  * 7. Thread pool (to_thread / run_in_executor)
@@ -597,6 +635,38 @@ void async_process_destroy(async_process *p);
 void async_rt_set_debug(async_loop *loop, double slow_seconds);
 /* Where warnings go: fn(ud, one_line_without_newline); NULL = stderr. */
 void async_rt_set_debug_sink(async_loop *loop, void (*fn)(void *ud, const char *line), void *ud);
+
+/* async_rt_trace_json(&loop, "trace.json") — from now on, write what the loop
+ * does as Chrome / Perfetto trace-event JSON (open it in ui.perfetto.dev or
+ * chrome://tracing): one track per task with its steps (from where to where
+ * it ran) and, between them, its awaits named after what they wait on
+ * ("await read on fd 7", "await task worker", "await a timer"); a loop track
+ * with the polls that blocked; arrows to the step a task resumes in, from
+ * the last step of the task it awaited or from the poll that saw its I/O or
+ * timer. The file is complete once tracing stops:
+ * async_rt_trace_json(&loop, NULL), another path, or loop close.
+ * ASYNC_TRACE_JSON=path in the environment starts it at loop init.
+ * Returns 0, an errno if the file cannot be written, or ASYNC_RT_ENOBACKEND.
+ * Hazard: a busy server writes tens of bytes per step; the trace stops at
+ * ASYNC_TRACE_JSON_MAX events (environment; default a million), marked so.
+ *   ASYNC_TRACE_JSON=/tmp/t.json ./server      (then load /tmp/t.json) */
+int async_rt_trace_json(async_loop *loop, const char *path);
+
+/* async_rt_pstree(&loop, w, ud); — print the await tree (Python 3.14's
+ * `python -m asyncio pstree`): each live task with where it is suspended and
+ * what it awaits; below it the task it awaits, or, for a server's shutdown
+ * or closed future, the server and its client tasks. Roots are the tasks and
+ * servers nobody awaits, oldest first. w is a fputs-like writer (as for
+ * async_loop_dump); needs ASYNC_CONFIG_TASK_INFO. Works on any loop (the
+ * virtual clock too); streams and servers are named on a libev loop only. Hazard: what a gather,
+ * wait or task group waits on is not followed: such a task shows the
+ * future it parks on.
+ *   static void out(void *ud, const char *s) { fputs(s, (FILE *)ud); }
+ *   async_rt_pstree(ASYNC_LOOP, out, stderr);
+ *   // task main: waiting at srv.c:80 on server close (2 clients)
+ *   // └── server fd -1: 2 clients (shutting down)
+ *   //     ├── task client: waiting at srv.c:41 on read on fd 7 */
+void async_rt_pstree(async_loop *loop, async_write_fn w, void *ud);
 
 #ifdef __cplusplus
 }

@@ -68,8 +68,7 @@ static void rt_deadline_cb(struct ev_loop *ev, ev_timer *w, int revents) {
  * libev's own watchers complete core futures from their callbacks. With no
  * deadline and no watcher that could ever fire, report a deadlock instead of
  * blocking forever (ev_run would return at once anyway: nothing is active). */
-static int rt_wait(void *data, async_loop *loop, const async_time *deadline) {
-    async__rt *rt = (async__rt *)data;
+static int rt_wait_ev(async__rt *rt, async_loop *loop, const async_time *deadline) {
     if (deadline) {
         async_time now = async__mono_ns();
         if (async_time_before(now, *deadline)) {
@@ -96,6 +95,17 @@ static int rt_wait(void *data, async_loop *loop, const async_time *deadline) {
         }
     }
     return 0;
+}
+
+static int rt_wait(void *data, async_loop *loop, const async_time *deadline) {
+    async__rt *rt = (async__rt *)data;
+    async_time t0;
+    int r;
+    if (!rt->tj) return rt_wait_ev(rt, loop, deadline);
+    t0 = async__mono_ns();
+    r = rt_wait_ev(rt, loop, deadline);
+    async__trace_poll(rt, t0);
+    return r;
 }
 
 async__rt *async__rt_of(async_loop *loop) {

@@ -44,6 +44,7 @@ typedef struct async__rt {
     async_stream *streams;     /* open streams (stream.c), closed or detached with the loop */
     async_server *servers;     /* servers not yet fully closed */
     int draining;              /* in async_rt_loop_close's last run: a stream close does not wait to flush */
+    struct async__tj *tj;      /* the JSON trace being written (debug.c), or NULL */
 } async__rt;
 
 /* The runtime behind a loop, or NULL for a loop on another backend. */
@@ -54,6 +55,10 @@ async_time async__mono_ns(void);
 void async__debug_init_env(async__rt *rt);
 void async__debug_close(async__rt *rt);
 void async__debug_forget(async__rt *rt, async_task *t);
+/* One backend wait (poll) that began at t0 and ends now, for the JSON trace. */
+void async__trace_poll(async__rt *rt, async_time t0);
+/* A short description of what a future is ("read on fd 7", "task worker"). */
+void async__describe_future(async__rt *rt, async_future *f, char *buf, size_t n);
 void async__rt_warn(async__rt *rt, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
@@ -71,6 +76,10 @@ async_future *async__error_future(int err);
  * abort streams that were closing; after them: detach what is left. */
 void async__streams_close_begin(async__rt *rt);
 void async__streams_close_end(async__rt *rt);
+/* For the task tree: what f is, if it belongs to a stream or a server
+ * (buf filled, 1), else 0; and the tasks of a server's clients. */
+int async__streams_describe(async__rt *rt, async_future *f, char *buf, size_t n, async_server **srv);
+void async__server_each_client(async_server *srv, void (*fn)(async_task *t, void *ud), void *ud);
 
 /* threads.c: the loop's worker pool. A job runs fn(arg) on a worker; back on
  * the loop thread finish(job) runs (owner NULL if it was cancelled), then

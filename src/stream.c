@@ -599,6 +599,7 @@ typedef struct client {
     async_callback done_cb, closed_cb;
     struct client *next, *prev;
     async_server *srv;
+    int idle; /* async_client_set_idle */
     union {
         async_client_frame base;
         double align_d;
@@ -616,8 +617,14 @@ static void server_unlist(async_server *srv) {
     srv->rt_next = srv->rt_prev = NULL;
 }
 
+static void phase_stop(async_server *srv) {
+    async__rt *rt = async__rt_of(srv->loop);
+    if (rt) ev_timer_stop(rt->ev, &srv->phase_timer);
+}
+
 static void server_maybe_closed(async_server *srv) {
     if (srv->closing && !srv->nclients) {
+        phase_stop(srv);
         server_unlist(srv);
         async__complete(&srv->closed, 0, async_none());
     }
@@ -636,6 +643,9 @@ static void client_free(async_future *f, void *arg) {
     server_maybe_closed(srv);
 }
 
+static void shutdown_flush(async_server *srv);
+static void phase_cb(struct ev_loop *ev, ev_timer *w, int revents);
+
 static void client_done(async_future *f, void *arg) {
     client *c = (client *)arg;
     int err = async_future_error(f);
@@ -645,6 +655,8 @@ static void client_done(async_future *f, void *arg) {
         fprintf(stderr, "async server: client handler failed: %s\n", async_rt_strerror(err));
     async_stream_close(&c->stream); /* flushes what the handler wrote, then closes */
     async_future_add_done_callback(&c->stream.closed, &c->closed_cb, client_free, c);
+    c->srv->nhandlers--;
+    if (c->srv->phase == 1 && !c->srv->nhandlers) shutdown_flush(c->srv);
 }
 
 static void accept_cb(struct ev_loop *ev, ev_io *w, int revents) {
@@ -689,6 +701,7 @@ static void accept_cb(struct ev_loop *ev, ev_io *w, int revents) {
         if (c->next) c->next->prev = c;
         srv->clients = c;
         srv->nclients++;
+        srv->nhandlers++;
         srv->accepted++;
         async_task_create(srv->loop, &c->task, srv->handler, &c->frame, "client");
         async_future_add_done_callback(&c->task.fut, &c->done_cb, client_done, c);
@@ -725,6 +738,8 @@ int async_start_server(async_server *srv, async_loop *loop, int listen_fd, async
     srv->w.data = srv;
     ev_timer_init(&srv->retry, retry_cb, 0.1, 0.);
     srv->retry.data = srv;
+    ev_timer_init(&srv->phase_timer, phase_cb, 0., 0.);
+    srv->phase_timer.data = srv;
     ev_io_start(rt->ev, &srv->w);
     srv->rt_next = rt->servers;
     if (rt->servers) rt->servers->rt_prev = srv;
@@ -748,6 +763,7 @@ void async_server_close(async_server *srv) {
 void async_server_close_clients(async_server *srv) {
     client *c;
     async_server_close(srv);
+    phase_stop(srv);
     for (c = (client *)srv->clients; c; c = c->next) {
         async_task_cancel(&c->task);
         async_stream_abort(&c->stream);
@@ -755,6 +771,66 @@ void async_server_close_clients(async_server *srv) {
 }
 
 async_future *async_server_wait_closed(async_server *srv) { return &srv->closed; }
+
+/* Graceful shutdown: grace (phase 1), then cancel and flush (phase 2), then
+ * abort (phase 3); the closed future completes once the last client is freed. */
+static void phase_cb(struct ev_loop *ev, ev_timer *w, int revents) {
+    async_server *srv = (async_server *)w->data;
+    client *c;
+    (void)ev;
+    (void)revents;
+    if (srv->phase == 1) {
+        shutdown_flush(srv);
+        return;
+    }
+    srv->phase = 3;
+    for (c = (client *)srv->clients; c; c = c->next)
+        if (!(c->stream.flags & F_CLOSED)) {
+            srv->shutdown_aborted++;
+            async_stream_abort(&c->stream);
+        }
+}
+
+static void phase_arm(async_server *srv, double s) {
+    async__rt *rt = async__rt_of(srv->loop);
+    ev_timer_stop(rt->ev, &srv->phase_timer);
+    ev_now_update(rt->ev); /* counted from libev's cached time: it must not end early */
+    ev_timer_set(&srv->phase_timer, s > 0 ? s : 0., 0.);
+    ev_timer_start(rt->ev, &srv->phase_timer);
+}
+
+static void shutdown_flush(async_server *srv) {
+    client *c;
+    srv->phase = 2;
+    for (c = (client *)srv->clients; c; c = c->next)
+        if (async_task_cancel(&c->task)) srv->shutdown_cancelled++;
+    phase_arm(srv, srv->flush_s);
+}
+
+async_future *async_server_shutdown(async_server *srv, double grace_s, double flush_s) {
+    client *c;
+    if (!srv->loop || !async__rt_of(srv->loop)) return &srv->closed;
+    if (srv->phase || srv->closed.c.state != ASYNC__PENDING) return &srv->closed;
+    srv->flush_s = flush_s;
+    srv->phase = 1;
+    async_server_close(srv);
+    if (srv->closed.c.state != ASYNC__PENDING) return &srv->closed; /* no clients */
+    for (c = (client *)srv->clients; c; c = c->next)
+        if (c->idle && !c->stream.rlen && async_task_cancel(&c->task)) srv->shutdown_cancelled++;
+    phase_arm(srv, grace_s);
+    return &srv->closed;
+}
+
+int async_client_set_idle(async_client_frame *base, int idle) {
+    client *c;
+    if (!base || !base->server || base->stream != &((client *)(void *)((char *)base - offsetof(client, frame)))->stream) {
+        ASYNC_MISUSE("async_client_set_idle: not the frame of a server's client (pass &self->base)");
+        return 0;
+    }
+    c = (client *)(void *)((char *)base - offsetof(client, frame));
+    c->idle = idle != 0;
+    return c->srv->closing;
+}
 
 /* ---------------------------------------------------------------------------
  * Loop close: asyncio.run's shutdown has cancelled the tasks; what they left
@@ -800,4 +876,32 @@ void async__streams_close_end(async__rt *rt) {
         srv->loop = NULL;
     }
     rt->servers = NULL;
+}
+
+/* ---------------------------------------------------------------------------
+ * For the debug views (debug.c): name the futures of streams and servers. */
+int async__streams_describe(async__rt *rt, async_future *f, char *buf, size_t n, async_server **srvp) {
+    async_stream *s;
+    async_server *srv;
+    *srvp = NULL;
+    for (srv = rt->servers; srv; srv = srv->rt_next)
+        if (f == &srv->closed) {
+            snprintf(buf, n, "server close (%lu client%s)", srv->nclients, srv->nclients == 1 ? "" : "s");
+            *srvp = srv;
+            return 1;
+        }
+    for (s = rt->streams; s; s = s->rt_next) {
+        const char *what = f == &s->rd.fut ? "read" : f == &s->wr.fut ? "drain" : f == &s->closed ? "close" : NULL;
+        if (what) {
+            snprintf(buf, n, "%s on fd %d", what, s->fd);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void async__server_each_client(async_server *srv, void (*fn)(async_task *t, void *ud), void *ud) {
+    client *c;
+    for (c = (client *)srv->clients; c; c = c->next)
+        if (c->task.fut.c.state == ASYNC__PENDING) fn(&c->task, ud);
 }
