@@ -79,12 +79,6 @@ bench:
 	    { echo "bench: some programs did not build (see $(BENCH_OUT)-build.log):"; grep -E 'error|Error' $(BENCH_OUT)-build.log | head -20; }
 	@sh bench/run.sh $(BENCH_OUT) "$(BENCH_PROGS)" "$(BENCH_PEERS)"
 
-# Smoke check: every bench program runs (quick mode), exits 0 and prints
-# well-formed ROW lines. It times nothing.
-CHECKS += bench-smoke
-check-bench-smoke: $(addprefix $(BENCH_OUT)/,$(BENCH_PROGS))
-	@$(CHECK) bench-smoke 120 sh bench/run.sh --smoke $(BENCH_OUT) "$(BENCH_PROGS)"
-
 # The example servers under wrk and redis-benchmark, next to raw libev
 # servers (bench/servers.c; issue 10).
 DEPS_BENCH += wrk redis-tools
@@ -92,3 +86,10 @@ BENCH_PROGS += servers
 BENCH_CFLAGS_servers := -DEXAMPLES_DIR='"$(BUILD)/examples"'
 BENCH_LIBS_servers := -lev
 $(BENCH_OUT)/servers: $(BUILD)/examples/http_server $(BUILD)/examples/resp_server
+
+# Smoke check: every bench program runs (quick mode), exits 0 and prints
+# well-formed ROW lines. It times nothing.
+# (After every fragment's BENCH_PROGS: the prerequisites are expanded here.)
+CHECKS += bench-smoke
+check-bench-smoke: $(addprefix $(BENCH_OUT)/,$(BENCH_PROGS))
+	@$(CHECK) bench-smoke 120 sh bench/run.sh --smoke $(BENCH_OUT) "$(BENCH_PROGS)"
