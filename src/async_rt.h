@@ -287,6 +287,11 @@ struct async_stream {
     size_t all_len;
     size_t partial;         /* readexactly/readuntil: bytes delivered with ASYNC_RT_EINCOMPLETE */
     async_stream *rt_next, *rt_prev; /* private: the loop's open streams (closed with it) */
+    async_stream *wd_next, *wd_prev; /* private: the loop's streams with writes to flush */
+    size_t rbuf_size;       /* private: the read buffer's first (and idle) size */
+    const char *view;       /* private: the last view read (async_stream_view) */
+    size_t vlen;            /* private: its length, consumed at the next read */
+    int rview;              /* private: the pending read hands back a view */
 };
 
 /* async_stream_open_fd(&s, loop, fd) — a stream on a connected fd (socket or
@@ -355,9 +360,63 @@ void async_stream_free_all(async_stream *s);
 /* 1 once EOF was seen and the buffer is empty (StreamReader.at_eof). */
 int async_stream_at_eof(const async_stream *s);
 
-/* Writer. async_stream_write(s, data, n): send now what the kernel takes,
- * buffer the rest (never blocks; data is copied). Returns 0, or the stream's
- * error (EPIPE, ..., ASYNC_RT_ECLOSED). async_stream_drain(s): a future done
+/* Zero-copy reads for parsers. async_stream_readline_view(s) and
+ * async_stream_readuntil_view(s, sep, seplen) are readline / readuntil with
+ * no caller buffer: value.i is the length and async_stream_view(s) points at
+ * the bytes inside the stream's buffer (the separator included, not
+ * NUL-terminated). Records up to s->limit bytes; EOF, overrun and error as
+ * for readline / readuntil (an incomplete readuntil's partial bytes are the
+ * view). Hazard: the view is valid only until the next read call on the
+ * stream (any reader method, a view too) or its destroy; while it is held,
+ * the stream reads at most what fits behind it.
+ *   ASYNC_AWAIT(async_stream_readline_view(self->s));
+ *   if (ASYNC_VALUE.i == 0) break;                 // EOF
+ *   parse(async_stream_view(self->s), (size_t)ASYNC_VALUE.i); */
+async_future *async_stream_readline_view(async_stream *s);
+async_future *async_stream_readuntil_view(async_stream *s, const void *sep, size_t seplen);
+const char *async_stream_view(const async_stream *s);
+
+/* async_stream_read_buffered(s) — input bytes already in the stream's buffer:
+ * a read of up to that many completes without waiting, so a parser can take
+ * every pipelined request at hand before it answers (the answers coalesce
+ * anyway; see the writer). The bytes of a held view are not counted.
+ *   if (async_stream_read_buffered(self->s) == 0) ... (the batch is done) */
+size_t async_stream_read_buffered(const async_stream *s);
+
+/* async_stream_set_read_buffer(s, size) — the read buffer's first size
+ * (default 4 KiB, at least 64, at most s->limit). It is allocated at the
+ * first read, doubles while the kernel has more than fits (up to s->limit
+ * plus one read chunk: a peer cannot make it grow further), and goes back to
+ * this size once a burst has been consumed. A server sets it for each of its
+ * clients with async_server_set_read_buffer.
+ *   async_stream_set_read_buffer(&self->s, 512);   // many idle connections */
+void async_stream_set_read_buffer(async_stream *s, size_t size);
+
+/* What each reader call does at EOF and on a read error (ECONNRESET, ...):
+ *   call               EOF, nothing buffered   EOF mid-record                error (after the buffered data)
+ *   read               0                       the bytes there are           raises the errno
+ *   readexactly        raises EINCOMPLETE,     raises EINCOMPLETE,           raises the errno, partial = bytes
+ *                      partial = 0             partial = bytes (in buf)      (in buf)
+ *   readuntil          raises EINCOMPLETE,     raises EINCOMPLETE,           raises the errno, partial = bytes
+ *                      partial = 0             partial = bytes (in buf)
+ *   readline           0                       the unterminated tail         raises the errno, partial = bytes
+ *   read_all           0 (s->all_len = 0)      all bytes (no error)          raises the errno (s->all_len kept)
+ *   *_view             as readuntil / readline, the bytes in async_stream_view
+ *   any, after close   raises ASYNC_RT_ECLOSED
+ * Over the limit: readuntil raises ELIMIT and keeps the data; readline raises
+ * ELIMIT and drops the line; read_all past max raises ELIMIT. A peer that
+ * vanishes without FIN or RST shows up only as a timeout: bound the reads
+ * (async_wait_for / a timeout scope). */
+
+/* Writer. async_stream_write(s, data, n): buffer the bytes (copied; never
+ * blocks) and send them when the loop is about to poll, so the writes of one
+ * iteration (pipelined answers, a header and a body) leave in one send per
+ * stream; a write with nothing buffered and 16 KiB or more, or one that takes
+ * the buffer to high water, is sent at once. Returns 0, or the stream's
+ * error (EPIPE, ..., ASYNC_RT_ECLOSED); an error found while flushing is
+ * raised by the next drain and returned by the next write. Hazard: the
+ * bytes leave only when the loop runs again (awaiting anything does that).
+ * async_stream_drain(s): a future done
  * when the buffer is at or below the low-water mark (at once if at or below
  * high water) — this is the backpressure: awaiting drain after writes keeps
  * memory bounded. A cancelled drain leaves the buffered bytes to be sent.
@@ -389,7 +448,9 @@ void async_stream_destroy(async_stream *s);
 /* Servers (start_server). Each accepted connection gets a task running
  * handler on a malloc'd frame of frame_size bytes that starts with
  * async_client_frame; the server closes the stream and frees the frame when
- * the handler finishes. An error escaping the handler is reported on stderr.
+ * the handler finishes. An error escaping the handler goes to the server's
+ * error handler (async_server_set_error_handler; by default printed on
+ * stderr, except the peer closing or resetting the connection).
  *   struct client { async_client_frame base; char buf[1024]; };
  *   static ASYNC_FN(echo, struct client) { ... self->base.stream ... }
  *   async_start_server(&srv, loop, fd, echo, sizeof(struct client), NULL); */
@@ -414,6 +475,8 @@ struct async_server {
     int closing;
     async_future closed;    /* done when closed and every client is gone */
     async_server *rt_next, *rt_prev; /* private: the loop's live servers */
+    void (*on_error)(async_server *srv, async_client_frame *client, int err); /* private */
+    size_t rbuf_size;       /* private: read buffer size of each client (0: default) */
 };
 
 /* async_start_server(&srv, loop, listen_fd, handler, frame_size, arg) — start
@@ -431,6 +494,20 @@ void async_server_close(async_server *srv);
 void async_server_close_clients(async_server *srv);
 /* Done when the server is closed and all its clients have finished. */
 async_future *async_server_wait_closed(async_server *srv);
+
+/* async_server_set_error_handler(&srv, fn); — fn(srv, client, err) is called
+ * on the loop thread with each error that escapes a handler (not a
+ * cancellation), before the server closes that client's stream and frees its
+ * frame (client is valid during the call; client->stream may still be
+ * written to: the bytes are flushed before the close). NULL restores the
+ * default: print "client handler failed" on stderr unless err is the peer
+ * closing or resetting (ASYNC_RT_ECLOSED, ECONNRESET, EPIPE).
+ *   static void quiet(async_server *s, async_client_frame *c, int err) { (void)s; (void)c; count_error(err); }
+ *   async_server_set_error_handler(&self->srv, quiet); */
+void async_server_set_error_handler(async_server *srv, void (*fn)(async_server *srv, async_client_frame *client, int err));
+/* async_server_set_read_buffer(&srv, size); — async_stream_set_read_buffer
+ * for every client accepted from now on. */
+void async_server_set_read_buffer(async_server *srv, size_t size);
 
 /* ======================================================================
  * 7. Thread pool (to_thread / run_in_executor)

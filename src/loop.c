@@ -70,6 +70,7 @@ static void rt_deadline_cb(struct ev_loop *ev, ev_timer *w, int revents) {
  * blocking forever (ev_run would return at once anyway: nothing is active). */
 static int rt_wait(void *data, async_loop *loop, const async_time *deadline) {
     async__rt *rt = (async__rt *)data;
+    if (rt->dirty) async__streams_flush(rt); /* the writes of this batch of steps leave together */
     if (deadline) {
         async_time now = async__mono_ns();
         if (async__time_before(now, *deadline)) {

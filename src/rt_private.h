@@ -36,6 +36,7 @@ typedef struct async__rt {
     async_stream *streams;     /* open streams (stream.c), closed or detached with the loop */
     async_server *servers;     /* servers not yet fully closed */
     int draining;              /* in async_rt_loop_close's last run: a stream close does not wait to flush */
+    async_stream *dirty;       /* streams with writes buffered since the last poll */
 } async__rt;
 
 /* The runtime behind a loop, or NULL for a loop on another backend. */
@@ -63,6 +64,8 @@ async_future *async__error_future(int err);
  * abort streams that were closing; after them: detach what is left. */
 void async__streams_close_begin(async__rt *rt);
 void async__streams_close_end(async__rt *rt);
+/* stream.c: just before the loop polls: one send per stream written to. */
+void async__streams_flush(async__rt *rt);
 
 /* threads.c: the loop's worker pool. A job runs fn(arg) on a worker; back on
  * the loop thread finish(job) runs (owner NULL if it was cancelled), then
