@@ -509,6 +509,44 @@ void async_server_set_error_handler(async_server *srv, void (*fn)(async_server *
  * for every client accepted from now on. */
 void async_server_set_read_buffer(async_server *srv, size_t size);
 
+/* Several cores: one server on N loops on N threads. Each loop has its own
+ * listening socket on the same address and port (SO_REUSEPORT: the kernel
+ * spreads new connections over them) and runs the same handler; a connection
+ * stays on the loop that accepted it. async_serve_multi returns once every
+ * socket is bound and every thread started (port 0 picks one port for all:
+ * async_multi_port). async_multi_stop(m) closes every server, cancels its
+ * clients, closes each loop and joins the threads; async_multi_destroy(m)
+ * (stops if needed) frees the handle; the servers' counters (accepted, ...)
+ * can be read between the two.
+ * Across loops: a handler runs on its loop's thread (ASYNC_LOOP is that
+ * loop); nothing of one loop (futures, streams, queues) may be touched from
+ * another. Hand work to another loop with async_call_soon_threadsafe(loop,
+ * ...) (async_multi_server(m, i)->loop before the stop) and guard shared
+ * data with your own locks. setup runs on each loop's thread once its server
+ * is started (e.g. async_server_set_error_handler). Past one machine, run
+ * several processes behind a load balancer: loops do not span hosts.
+ *   async_multi_config cfg = {0}; async_multi *m;
+ *   cfg.loops = 2; cfg.host = "0.0.0.0"; cfg.port = 8080;
+ *   cfg.handler = echo; cfg.frame_size = sizeof(struct client);
+ *   if (async_serve_multi(&m, &cfg) == 0) { wait_for_sigterm(); async_multi_destroy(m); } */
+typedef struct async_multi async_multi;
+typedef struct async_multi_config {
+    unsigned loops;         /* 0: one per online CPU */
+    const char *host;       /* numeric; NULL: 0.0.0.0 */
+    int port;               /* 0: any (the same one for every loop) */
+    int backlog;            /* 0: 1024 */
+    async_fn handler;       /* as for async_start_server */
+    size_t frame_size;
+    void *arg;              /* shared by every loop: guard what it points at */
+    void (*setup)(async_server *srv, unsigned index, void *arg); /* optional */
+} async_multi_config;
+int async_serve_multi(async_multi **m, const async_multi_config *cfg);
+int async_multi_port(const async_multi *m);
+unsigned async_multi_count(const async_multi *m);
+async_server *async_multi_server(async_multi *m, unsigned i);
+void async_multi_stop(async_multi *m);
+void async_multi_destroy(async_multi *m);
+
 /* ======================================================================
  * 7. Thread pool (to_thread / run_in_executor)
  * ====================================================================== */
