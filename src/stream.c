@@ -898,6 +898,7 @@ void async__streams_close_begin(async__rt *rt) {
 void async__streams_close_end(async__rt *rt) {
     async_server *srv, *snext;
     async_stream *s, *next;
+    async__streams_flush(rt); /* written during the last run: sent before the detach */
     for (s = rt->streams; s; s = next) {
         next = s->rt_next;
         if (s->flags & F_CLOSING) {

@@ -498,6 +498,30 @@ static void test_error_hook(void **st) {
     assert_non_null(strstr(err, "client handler failed: incomplete read"));
 }
 
+/* Bytes written in the last step before the loop closes still leave. */
+struct last_main {
+    async_frame hdr;
+    int peer;
+    async_stream s;
+};
+static ASYNC_FN(last_main, struct last_main) {
+    ASYNC_BEGIN();
+    assert_int_equal(pair(ASYNC_LOOP, &self->s, &self->peer), 0);
+    assert_int_equal(async_stream_write(&self->s, "bye\n", 4), 0);
+    ASYNC_END(); /* no await: the loop closes next */
+}
+static void test_written_before_close(void **st) {
+    struct last_main m;
+    char buf[16];
+    (void)st;
+    memset(&m, 0, sizeof m);
+    assert_int_equal(rt_run(last_main, &m), 0);
+    async_stream_destroy(&m.s);
+    assert_int_equal(read(m.peer, buf, sizeof buf), 4);
+    assert_memory_equal(buf, "bye\n", 4);
+    close(m.peer);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         RT_TEST(test_coalesce),
@@ -508,6 +532,7 @@ int main(void) {
         RT_TEST(test_read_buffer_growth),
         RT_TEST(test_reader_table),
         RT_TEST(test_error_hook),
+        RT_TEST(test_written_before_close),
     };
     signal(SIGPIPE, SIG_IGN);
     return cmocka_run_group_tests(tests, NULL, NULL);
