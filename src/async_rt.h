@@ -292,6 +292,7 @@ struct async_stream {
     const char *view;       /* private: the last view read (async_stream_view) */
     size_t vlen;            /* private: its length, consumed at the next read */
     int rview;              /* private: the pending read hands back a view */
+    unsigned wwrites;       /* private: writes in this loop iteration */
 };
 
 /* async_stream_open_fd(&s, loop, fd) — a stream on a connected fd (socket or
@@ -408,11 +409,14 @@ void async_stream_set_read_buffer(async_stream *s, size_t size);
  * vanishes without FIN or RST shows up only as a timeout: bound the reads
  * (async_wait_for / a timeout scope). */
 
-/* Writer. async_stream_write(s, data, n): buffer the bytes (copied; never
- * blocks) and send them when the loop is about to poll, so the writes of one
- * iteration (pipelined answers, a header and a body) leave in one send per
- * stream; a write with nothing buffered and 16 KiB or more, or one that takes
- * the buffer to high water, is sent at once. Returns 0, or the stream's
+/* Writer. async_stream_write(s, data, n): never blocks. The writes of one
+ * loop iteration (pipelined answers, a header and a body) are buffered
+ * (copied) and leave in one send per stream when the loop is about to poll.
+ * Sent at once instead, from the caller's memory: the first write of an
+ * iteration on a stream that was written once per iteration lately
+ * (request / answer), a write of 16 KiB or more with nothing buffered, and
+ * the buffer once it reaches high water; what the kernel does not take is
+ * buffered. Returns 0, or the stream's
  * error (EPIPE, ..., ASYNC_RT_ECLOSED); an error found while flushing is
  * raised by the next drain and returned by the next write. Hazard: the
  * bytes leave only when the loop runs again (awaiting anything does that).

@@ -25,6 +25,7 @@
 #define F_LISTED 0x100   /* on the loop's list of open streams */
 #define F_DIRTY 0x200    /* on the loop's list of streams to flush before it polls */
 #define F_RFULL 0x400    /* the last read filled the buffer: grow it */
+#define F_WMANY 0x800    /* the last iteration wrote more than once: buffer the first write too */
 
 enum { RD_NONE, RD_READ, RD_EXACT, RD_UNTIL, RD_LINE, RD_ALL };
 
@@ -349,8 +350,28 @@ static void wr_cb(struct ev_loop *ev, ev_io *w, int revents) {
     wr_flush((async_stream *)w->data);
 }
 
+static void dirty_add(async__rt *rt, async_stream *s) {
+    if (s->flags & F_DIRTY) return;
+    s->wd_prev = NULL;
+    s->wd_next = rt->dirty;
+    if (rt->dirty) rt->dirty->wd_prev = s;
+    rt->dirty = s;
+    s->flags |= F_DIRTY;
+}
+
+/* Once per iteration: what this iteration wrote predicts the next one. A
+ * stream written once per iteration (request, answer, wait) sends its first
+ * write straight from the caller's memory; one written several times (a
+ * pipelined batch) buffers them all for one send. */
 void async__streams_flush(async__rt *rt) {
-    while (rt->dirty) wr_flush(rt->dirty);
+    while (rt->dirty) {
+        async_stream *s = rt->dirty;
+        if (s->wwrites > 1) s->flags |= F_WMANY;
+        else s->flags &= ~F_WMANY;
+        s->wwrites = 0;
+        if (s->wlen) wr_flush(s);
+        else dirty_del(s);
+    }
 }
 
 static void list_add(async_stream *s) {
@@ -478,17 +499,22 @@ int async_stream_at_eof(const async_stream *s) { return (s->flags & F_EOF) && s-
 int async_stream_write(async_stream *s, const void *data, size_t n) {
     size_t done = 0;
     int e;
-    if (!s->loop || !srt(s)) return ASYNC_RT_ENOBACKEND;
+    async__rt *rt;
+    if (!s->loop || !(rt = srt(s))) return ASYNC_RT_ENOBACKEND;
     if (s->err) return s->err;
     if (s->flags & (F_CLOSING | F_CLOSED | F_WEOF)) return ASYNC_RT_ECLOSED;
     if (!n) return 0;
-    if (!s->wlen && n >= WRITE_THROUGH) {
+    s->wwrites++;
+    if (!s->wlen && (n >= WRITE_THROUGH || !(s->flags & (F_WMANY | F_DIRTY)))) {
         e = wr_some(s, (const char *)data, n, &done);
         if (e) {
             wr_fail(s, e);
             return e;
         }
-        if (done == n) return 0;
+        if (done == n) {
+            dirty_add(rt, s); /* a second write in this iteration is buffered */
+            return 0;
+        }
     }
     n -= done;
     data = (const char *)data + done;
@@ -511,21 +537,14 @@ int async_stream_write(async_stream *s, const void *data, size_t n) {
     s->wlen += n;
     if (ev_is_active(&s->ww)) return 0; /* the kernel is full: wr_cb sends it */
     if (done) { /* the kernel took part of it: it is full */
-        ev_io_start(srt(s)->ev, &s->ww);
+        ev_io_start(rt->ev, &s->ww);
         return 0;
     }
     if (s->wlen >= s->high_water) {
         wr_flush(s); /* enough for a send of its own */
         return 0;
     }
-    if (!(s->flags & F_DIRTY)) {
-        async__rt *rt = srt(s);
-        s->wd_prev = NULL;
-        s->wd_next = rt->dirty;
-        if (rt->dirty) rt->dirty->wd_prev = s;
-        rt->dirty = s;
-        s->flags |= F_DIRTY;
-    }
+    dirty_add(rt, s);
     return 0;
 }
 
