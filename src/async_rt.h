@@ -292,7 +292,7 @@ struct async_stream {
     const char *view;       /* private: the last view read (async_stream_view) */
     size_t vlen;            /* private: its length, consumed at the next read */
     int rview;              /* private: the pending read hands back a view */
-    unsigned wwrites;       /* private: writes in this loop iteration */
+    unsigned wwrites, witer; /* private: writes in the loop iteration witer */
 };
 
 /* async_stream_open_fd(&s, loop, fd) — a stream on a connected fd (socket or

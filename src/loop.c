@@ -68,9 +68,10 @@ static void rt_deadline_cb(struct ev_loop *ev, ev_timer *w, int revents) {
  * libev's own watchers complete core futures from their callbacks. With no
  * deadline and no watcher that could ever fire, report a deadlock instead of
  * blocking forever (ev_run would return at once anyway: nothing is active). */
-static int rt_wait(void *data, async_loop *loop, const async_time *deadline) {
+int async__rt_wait(void *data, async_loop *loop, const async_time *deadline) {
     async__rt *rt = (async__rt *)data;
     if (rt->dirty) async__streams_flush(rt); /* the writes of this batch of steps leave together */
+    rt->iter++;
     if (deadline) {
         async_time now = async__mono_ns();
         if (async__time_before(now, *deadline)) {
@@ -99,9 +100,6 @@ static int rt_wait(void *data, async_loop *loop, const async_time *deadline) {
     return 0;
 }
 
-async__rt *async__rt_of(async_loop *loop) {
-    return (loop && loop->wait_fn == rt_wait) ? (async__rt *)loop->backend : NULL;
-}
 
 int async_rt_is_libev(async_loop *loop) { return async__rt_of(loop) != NULL; }
 
@@ -131,7 +129,7 @@ int async_rt_loop_init(async_loop *loop) {
     rt->wake.data = rt;
     ev_async_start(rt->ev, &rt->wake);
     ev_unref(rt->ev); /* the wake-up alone must not keep an idle loop alive */
-    async_loop_init(loop, rt_now, rt_wait, rt);
+    async_loop_init(loop, rt_now, async__rt_wait, rt);
     async__debug_init_env(rt);
     return 0;
 }

@@ -37,10 +37,15 @@ typedef struct async__rt {
     async_server *servers;     /* servers not yet fully closed */
     int draining;              /* in async_rt_loop_close's last run: a stream close does not wait to flush */
     async_stream *dirty;       /* streams with writes buffered since the last poll */
+    unsigned iter;             /* loop iterations (waits), for the writers' batch detection */
 } async__rt;
 
-/* The runtime behind a loop, or NULL for a loop on another backend. */
-async__rt *async__rt_of(async_loop *loop);
+/* The runtime behind a loop, or NULL for a loop on another backend (inline:
+ * every stream call asks). */
+int async__rt_wait(void *data, async_loop *loop, const async_time *deadline);
+static inline async__rt *async__rt_of(async_loop *loop) {
+    return (loop && loop->wait_fn == async__rt_wait) ? (async__rt *)loop->backend : NULL;
+}
 async_time async__mono_ns(void);
 
 /* debug.c */

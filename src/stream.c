@@ -82,7 +82,7 @@ static void view_release(async_stream *s) {
 
 /* Hand n bytes at the buffer's head to the pending read: copied into the
  * caller's buffer, or left in place as the view. */
-static void take(async_stream *s, size_t n) {
+static inline void take(async_stream *s, size_t n) {
     if (s->rview) {
         s->view = s->rbuf + s->rhead;
         s->vlen = n;
@@ -172,7 +172,8 @@ static int rd_try(async_stream *s) {
         size_t lim = s->rn < s->limit ? s->rn : s->limit;
         size_t from = s->rgot > s->seplen ? s->rgot - s->seplen + 1 : 0;
         char *hit = s->rlen >= s->seplen && s->rlen > from
-                        ? (char *)memmem(data + from, s->rlen - from, s->sep, s->seplen)
+                        ? s->seplen == 1 ? (char *)memchr(data + from, s->sep[0], s->rlen - from)
+                                         : (char *)memmem(data + from, s->rlen - from, s->sep, s->seplen)
                         : NULL;
         if (hit) {
             n = (size_t)(hit - data) + s->seplen;
@@ -315,8 +316,9 @@ static void wr_flushed(async_stream *s) {
 }
 
 static void dirty_del(async_stream *s) {
-    async__rt *rt = srt(s);
+    async__rt *rt;
     if (!(s->flags & F_DIRTY)) return;
+    rt = srt(s);
     if (s->wd_prev) s->wd_prev->wd_next = s->wd_next;
     else rt->dirty = s->wd_next;
     if (s->wd_next) s->wd_next->wd_prev = s->wd_prev;
@@ -359,19 +361,8 @@ static void dirty_add(async__rt *rt, async_stream *s) {
     s->flags |= F_DIRTY;
 }
 
-/* Once per iteration: what this iteration wrote predicts the next one. A
- * stream written once per iteration (request, answer, wait) sends its first
- * write straight from the caller's memory; one written several times (a
- * pipelined batch) buffers them all for one send. */
 void async__streams_flush(async__rt *rt) {
-    while (rt->dirty) {
-        async_stream *s = rt->dirty;
-        if (s->wwrites > 1) s->flags |= F_WMANY;
-        else s->flags &= ~F_WMANY;
-        s->wwrites = 0;
-        if (s->wlen) wr_flush(s);
-        else dirty_del(s);
-    }
+    while (rt->dirty) wr_flush(rt->dirty);
 }
 
 static void list_add(async_stream *s) {
@@ -504,17 +495,24 @@ int async_stream_write(async_stream *s, const void *data, size_t n) {
     if (s->err) return s->err;
     if (s->flags & (F_CLOSING | F_CLOSED | F_WEOF)) return ASYNC_RT_ECLOSED;
     if (!n) return 0;
+    /* The last iteration that wrote predicts this one: a stream written once
+     * per iteration (request, answer, wait) sends its first write straight
+     * from the caller's memory; one written several times (a pipelined
+     * batch) buffers them all for one send. */
+    if (s->witer != rt->iter) {
+        if (s->wwrites > 1) s->flags |= F_WMANY;
+        else s->flags &= ~F_WMANY;
+        s->wwrites = 0;
+        s->witer = rt->iter;
+    }
     s->wwrites++;
-    if (!s->wlen && (n >= WRITE_THROUGH || !(s->flags & (F_WMANY | F_DIRTY)))) {
+    if (!s->wlen && (n >= WRITE_THROUGH || (s->wwrites == 1 && !(s->flags & F_WMANY)))) {
         e = wr_some(s, (const char *)data, n, &done);
         if (e) {
             wr_fail(s, e);
             return e;
         }
-        if (done == n) {
-            dirty_add(rt, s); /* a second write in this iteration is buffered */
-            return 0;
-        }
+        if (done == n) return 0;
     }
     n -= done;
     data = (const char *)data + done;
