@@ -427,6 +427,12 @@ int main(void) {
         else serve_streams(lfd);
         return 0;
     }
+    if (getenv("BENCH_ECHO_RSS")) { /* only the memory figure, by hand */
+        int conns = atoi(getenv("BENCH_ECHO_RSS"));
+        printf("ours %ld B, libev-plain %ld B at %d connections\n", measure_rss(serve_lines, conns),
+               measure_rss(serve_plain, conns), conns);
+        return 0;
+    }
     if (getenv("BENCH_ECHO_PIPELINE")) pipeline_msg();
     if (getenv("BENCH_ECHO_PORT")) { /* measure a server started by hand */
         printf("%g req/s\n", run_client(atoi(getenv("BENCH_ECHO_PORT")), secs));

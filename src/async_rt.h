@@ -19,6 +19,8 @@
  * THREADS
  *   A loop belongs to the thread that runs it. The only functions callable from
  *   other threads are async_call_soon_threadsafe() and async_rt_wakeup().
+ *   Several cores: one loop per thread; async_serve_multi (section 6) runs a
+ *   server on N of them.
  *
  * CONTENTS
  *   1. Errors              ASYNC_RT_E*, async_rt_strerror
@@ -26,7 +28,8 @@
  *   3. Signals             add/remove handler, await a signal
  *   4. Sockets             fd readiness, connect/accept/recv/sendall/recvfrom/sendto, listen helpers
  *   5. Address resolution  getaddrinfo on the thread pool
- *   6. Streams             open_connection / start_server, reader and writer methods
+ *   6. Streams             open_connection / start_server, reader and writer methods,
+ *                          views, the reader table at EOF / on error, error hook, N loops
  *   7. Thread pool         to_thread / run_in_executor
  *   8. Subprocesses        exec with pipes, wait, communicate
  *   9. Debug mode          slow steps, tasks destroyed while pending, errors never retrieved
@@ -510,7 +513,10 @@ async_future *async_server_wait_closed(async_server *srv);
  *   async_server_set_error_handler(&self->srv, quiet); */
 void async_server_set_error_handler(async_server *srv, void (*fn)(async_server *srv, async_client_frame *client, int err));
 /* async_server_set_read_buffer(&srv, size); — async_stream_set_read_buffer
- * for every client accepted from now on. */
+ * for every client accepted from now on (small for many idle keep-alive
+ * connections; the buffers still grow for a burst and shrink back).
+ *   async_start_server(&self->srv, ASYNC_LOOP, fd, handler, sizeof(struct client), NULL);
+ *   async_server_set_read_buffer(&self->srv, 1024); */
 void async_server_set_read_buffer(async_server *srv, size_t size);
 
 /* Several cores: one server on N loops on N threads. Each loop has its own
