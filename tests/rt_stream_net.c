@@ -79,6 +79,7 @@ static ASYNC_FN(pl_handler, struct pl_client) {
     for (;;) {
         ASYNC_AWAIT(async_stream_readline(self->base.stream, self->line, sizeof self->line));
         if (ASYNC_VALUE.i == 0) break;
+        assert_true(self->base.stream->rcap <= 512); /* the server's read buffer size */
         if (async_stream_write(self->base.stream, self->line, (size_t)ASYNC_VALUE.i)) break;
         ASYNC_AWAIT(async_stream_drain(self->base.stream));
     }
@@ -97,6 +98,7 @@ static ASYNC_FN(pl_main, struct pl_main) {
     self->lfd = async_listen_tcp("127.0.0.1", 0, 16);
     assert_true(self->lfd >= 0);
     assert_int_equal(async_start_server(&self->srv, ASYNC_LOOP, self->lfd, pl_handler, sizeof(struct pl_client), NULL), 0);
+    async_server_set_read_buffer(&self->srv, 512);
     snprintf(self->port, sizeof self->port, "%d", async_sock_port(self->lfd));
     ASYNC_AWAIT(async_open_connection(&self->c, ASYNC_LOOP, &self->s, "127.0.0.1", self->port, 2.0));
     {
@@ -387,9 +389,11 @@ static ASYNC_FN(table_main, struct table_main) {
             assert_int_equal(async_stream_open_fd(&self->s, ASYNC_LOOP, self->sv[0]), 0);
             if (self->sc != SC_EOF) peer_send(self->sv[1], "abc");
             if (self->sc == SC_RESET) {
-                struct linger lg = {1, 0};
                 ASYNC_SLEEP(&self->t, 0.01); /* "abc" is in the stream's buffer */
-                setsockopt(self->sv[1], SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+                {
+                    struct linger lg = {1, 0}; /* after the await: a local does not survive one */
+                    setsockopt(self->sv[1], SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+                }
             } else
                 shutdown(self->sv[1], SHUT_WR);
             close(self->sv[1]);
