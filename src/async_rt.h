@@ -19,6 +19,8 @@
  * THREADS
  *   A loop belongs to the thread that runs it. The only functions callable from
  *   other threads are async_call_soon_threadsafe() and async_rt_wakeup().
+ *   Several cores: one loop per thread; async_serve_multi (section 6) runs a
+ *   server on N of them.
  *
  * CONTENTS
  *   1. Errors              ASYNC_RT_E*, async_rt_strerror
@@ -26,7 +28,8 @@
  *   3. Signals             add/remove handler, await a signal
  *   4. Sockets             fd readiness, connect/accept/recv/sendall/recvfrom/sendto, listen helpers
  *   5. Address resolution  getaddrinfo on the thread pool
- *   6. Streams             open_connection / start_server (graceful shutdown), reader and writer methods
+ *   6. Streams             open_connection / start_server (graceful shutdown), reader and writer
+ *                          methods, views, the reader table at EOF / on error, error hook, N loops
  *   7. Thread pool         to_thread / run_in_executor
  *   8. Subprocesses        exec with pipes, wait, communicate
  *   9. Debug mode          slow steps, tasks destroyed while pending, errors never retrieved,
@@ -350,6 +353,12 @@ struct async_stream {
     size_t all_len;
     size_t partial;         /* readexactly/readuntil: bytes delivered with ASYNC_RT_EINCOMPLETE */
     async_stream *rt_next, *rt_prev; /* private: the loop's open streams (closed with it) */
+    async_stream *wd_next, *wd_prev; /* private: the loop's streams with writes to flush */
+    size_t rbuf_size;       /* private: the read buffer's first (and idle) size */
+    const char *view;       /* private: the last view read (async_stream_view) */
+    size_t vlen;            /* private: its length, consumed at the next read */
+    int rview;              /* private: the pending read hands back a view */
+    unsigned wwrites, witer; /* private: writes in the loop iteration witer */
 };
 
 /* async_stream_open_fd(&s, loop, fd) — a stream on a connected fd (socket or
@@ -418,9 +427,66 @@ void async_stream_free_all(async_stream *s);
 /* 1 once EOF was seen and the buffer is empty (StreamReader.at_eof). */
 int async_stream_at_eof(const async_stream *s);
 
-/* Writer. async_stream_write(s, data, n): send now what the kernel takes,
- * buffer the rest (never blocks; data is copied). Returns 0, or the stream's
- * error (EPIPE, ..., ASYNC_RT_ECLOSED). async_stream_drain(s): a future done
+/* Zero-copy reads for parsers. async_stream_readline_view(s) and
+ * async_stream_readuntil_view(s, sep, seplen) are readline / readuntil with
+ * no caller buffer: value.i is the length and async_stream_view(s) points at
+ * the bytes inside the stream's buffer (the separator included, not
+ * NUL-terminated). Records up to s->limit bytes; EOF, overrun and error as
+ * for readline / readuntil (an incomplete readuntil's partial bytes are the
+ * view). Hazard: the view is valid only until the next read call on the
+ * stream (any reader method, a view too) or its destroy; while it is held,
+ * the stream reads at most what fits behind it.
+ *   ASYNC_AWAIT(async_stream_readline_view(self->s));
+ *   if (ASYNC_VALUE.i == 0) break;                 // EOF
+ *   parse(async_stream_view(self->s), (size_t)ASYNC_VALUE.i); */
+async_future *async_stream_readline_view(async_stream *s);
+async_future *async_stream_readuntil_view(async_stream *s, const void *sep, size_t seplen);
+const char *async_stream_view(const async_stream *s);
+
+/* async_stream_read_buffered(s) — input bytes already in the stream's buffer:
+ * a read of up to that many completes without waiting, so a parser can take
+ * every pipelined request at hand before it answers (the answers coalesce
+ * anyway; see the writer). The bytes of a held view are not counted.
+ *   if (async_stream_read_buffered(self->s) == 0) ... (the batch is done) */
+size_t async_stream_read_buffered(const async_stream *s);
+
+/* async_stream_set_read_buffer(s, size) — the read buffer's first size
+ * (default 4 KiB, at least 64, at most s->limit). It is allocated at the
+ * first read, doubles while the kernel has more than fits (up to s->limit
+ * plus one read chunk: a peer cannot make it grow further), and goes back to
+ * this size once a burst has been consumed. A server sets it for each of its
+ * clients with async_server_set_read_buffer.
+ *   async_stream_set_read_buffer(&self->s, 512);   // many idle connections */
+void async_stream_set_read_buffer(async_stream *s, size_t size);
+
+/* What each reader call does at EOF and on a read error (ECONNRESET, ...):
+ *   call               EOF, nothing buffered   EOF mid-record                error (after the buffered data)
+ *   read               0                       the bytes there are           raises the errno
+ *   readexactly        raises EINCOMPLETE,     raises EINCOMPLETE,           raises the errno, partial = bytes
+ *                      partial = 0             partial = bytes (in buf)      (in buf)
+ *   readuntil          raises EINCOMPLETE,     raises EINCOMPLETE,           raises the errno, partial = bytes
+ *                      partial = 0             partial = bytes (in buf)
+ *   readline           0                       the unterminated tail         raises the errno, partial = bytes
+ *   read_all           0 (s->all_len = 0)      all bytes (no error)          raises the errno (s->all_len kept)
+ *   *_view             as readuntil / readline, the bytes in async_stream_view
+ *   any, after close   raises ASYNC_RT_ECLOSED
+ * Over the limit: readuntil raises ELIMIT and keeps the data; readline raises
+ * ELIMIT and drops the line; read_all past max raises ELIMIT. A peer that
+ * vanishes without FIN or RST shows up only as a timeout: bound the reads
+ * (async_wait_for / a timeout scope). */
+
+/* Writer. async_stream_write(s, data, n): never blocks. The writes of one
+ * loop iteration (pipelined answers, a header and a body) are buffered
+ * (copied) and leave in one send per stream when the loop is about to poll.
+ * Sent at once instead, from the caller's memory: the first write of an
+ * iteration on a stream that was written once per iteration lately
+ * (request / answer), a write of 16 KiB or more with nothing buffered, and
+ * the buffer once it reaches high water; what the kernel does not take is
+ * buffered. Returns 0, or the stream's
+ * error (EPIPE, ..., ASYNC_RT_ECLOSED); an error found while flushing is
+ * raised by the next drain and returned by the next write. Hazard: the
+ * bytes leave only when the loop runs again (awaiting anything does that).
+ * async_stream_drain(s): a future done
  * when the buffer is at or below the low-water mark (at once if at or below
  * high water) — this is the backpressure: awaiting drain after writes keeps
  * memory bounded. A cancelled drain leaves the buffered bytes to be sent.
@@ -452,7 +518,9 @@ void async_stream_destroy(async_stream *s);
 /* Servers (start_server). Each accepted connection gets a task running
  * handler on a malloc'd frame of frame_size bytes that starts with
  * async_client_frame; the server closes the stream and frees the frame when
- * the handler finishes. An error escaping the handler is reported on stderr.
+ * the handler finishes. An error escaping the handler goes to the server's
+ * error handler (async_server_set_error_handler; by default printed on
+ * stderr, except the peer closing or resetting the connection).
  *   struct client { async_client_frame base; char buf[1024]; };
  *   static ASYNC_FN_AT(echo, struct client, base.hdr) { ... self->base.stream ... }
  *   async_start_server(&srv, loop, fd, echo, sizeof(struct client), NULL); */
@@ -483,6 +551,8 @@ struct async_server {
     int phase;              /* private: 0 none, 1 grace, 2 flush, 3 aborted */
     unsigned long nhandlers; /* private: client handlers still running */
     unsigned long shutdown_cancelled, shutdown_aborted; /* handlers cancelled, streams cut off */
+    void (*on_error)(async_server *srv, async_client_frame *client, int err); /* private */
+    size_t rbuf_size;       /* private: read buffer size of each client (0: default) */
 };
 
 /* async_start_server(&srv, loop, listen_fd, handler, frame_size, arg) — start
@@ -531,6 +601,61 @@ async_future *async_server_shutdown(async_server *srv, double grace_s, double fl
  *       async_client_set_idle(&self->base, 0); ... answer ...
  *   } */
 int async_client_set_idle(async_client_frame *client, int idle);
+
+/* async_server_set_error_handler(&srv, fn); — fn(srv, client, err) is called
+ * on the loop thread with each error that escapes a handler (not a
+ * cancellation), before the server closes that client's stream and frees its
+ * frame (client is valid during the call; client->stream may still be
+ * written to: the bytes are flushed before the close). NULL restores the
+ * default: print "client handler failed" on stderr unless err is the peer
+ * closing or resetting (ASYNC_RT_ECLOSED, ECONNRESET, EPIPE).
+ *   static void quiet(async_server *s, async_client_frame *c, int err) { (void)s; (void)c; count_error(err); }
+ *   async_server_set_error_handler(&self->srv, quiet); */
+void async_server_set_error_handler(async_server *srv, void (*fn)(async_server *srv, async_client_frame *client, int err));
+/* async_server_set_read_buffer(&srv, size); — async_stream_set_read_buffer
+ * for every client accepted from now on (small for many idle keep-alive
+ * connections; the buffers still grow for a burst and shrink back).
+ *   async_start_server(&self->srv, ASYNC_LOOP, fd, handler, sizeof(struct client), NULL);
+ *   async_server_set_read_buffer(&self->srv, 1024); */
+void async_server_set_read_buffer(async_server *srv, size_t size);
+
+/* Several cores: one server on N loops on N threads. Each loop has its own
+ * listening socket on the same address and port (SO_REUSEPORT: the kernel
+ * spreads new connections over them) and runs the same handler; a connection
+ * stays on the loop that accepted it. async_serve_multi returns once every
+ * socket is bound and every thread started (port 0 picks one port for all:
+ * async_multi_port). async_multi_stop(m) closes every server, cancels its
+ * clients, closes each loop and joins the threads; async_multi_destroy(m)
+ * (stops if needed) frees the handle; the servers' counters (accepted, ...)
+ * can be read between the two.
+ * Across loops: a handler runs on its loop's thread (ASYNC_LOOP is that
+ * loop); nothing of one loop (futures, streams, queues) may be touched from
+ * another. Hand work to another loop with async_call_soon_threadsafe(loop,
+ * ...) (async_multi_server(m, i)->loop before the stop) and guard shared
+ * data with your own locks. setup runs on each loop's thread once its server
+ * is started (e.g. async_server_set_error_handler). Past one machine, run
+ * several processes behind a load balancer: loops do not span hosts.
+ *   async_multi_config cfg = {0}; async_multi *m;
+ *   cfg.loops = 2; cfg.host = "0.0.0.0"; cfg.port = 8080;
+ *   cfg.handler = echo; cfg.frame_size = sizeof(struct client);
+ *   if (async_serve_multi(&m, &cfg) == 0) { wait_for_sigterm(); async_multi_destroy(m); } */
+typedef struct async_multi async_multi;
+typedef struct async_multi_config {
+    unsigned loops;         /* 0: one per online CPU */
+    const char *host;       /* numeric; NULL: 0.0.0.0 */
+    int port;               /* 0: any (the same one for every loop) */
+    int backlog;            /* 0: 1024 */
+    async_fn handler;       /* as for async_start_server */
+    size_t frame_size;
+    void *arg;              /* shared by every loop: guard what it points at */
+    void (*setup)(async_server *srv, unsigned index, void *arg); /* optional */
+} async_multi_config;
+int async_serve_multi(async_multi **m, const async_multi_config *cfg);
+int async_multi_port(const async_multi *m);
+unsigned async_multi_count(const async_multi *m);
+async_server *async_multi_server(async_multi *m, unsigned i);
+void async_multi_stop(async_multi *m);
+void async_multi_destroy(async_multi *m);
 
 /* ======================================================================
  * 7. Thread pool (to_thread / run_in_executor)

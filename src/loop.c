@@ -97,19 +97,17 @@ static int rt_wait_ev(async__rt *rt, async_loop *loop, const async_time *deadlin
     return 0;
 }
 
-static int rt_wait(void *data, async_loop *loop, const async_time *deadline) {
+int async__rt_wait(void *data, async_loop *loop, const async_time *deadline) {
     async__rt *rt = (async__rt *)data;
     async_time t0;
     int r;
+    if (rt->dirty) async__streams_flush(rt); /* the writes of this batch of steps leave together */
+    rt->iter++;
     if (!rt->tj) return rt_wait_ev(rt, loop, deadline);
     t0 = async__mono_ns();
     r = rt_wait_ev(rt, loop, deadline);
     async__trace_poll(rt, t0);
     return r;
-}
-
-async__rt *async__rt_of(async_loop *loop) {
-    return (loop && loop->wait_fn == rt_wait) ? (async__rt *)loop->backend : NULL;
 }
 
 int async_rt_is_libev(async_loop *loop) { return async__rt_of(loop) != NULL; }
@@ -140,7 +138,7 @@ int async_rt_loop_init(async_loop *loop) {
     rt->wake.data = rt;
     ev_async_start(rt->ev, &rt->wake);
     ev_unref(rt->ev); /* the wake-up alone must not keep an idle loop alive */
-    async_loop_init(loop, rt_now, rt_wait, rt);
+    async_loop_init(loop, rt_now, async__rt_wait, rt);
     async__debug_init_env(rt);
     return 0;
 }

@@ -45,10 +45,16 @@ typedef struct async__rt {
     async_server *servers;     /* servers not yet fully closed */
     int draining;              /* in async_rt_loop_close's last run: a stream close does not wait to flush */
     struct async__tj *tj;      /* the JSON trace being written (debug.c), or NULL */
+    async_stream *dirty;       /* streams with writes buffered since the last poll */
+    unsigned iter;             /* loop iterations (waits), for the writers' batch detection */
 } async__rt;
 
-/* The runtime behind a loop, or NULL for a loop on another backend. */
-async__rt *async__rt_of(async_loop *loop);
+/* The runtime behind a loop, or NULL for a loop on another backend (inline:
+ * every stream call asks). */
+int async__rt_wait(void *data, async_loop *loop, const async_time *deadline);
+static inline async__rt *async__rt_of(async_loop *loop) {
+    return (loop && loop->wait_fn == async__rt_wait) ? (async__rt *)loop->backend : NULL;
+}
 async_time async__mono_ns(void);
 
 /* debug.c */
@@ -80,6 +86,8 @@ void async__streams_close_end(async__rt *rt);
  * (buf filled, 1), else 0; and the tasks of a server's clients. */
 int async__streams_describe(async__rt *rt, async_future *f, char *buf, size_t n, async_server **srv);
 void async__server_each_client(async_server *srv, void (*fn)(async_task *t, void *ud), void *ud);
+/* stream.c: just before the loop polls: one send per stream written to. */
+void async__streams_flush(async__rt *rt);
 
 /* threads.c: the loop's worker pool. A job runs fn(arg) on a worker; back on
  * the loop thread finish(job) runs (owner NULL if it was cancelled), then

@@ -53,7 +53,7 @@ $(addprefix check-,$(RT_TESTS)): check-%: $(BUILD)/rt-tests/%
 
 # The thread pool, the thread-safe entry point and the resolver (pool) under
 # ThreadSanitizer, with no suppressions.
-RT_TSAN_TESTS := rt_threads rt_net rt_cancel
+RT_TSAN_TESTS := rt_threads rt_net rt_cancel rt_multi
 CHECKS += $(addsuffix -tsan,$(RT_TSAN_TESTS))
 $(addprefix check-,$(addsuffix -tsan,$(RT_TSAN_TESTS))): check-%-tsan: $(BUILD)/rt-tests-tsan/%
 	@TSAN_OPTIONS="halt_on_error=1" $(CHECK) $*-tsan 180 $<
@@ -108,7 +108,7 @@ BENCH_PEERS += bench/peers/sleepers.py bench/peers/threads.py
 # The runtime tests once more, unsanitized, under valgrind (memcheck: invalid
 # accesses, uninitialised reads, definite leaks fail the check).
 DEPS_TEST += valgrind
-RT_VG_TESTS := rt_stream rt_process rt_loop rt_net rt_cancel rt_shutdown rt_stream_fuzz rt_debug rt_graceful rt_trace
+RT_VG_TESTS := rt_stream rt_stream_net rt_multi rt_process rt_loop rt_net rt_cancel rt_shutdown rt_stream_fuzz rt_debug rt_graceful rt_trace
 $(BUILD)/rt-tests-plain/%: tests/%.c $(BUILD)/libasync.a $(RT_HDRS) $(wildcard tests/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(RT_TEST_FLAGS) -O1 -g $< -o $@ $(BUILD)/libasync.a -lcmocka $(RT_LDLIBS)

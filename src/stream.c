@@ -23,10 +23,16 @@
 #define F_WEOF_DONE 0x40 /* shutdown(SHUT_WR) done */
 #define F_NOTSOCK 0x80   /* pipe or tty: write(), not send() */
 #define F_LISTED 0x100   /* on the loop's list of open streams */
+#define F_DIRTY 0x200    /* on the loop's list of streams to flush before it polls */
+#define F_RFULL 0x400    /* the last read filled the buffer: grow it */
+#define F_WMANY 0x800    /* the last iteration wrote more than once: buffer the first write too */
 
 enum { RD_NONE, RD_READ, RD_EXACT, RD_UNTIL, RD_LINE, RD_ALL };
 
 #define READ_CHUNK 65536
+#define RBUF_DEFAULT 4096
+/* A write this large with nothing buffered goes out at once, uncopied. */
+#define WRITE_THROUGH 16384
 
 static void stream_do_close(async_stream *s);
 
@@ -49,19 +55,47 @@ static void reading_update(async_stream *s) {
     }
 }
 
-static void consume(async_stream *s, size_t n) {
-    s->rhead += n;
-    s->rlen -= n;
-    if (!s->rlen) s->rhead = 0;
-}
-
 /* memcpy that tolerates an empty (NULL) buffer when n is 0 */
 static void copy_out(char *dst, const char *src, size_t n) {
     if (n) memcpy(dst, src, n);
 }
 
+static void consume(async_stream *s, size_t n) {
+    s->rhead += n;
+    s->rlen -= n;
+    if (!s->rlen) {
+        s->rhead = 0;
+        if (s->rcap > s->rbuf_size && !(s->flags & F_RFULL)) { /* the burst is over: give the memory back */
+            free(s->rbuf);
+            s->rbuf = NULL;
+            s->rcap = 0;
+        }
+    }
+}
+
+/* The bytes of the last view are the stream's until the next read call. */
+static void view_release(async_stream *s) {
+    if (s->vlen) consume(s, s->vlen);
+    s->vlen = 0;
+    s->view = NULL;
+}
+
+/* Hand n bytes at the buffer's head to the pending read: copied into the
+ * caller's buffer, or left in place as the view. */
+static inline void take(async_stream *s, size_t n) {
+    if (s->rview) {
+        s->view = s->rbuf + s->rhead;
+        s->vlen = n;
+        return;
+    }
+    copy_out(s->rdst, s->rbuf + s->rhead, n);
+    consume(s, n);
+}
+
+
 static int rd_finish(async_stream *s, int err, intptr_t v) {
     s->rop = RD_NONE;
+    s->rview = 0;
     s->rdst = NULL;
     s->sep = NULL; /* the caller's memory: not kept past the read */
     async__complete(&s->rd.fut, err, async_int(v));
@@ -93,6 +127,7 @@ static void rd_cancel(async_op *op) {
         }
     }
     s->rop = RD_NONE;
+    s->rview = 0;
     s->rdst = NULL;
     s->sep = NULL;
     s->seplen = 0;
@@ -137,21 +172,20 @@ static int rd_try(async_stream *s) {
         size_t lim = s->rn < s->limit ? s->rn : s->limit;
         size_t from = s->rgot > s->seplen ? s->rgot - s->seplen + 1 : 0;
         char *hit = s->rlen >= s->seplen && s->rlen > from
-                        ? (char *)memmem(data + from, s->rlen - from, s->sep, s->seplen)
+                        ? s->seplen == 1 ? (char *)memchr(data + from, s->sep[0], s->rlen - from)
+                                         : (char *)memmem(data + from, s->rlen - from, s->sep, s->seplen)
                         : NULL;
         if (hit) {
             n = (size_t)(hit - data) + s->seplen;
             if (n > lim) return rd_overrun(s, n);
-            copy_out(s->rdst, data, n);
-            consume(s, n);
+            take(s, n);
             return rd_finish(s, 0, (intptr_t)n);
         }
         s->rgot = s->rlen; /* searched this far */
         if (s->rlen >= lim) return rd_overrun(s, s->rlen);
         if (s->err || eof) {
             n = s->rlen;
-            copy_out(s->rdst, data, n);
-            consume(s, n);
+            take(s, n);
             s->partial = n;
             if (s->err) return rd_finish(s, s->err, (intptr_t)n);
             if (s->rop == RD_LINE) return rd_finish(s, 0, (intptr_t)n); /* last line, unterminated */
@@ -187,20 +221,28 @@ static int rd_try(async_stream *s) {
 static void rd_cb(struct ev_loop *ev, ev_io *w, int revents) {
     async_stream *s = (async_stream *)w->data;
     ssize_t n;
+    size_t room;
     (void)ev;
     (void)revents;
-    if (s->rhead && s->rcap - s->rhead - s->rlen < READ_CHUNK / 4) {
+    if (s->vlen) { /* a view points into the buffer: it stays where it is */
+        if (s->rhead + s->rlen == s->rcap) {
+            ev_io_stop(srt(s)->ev, &s->rw);
+            s->flags &= ~F_READING; /* until the next read call releases the view */
+            return;
+        }
+    } else if (s->rhead && (s->rhead + s->rlen == s->rcap || s->rcap - s->rhead - s->rlen < s->rcap / 4)) {
         memmove(s->rbuf, s->rbuf + s->rhead, s->rlen);
         s->rhead = 0;
     }
-    if (s->rhead + s->rlen == s->rcap) {
-        size_t cap = s->rcap ? s->rcap * 2 : 16384;
+    if (!s->vlen && (s->rhead + s->rlen == s->rcap || (s->flags & F_RFULL))) {
+        size_t cap = s->rcap ? s->rcap * 2 : s->rbuf_size;
         char *p;
         if (cap > rd_want(s) + READ_CHUNK) cap = rd_want(s) + READ_CHUNK;
-        if (cap <= s->rcap) { /* full: the pending op will report the overrun */
+        if (cap <= s->rcap && s->rhead + s->rlen == s->rcap) { /* full: the pending op will report the overrun */
             reading_update(s);
             return;
         }
+        if (cap <= s->rcap) goto have_room;
         p = (char *)realloc(s->rbuf, cap);
         if (!p) {
             s->err = ASYNC_RT_ENOMEM;
@@ -210,9 +252,15 @@ static void rd_cb(struct ev_loop *ev, ev_io *w, int revents) {
         s->rbuf = p;
         s->rcap = cap;
     }
-    n = read(s->fd, s->rbuf + s->rhead + s->rlen, s->rcap - s->rhead - s->rlen);
-    if (n > 0) s->rlen += (size_t)n;
-    else if (n == 0) s->flags |= F_EOF;
+have_room:
+    room = s->rcap - s->rhead - s->rlen;
+    n = read(s->fd, s->rbuf + s->rhead + s->rlen, room);
+    s->flags &= ~F_RFULL;
+    if (n > 0) {
+        s->rlen += (size_t)n;
+        if ((size_t)n == room) s->flags |= F_RFULL; /* the kernel may hold more */
+    } else if (n == 0)
+        s->flags |= F_EOF;
     else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
     else {
         s->err = errno; /* ECONNRESET...: readers get it after the buffered data */
@@ -267,12 +315,22 @@ static void wr_flushed(async_stream *s) {
     if (s->flags & F_CLOSING) stream_do_close(s);
 }
 
-static void wr_cb(struct ev_loop *ev, ev_io *w, int revents) {
-    async_stream *s = (async_stream *)w->data;
+static void dirty_del(async_stream *s) {
+    async__rt *rt;
+    if (!(s->flags & F_DIRTY)) return;
+    rt = srt(s);
+    if (s->wd_prev) s->wd_prev->wd_next = s->wd_next;
+    else rt->dirty = s->wd_next;
+    if (s->wd_next) s->wd_next->wd_prev = s->wd_prev;
+    s->wd_next = s->wd_prev = NULL;
+    s->flags &= ~F_DIRTY;
+}
+
+/* Send what is buffered; what the kernel does not take waits for writability. */
+static void wr_flush(async_stream *s) {
     size_t done;
     int e;
-    (void)ev;
-    (void)revents;
+    dirty_del(s);
     e = wr_some(s, s->wbuf + s->whead, s->wlen, &done);
     s->whead += done;
     s->wlen -= done;
@@ -285,6 +343,26 @@ static void wr_cb(struct ev_loop *ev, ev_io *w, int revents) {
     }
     if (s->wlen <= s->low_water) async__complete(&s->wr.fut, 0, async_none());
     if (!s->wlen) wr_flushed(s);
+    else ev_io_start(srt(s)->ev, &s->ww);
+}
+
+static void wr_cb(struct ev_loop *ev, ev_io *w, int revents) {
+    (void)ev;
+    (void)revents;
+    wr_flush((async_stream *)w->data);
+}
+
+static void dirty_add(async__rt *rt, async_stream *s) {
+    if (s->flags & F_DIRTY) return;
+    s->wd_prev = NULL;
+    s->wd_next = rt->dirty;
+    if (rt->dirty) rt->dirty->wd_prev = s;
+    rt->dirty = s;
+    s->flags |= F_DIRTY;
+}
+
+void async__streams_flush(async__rt *rt) {
+    while (rt->dirty) wr_flush(rt->dirty);
 }
 
 static void list_add(async_stream *s) {
@@ -319,6 +397,7 @@ int async_stream_open_fd(async_stream *s, async_loop *loop, int fd) {
     s->fd = fd;
     s->flags = F_OPEN;
     s->limit = ASYNC_STREAM_LIMIT;
+    s->rbuf_size = RBUF_DEFAULT;
     s->high_water = 65536;
     s->low_water = 16384;
     {
@@ -347,6 +426,7 @@ int async_stream_open_fd(async_stream *s, async_loop *loop, int fd) {
 }
 
 /* The read's parameters are set only once it is known no other read is pending. */
+#define RD_VIEW 0x100 /* or'ed into rd_start's op: hand back a view */
 static async_future *rd_start(async_stream *s, int op, void *buf, size_t n, const char *sep, size_t seplen) {
     if (!s->loop || !srt(s)) return async__error_future(ASYNC_RT_ENOBACKEND);
     if (s->rd.fut.c.state == ASYNC__PENDING) {
@@ -354,11 +434,14 @@ static async_future *rd_start(async_stream *s, int op, void *buf, size_t n, cons
         return async__error_future(ASYNC_EBUSY);
     }
     async_op_init(&s->rd, s->loop, rd_cancel);
+    view_release(s);
     if (s->flags & (F_CLOSING | F_CLOSED)) {
         async_future_set_error(&s->rd.fut, ASYNC_RT_ECLOSED);
         return &s->rd.fut;
     }
     if (op == RD_ALL) async_stream_free_all(s);
+    s->rview = (op & RD_VIEW) != 0;
+    op &= ~RD_VIEW;
     s->rop = op;
     s->rdst = (char *)buf;
     s->sep = sep;
@@ -385,21 +468,45 @@ async_future *async_stream_readline(async_stream *s, void *buf, size_t cap) {
     return rd_start(s, RD_LINE, buf, cap, "\n", 1);
 }
 async_future *async_stream_read_all(async_stream *s, size_t max) { return rd_start(s, RD_ALL, NULL, max, NULL, 0); }
+async_future *async_stream_readuntil_view(async_stream *s, const void *sep, size_t seplen) {
+    if (!seplen) return async__error_future(EINVAL);
+    return rd_start(s, RD_UNTIL | RD_VIEW, NULL, (size_t)-1, (const char *)sep, seplen);
+}
+async_future *async_stream_readline_view(async_stream *s) {
+    return rd_start(s, RD_LINE | RD_VIEW, NULL, (size_t)-1, "\n", 1);
+}
+const char *async_stream_view(const async_stream *s) { return s->vlen ? s->view : ""; }
+size_t async_stream_read_buffered(const async_stream *s) { return s->rlen - s->vlen; }
+void async_stream_set_read_buffer(async_stream *s, size_t size) {
+    s->rbuf_size = size < 64 ? 64 : size > s->limit ? s->limit : size;
+}
 void async_stream_free_all(async_stream *s) {
     free(s->all);
     s->all = NULL;
     s->all_len = 0;
 }
-int async_stream_at_eof(const async_stream *s) { return (s->flags & F_EOF) && !s->rlen; }
+int async_stream_at_eof(const async_stream *s) { return (s->flags & F_EOF) && s->rlen == s->vlen; }
 
 int async_stream_write(async_stream *s, const void *data, size_t n) {
     size_t done = 0;
     int e;
-    if (!s->loop || !srt(s)) return ASYNC_RT_ENOBACKEND;
+    async__rt *rt;
+    if (!s->loop || !(rt = srt(s))) return ASYNC_RT_ENOBACKEND;
     if (s->err) return s->err;
     if (s->flags & (F_CLOSING | F_CLOSED | F_WEOF)) return ASYNC_RT_ECLOSED;
     if (!n) return 0;
-    if (!s->wlen) {
+    /* The last iteration that wrote predicts this one: a stream written once
+     * per iteration (request, answer, wait) sends its first write straight
+     * from the caller's memory; one written several times (a pipelined
+     * batch) buffers them all for one send. */
+    if (s->witer != rt->iter) {
+        if (s->wwrites > 1) s->flags |= F_WMANY;
+        else s->flags &= ~F_WMANY;
+        s->wwrites = 0;
+        s->witer = rt->iter;
+    }
+    s->wwrites++;
+    if (!s->wlen && (n >= WRITE_THROUGH || (s->wwrites == 1 && !(s->flags & F_WMANY)))) {
         e = wr_some(s, (const char *)data, n, &done);
         if (e) {
             wr_fail(s, e);
@@ -426,7 +533,16 @@ int async_stream_write(async_stream *s, const void *data, size_t n) {
     }
     memcpy(s->wbuf + s->whead + s->wlen, data, n);
     s->wlen += n;
-    ev_io_start(srt(s)->ev, &s->ww);
+    if (ev_is_active(&s->ww)) return 0; /* the kernel is full: wr_cb sends it */
+    if (done) { /* the kernel took part of it: it is full */
+        ev_io_start(rt->ev, &s->ww);
+        return 0;
+    }
+    if (s->wlen >= s->high_water) {
+        wr_flush(s); /* enough for a send of its own */
+        return 0;
+    }
+    dirty_add(rt, s);
     return 0;
 }
 
@@ -464,6 +580,7 @@ static void stream_do_close(async_stream *s) {
     if (s->flags & F_CLOSED) return;
     ev_io_stop(rt->ev, &s->rw);
     ev_io_stop(rt->ev, &s->ww);
+    dirty_del(s);
     list_del(s);
     s->flags = (s->flags & ~F_READING) | F_CLOSED | F_CLOSING;
     close(s->fd);
@@ -478,6 +595,10 @@ void async_stream_close(async_stream *s) {
     s->flags |= F_CLOSING;
     reading_update(s);
     if (s->rop != RD_NONE) rd_finish(s, ASYNC_RT_ECLOSED, 0);
+    if (s->wlen && !s->err && !ev_is_active(&s->ww)) {
+        wr_flush(s); /* may close it (wr_flushed) */
+        if (s->flags & F_CLOSED) return;
+    }
     if (!s->wlen || s->err || srt(s)->draining) stream_do_close(s);
     /* else wr_cb closes once the buffer is flushed */
 }
@@ -651,13 +772,25 @@ static void client_done(async_future *f, void *arg) {
     int err = async_future_error(f);
     async__rt *rt = async__rt_of(c->srv->loop);
     if (rt) async__debug_forget(rt, &c->task);
-    if (err && err != ASYNC_ECANCELLED && err != ASYNC_RT_ECLOSED && err != ECONNRESET && err != EPIPE)
-        fprintf(stderr, "async server: client handler failed: %s\n", async_rt_strerror(err));
+    if (err && err != ASYNC_ECANCELLED) c->srv->on_error(c->srv, &c->frame.base, err);
     async_stream_close(&c->stream); /* flushes what the handler wrote, then closes */
     async_future_add_done_callback(&c->stream.closed, &c->closed_cb, client_free, c);
     c->srv->nhandlers--;
     if (c->srv->phase == 1 && !c->srv->nhandlers) shutdown_flush(c->srv);
 }
+
+static void error_default(async_server *srv, async_client_frame *client, int err) {
+    (void)srv;
+    (void)client;
+    if (err != ASYNC_RT_ECLOSED && err != ECONNRESET && err != EPIPE)
+        fprintf(stderr, "async server: client handler failed: %s\n", async_rt_strerror(err));
+}
+
+void async_server_set_error_handler(async_server *srv, void (*fn)(async_server *srv, async_client_frame *client, int err)) {
+    srv->on_error = fn ? fn : error_default;
+}
+
+void async_server_set_read_buffer(async_server *srv, size_t size) { srv->rbuf_size = size; }
 
 static void accept_cb(struct ev_loop *ev, ev_io *w, int revents) {
     async_server *srv = (async_server *)w->data;
@@ -693,6 +826,7 @@ static void accept_cb(struct ev_loop *ev, ev_io *w, int revents) {
             srv->accept_errors++;
             continue;
         }
+        if (srv->rbuf_size) async_stream_set_read_buffer(&c->stream, srv->rbuf_size);
         c->srv = srv;
         c->frame.base.stream = &c->stream;
         c->frame.base.server = srv;
@@ -733,6 +867,7 @@ int async_start_server(async_server *srv, async_loop *loop, int listen_fd, async
     srv->handler = handler;
     srv->frame_size = frame_size;
     srv->arg = arg;
+    srv->on_error = error_default;
     async_future_init(&srv->closed, loop);
     ev_io_init(&srv->w, accept_cb, listen_fd, EV_READ);
     srv->w.data = srv;
@@ -839,6 +974,7 @@ int async_client_set_idle(async_client_frame *base, int idle) {
 void async__streams_close_begin(async__rt *rt) {
     async_server *srv, *snext;
     async_stream *s, *next;
+    async__streams_flush(rt); /* what was written goes out before the closing */
     rt->draining = 1;
     for (srv = rt->servers; srv; srv = snext) {
         snext = srv->rt_next;
@@ -855,6 +991,7 @@ void async__streams_close_begin(async__rt *rt) {
 void async__streams_close_end(async__rt *rt) {
     async_server *srv, *snext;
     async_stream *s, *next;
+    async__streams_flush(rt); /* written during the last run: sent before the detach */
     for (s = rt->streams; s; s = next) {
         next = s->rt_next;
         if (s->flags & F_CLOSING) {
@@ -863,6 +1000,7 @@ void async__streams_close_end(async__rt *rt) {
         }
         ev_io_stop(rt->ev, &s->rw);
         ev_io_stop(rt->ev, &s->ww);
+        dirty_del(s);
         s->flags &= ~(F_READING | F_LISTED);
         s->rop = RD_NONE;
         s->rdst = NULL;

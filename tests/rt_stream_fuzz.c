@@ -3,8 +3,8 @@
  * min(cap, limit)). Each case, from its seed: a random input over a small
  * alphabet (lines, separators), a random limit, a random chunking fed through
  * a socketpair one chunk at a time while a read waits, EOF at the end or not
- * at all, and a random sequence of read / readexactly / readuntil / readline,
- * some cancelled while pending. Every result (count, error, bytes, partial) is
+ * at all, and a random sequence of read / readexactly / readuntil / readline
+ * and the two views, some cancelled while pending. Every result (count, error, bytes, partial) is
  * compared with the model's.
  * FUZZ_SECONDS (default 1) bounds the run; FUZZ_SEED picks the first seed;
  * `make fuzz` runs it longer. A failure prints the seed to replay. */
@@ -12,7 +12,9 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
-enum { OP_READ, OP_EXACT, OP_UNTIL, OP_LINE };
+enum { OP_READ, OP_EXACT, OP_UNTIL, OP_LINE, OP_UNTIL_V, OP_LINE_V };
+/* A view is its copying read with no cap of its own (the limit bounds it). */
+static int model_op(int op) { return op == OP_UNTIL_V ? OP_UNTIL : op == OP_LINE_V ? OP_LINE : op; }
 #define MAXIN 400
 #define MAXCAP 120
 
@@ -156,7 +158,7 @@ static ASYNC_FN(fuzz_case, struct fuzz_main) {
         /* sometimes a chunk arrives between reads (right after a cancel, a
          * ghost read would take it); only while the reader is not paused at
          * its limit, so it takes the chunk whole, as the model does */
-        if (self->fed < self->inlen && self->m.n < self->limit && rnd(3) == 0) {
+        if (self->fed < self->inlen && self->m.n + self->s.vlen < self->limit && rnd(3) == 0) { /* a held view counts */
             self->chunk = 1 + rnd(40);
             if (self->chunk > self->inlen - self->fed) self->chunk = self->inlen - self->fed;
             assert_int_equal(write(self->peer, self->in + self->fed, self->chunk), (ssize_t)self->chunk);
@@ -166,7 +168,7 @@ static ASYNC_FN(fuzz_case, struct fuzz_main) {
             for (self->i = 0; self->i < 10000 && !ingested(self); self->i++) ASYNC_SLEEP0();
             if (self->i == 10000) fail_case(self, "the idle stream does not read");
         }
-        self->op = (int)rnd(4);
+        self->op = (int)rnd(6);
         self->sep = "\n";
         self->seplen = 1;
         switch (self->op) {
@@ -178,11 +180,18 @@ static ASYNC_FN(fuzz_case, struct fuzz_main) {
             self->n = 1 + rnd(MAXCAP);
             self->f = async_stream_readuntil(&self->s, self->buf, self->n, self->sep, self->seplen);
             break;
+        case OP_UNTIL_V:
+            self->sep = seps[rnd(sizeof seps / sizeof *seps)];
+            self->seplen = strlen(self->sep);
+            self->n = MAXCAP;
+            self->f = async_stream_readuntil_view(&self->s, self->sep, self->seplen);
+            break;
+        case OP_LINE_V: self->n = MAXCAP; self->f = async_stream_readline_view(&self->s); break;
         default: self->n = 1 + rnd(MAXCAP); self->f = async_stream_readline(&self->s, self->buf, self->n); break;
         }
         self->ops++;
         for (;;) {
-            model_try(&self->m, self->op, self->n, self->sep, self->seplen, self->limit, &self->want);
+            model_try(&self->m, model_op(self->op), self->n, self->sep, self->seplen, self->limit, &self->want);
             if (!self->want.pending) break;
             if (async_future_done(self->f)) fail_case(self, "done, the model waits");
             if (rnd(10) == 0 || (self->fed == self->inlen && (!self->eof_at_end || self->m.eof))) {
@@ -223,7 +232,8 @@ static ASYNC_FN(fuzz_case, struct fuzz_main) {
         }
         if (self->err == ASYNC_RT_EINCOMPLETE && self->s.partial != self->want.partial)
             fail_case(self, "partial differs");
-        if (memcmp(self->buf, self->want.data, self->err ? self->want.partial : self->want.value))
+        if (memcmp(self->op >= OP_UNTIL_V ? async_stream_view(&self->s) : self->buf, self->want.data,
+                   self->err ? self->want.partial : self->want.value))
             fail_case(self, "bytes differ");
     }
     async_stream_destroy(&self->s);
