@@ -2,7 +2,8 @@
  * Version 0.1.0. MIT licence (see LICENSE). Header-only, freestanding C99, no malloc.
  *
  * HOW TO USE
- *   #include "async.h"      in every file; nothing to define, nothing to link.
+ *   #include "async.h"      in every file; nothing to define, nothing to link
+ *   (or one copy of the code for a multi-file firmware: ASYNC_CONFIG_INLINE).
  *   A coroutine is a C function whose persistent locals live in a frame struct
  *   that the caller allocates. Its body sits between ASYNC_BEGIN() and ASYNC_END():
  *
@@ -18,21 +19,24 @@
  *   task on a loop: async_task_create() then async_loop_run_until_complete().
  *
  * CONTENTS
- *   1. Configuration            ASYNC_CONFIG_* knobs, ASYNC_MISUSE hook
+ *   1. Configuration            ASYNC_CONFIG_* knobs (ASYNC_CONFIG_INLINE: one copy), ASYNC_MISUSE hook
  *   2. Platform selection       the only #if block that depends on the compiler
- *   3. Values, statuses, errors async_value, async_status, ASYNC_E*
- *   4. Frames and coroutines    ASYNC_FN, ASYNC_BEGIN/END, YIELD, AWAIT, RETURN, FINALLY
- *   5. The send protocol        async_coro, async_send, async_throw
- *   6. Futures                  async_future, callbacks
- *   7. Tasks                    async_task, cancellation, the task dump
- *   8. Timers and the loop      async_timer, async_loop, sleep, call_soon/later, run
- *   9. Backends                 virtual clock, bare-metal tick + idle
- *   10. Interrupts              async_isr_raise from an ISR, drained by the loop
- *   11. Combinators, synchronization and queues
+ *   3. Values, statuses, errors async_value, async_status, the ASYNC_E* table
+ *   4. Resume points            the continuation mechanism: switch on __LINE__ or label addresses
+ *   5. Frames and coroutines    ASYNC_FN, ASYNC_BEGIN/END, YIELD, AWAIT, RETURN, FINALLY
+ *   6. The send protocol        async_coro, async_send, async_throw
+ *   7. Futures                  async_future, callbacks, async_op
+ *   8. Tasks                    async_task, cancellation, the task dump
+ *   9. Timers and the loop      async_timer, async_loop, sleep, call_soon/later, run
+ *   10. Backends                virtual clock, bare-metal tick + idle
+ *   11. Interrupts              async_isr_raise from an ISR, drained by the loop
+ *   12. Combinators, synchronization and queues
  *                               gather, wait, wait_for, timeout scopes, as_completed,
  *                               shield, TaskGroup; Lock, Event, Condition, Semaphore,
  *                               BoundedSemaphore, Barrier; Queue, LifoQueue, PriorityQueue
- *   12. Short names             AWAIT, YIELD, ... unless ASYNC_NO_SHORT_NAMES
+ *   13. Short names             AWAIT, YIELD, ... unless ASYNC_NO_SHORT_NAMES
+ *   14. Implementation          the function bodies (every file, or only the
+ *                               ASYNC_IMPLEMENTATION one with ASYNC_CONFIG_INLINE=0)
  *
  * ERROR HANDLING, IN ONE PLACE
  *   Runtime conditions are error codes: 0 is success, the library's own codes are
@@ -257,21 +261,26 @@ typedef enum async_status {
     ASYNC_AWAITING = 3 /* suspended on a pending future, which is ctx->value.p */
 } async_status;
 
-/* The library's error codes (negative; positive codes are the user's/errno). */
+/* The library's error codes (negative; positive codes are the user's/errno):
+ * one table, X(name, value, message) with what each stands for, that makes
+ * both the enum and async_strerror's messages. */
+#define ASYNC__ERROR_TABLE(X)                                                                        \
+    X(ASYNC_ECANCELLED, -1, "cancelled")     /* asyncio.CancelledError */                            \
+    X(ASYNC_ETIMEOUT, -2, "timeout")         /* TimeoutError */                                      \
+    X(ASYNC_EINVALSTATE, -3, "invalid state") /* InvalidStateError: future done twice, result of a pending one */ \
+    X(ASYNC_EMISUSE, -4, "API misuse")       /* the API was misused (ASYNC_MISUSE was called) */      \
+    X(ASYNC_EBUSY, -5, "busy (already running)") /* loop, task or coroutine already running */        \
+    X(ASYNC_EDEADLOCK, -6, "deadlock: nothing left that could make progress") /* it would wait forever */ \
+    X(ASYNC_ESTOPPED, -7, "loop stopped")    /* the loop was stopped before the awaited future completed */ \
+    X(ASYNC_EFULL, -8, "queue full")         /* asyncio.QueueFull: put_nowait on a full queue */       \
+    X(ASYNC_EEMPTY, -9, "queue empty")       /* asyncio.QueueEmpty: get_nowait on an empty queue */    \
+    X(ASYNC_ESHUTDOWN, -10, "shut down")     /* asyncio.QueueShutDown; a failed TaskGroup refusing new tasks */ \
+    X(ASYNC_EBROKEN, -11, "broken barrier")  /* asyncio.BrokenBarrierError: barrier aborted or reset */
+#define ASYNC__ERROR_ENUM(name, value, msg) name = value,
 enum {
     ASYNC_OK = 0,
-    ASYNC_ECANCELLED = -1,   /* asyncio.CancelledError */
-    ASYNC_ETIMEOUT = -2,     /* TimeoutError */
-    ASYNC_EINVALSTATE = -3,  /* InvalidStateError: future done twice, result of a pending one */
-    ASYNC_EMISUSE = -4,      /* the API was misused (ASYNC_MISUSE was called) */
-    ASYNC_EBUSY = -5,        /* loop already running, task or coroutine already running */
-    ASYNC_EDEADLOCK = -6,    /* nothing is ready, no timer, no event source: it would wait forever */
-    ASYNC_ESTOPPED = -7,     /* the loop was stopped before the awaited future completed */
-    ASYNC_EFULL = -8,        /* asyncio.QueueFull: put_nowait on a full queue */
-    ASYNC_EEMPTY = -9,       /* asyncio.QueueEmpty: get_nowait on an empty queue */
-    ASYNC_ESHUTDOWN = -10,   /* asyncio.QueueShutDown; a failed TaskGroup refusing new tasks */
-    ASYNC_EBROKEN = -11,     /* asyncio.BrokenBarrierError: barrier aborted or reset */
-    ASYNC_ELAST_CORE = -11
+    ASYNC__ERROR_TABLE(ASYNC__ERROR_ENUM)
+    ASYNC_ELAST_CORE = -11 /* the lowest of the table */
 };
 
 /* The range of an error code. async_ctx and async_frame keep errors in 16 bits
@@ -320,7 +329,72 @@ struct async_ctx {
 typedef async_status (*async_fn)(async_ctx *ctx, void *frame);
 
 /* ======================================================================
- * 4. Frames and coroutines
+ * 4. Resume points: the continuation mechanism
+ *    A frame's state is where its coroutine resumes. Two implementations,
+ *    as protothreads keeps lc-switch.h and lc-addrlabels.h: the line number
+ *    as a case of the body's switch (portable C), or a label address (GCC and
+ *    Clang; resume points may then sit inside the user's own switch). The
+ *    small values below them are the states a body starts, unwinds and ends in.
+ * ====================================================================== */
+
+#if ASYNC_CONFIG_LABELS
+#define ASYNC__HSET(h, s) ((h)->state = (void *)(uintptr_t)(s))
+#define ASYNC__HIS(h, s) ((h)->state == (void *)(uintptr_t)(s))
+#else
+#define ASYNC__HSET(h, s) ((h)->state = (s))
+#define ASYNC__HIS(h, s) ((h)->state == (s))
+#endif
+#define ASYNC__S_START 0
+#define ASYNC__S_FINALLY 1
+#define ASYNC__S_DONE 2
+
+/* ASYNC__DISPATCH opens the body's resume switch; ASYNC__SUSPEND(status)
+ * saves a resume point and returns status; ASYNC__RESUME_HERE() marks a point
+ * the next resume re-enters (a child coroutine's call). They use the body's
+ * async_hdr_ (see ASYNC_BEGIN). */
+#if ASYNC_CONFIG_LABELS
+#define ASYNC__LBL ASYNC__CAT(async__resume_, __LINE__)
+#define ASYNC__DISPATCH                                                         \
+    if (0) async_hdr_->state = __extension__ &&async__dispatch; /* for clang */ \
+    if ((uintptr_t)async_hdr_->state > ASYNC__S_DONE) {                        \
+        _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wpedantic\"") \
+        goto *async_hdr_->state;                                               \
+        _Pragma("GCC diagnostic pop")                                          \
+    }                                                                          \
+    switch ((int)(uintptr_t)async_hdr_->state)
+#define ASYNC__SUSPEND(status)                                                       \
+    do {                                                                             \
+        /* (the asm hides the label from GCC 12's -Wdangling-pointer) */             \
+        async_hdr_->state = __extension__({ void *async_l_ = &&ASYNC__LBL;            \
+                                            ASYNC__OPAQUE(async_l_); async_l_; });   \
+        ASYNC__NOTE_WHERE();                                                         \
+        return (status);                                                             \
+        ASYNC__LBL:;                                                                 \
+    } while (0)
+#define ASYNC__RESUME_HERE()                                                         \
+    async_hdr_->state = __extension__ &&ASYNC__LBL;                                  \
+    ASYNC__LBL:
+#else
+#define ASYNC__DISPATCH switch (async_hdr_->state)
+/* The sizeof rejects, at compile time, a resume point past line 65535. */
+#define ASYNC__SUSPEND(status)                                                       \
+    do {                                                                             \
+        (void)sizeof(char[(__LINE__) < 65536 ? 1 : -1]);                             \
+        async_hdr_->state = __LINE__;                                                \
+        ASYNC__NOTE_WHERE();                                                         \
+        return (status);                                                             \
+        case __LINE__:;                                                              \
+    } while (0)
+#define ASYNC__RESUME_HERE()                                                         \
+    (void)sizeof(char[(__LINE__) < 65536 ? 1 : -1]);                                 \
+    async_hdr_->state = __LINE__;                                                    \
+    goto ASYNC__CAT(async__resume_, __LINE__);                                       \
+    case __LINE__:                                                                   \
+    ASYNC__CAT(async__resume_, __LINE__):
+#endif
+
+/* ======================================================================
+ * 5. Frames and coroutines
  * ====================================================================== */
 
 /* The header every frame struct starts with. Zero it (or let the awaiting code
@@ -335,16 +409,6 @@ typedef struct async_frame {
     uint8_t flags; /* ASYNC__IN_FINALLY, ASYNC__RETURNED */
 } async_frame;
 
-#if ASYNC_CONFIG_LABELS
-#define ASYNC__HSET(h, s) ((h)->state = (void *)(uintptr_t)(s))
-#define ASYNC__HIS(h, s) ((h)->state == (void *)(uintptr_t)(s))
-#else
-#define ASYNC__HSET(h, s) ((h)->state = (s))
-#define ASYNC__HIS(h, s) ((h)->state == (s))
-#endif
-#define ASYNC__S_START 0
-#define ASYNC__S_FINALLY 1
-#define ASYNC__S_DONE 2
 #define ASYNC__IN_FINALLY 1u
 #define ASYNC__RETURNED 2u
 
@@ -450,46 +514,6 @@ ASYNC_API void async__trace_co(async_ctx *ctx, int ev, const char *fn);
 #define ASYNC__TRACE_CO(ev) ((void)0)
 #endif
 
-#if ASYNC_CONFIG_LABELS
-#define ASYNC__LBL ASYNC__CAT(async__resume_, __LINE__)
-#define ASYNC__DISPATCH                                                         \
-    if (0) async_hdr_->state = __extension__ &&async__dispatch; /* for clang */ \
-    if ((uintptr_t)async_hdr_->state > ASYNC__S_DONE) {                        \
-        _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wpedantic\"") \
-        goto *async_hdr_->state;                                               \
-        _Pragma("GCC diagnostic pop")                                          \
-    }                                                                          \
-    switch ((int)(uintptr_t)async_hdr_->state)
-#define ASYNC__SUSPEND(status)                                                       \
-    do {                                                                             \
-        /* (the asm hides the label from GCC 12's -Wdangling-pointer) */             \
-        async_hdr_->state = __extension__({ void *async_l_ = &&ASYNC__LBL;            \
-                                            ASYNC__OPAQUE(async_l_); async_l_; });   \
-        ASYNC__NOTE_WHERE();                                                         \
-        return (status);                                                             \
-        ASYNC__LBL:;                                                                 \
-    } while (0)
-#define ASYNC__RESUME_HERE()                                                         \
-    async_hdr_->state = __extension__ &&ASYNC__LBL;                                  \
-    ASYNC__LBL:
-#else
-#define ASYNC__DISPATCH switch (async_hdr_->state)
-/* The sizeof rejects, at compile time, a resume point past line 65535. */
-#define ASYNC__SUSPEND(status)                                                       \
-    do {                                                                             \
-        (void)sizeof(char[(__LINE__) < 65536 ? 1 : -1]);                             \
-        async_hdr_->state = __LINE__;                                                \
-        ASYNC__NOTE_WHERE();                                                         \
-        return (status);                                                             \
-        case __LINE__:;                                                              \
-    } while (0)
-#define ASYNC__RESUME_HERE()                                                         \
-    (void)sizeof(char[(__LINE__) < 65536 ? 1 : -1]);                                 \
-    async_hdr_->state = __LINE__;                                                    \
-    goto ASYNC__CAT(async__resume_, __LINE__);                                       \
-    case __LINE__:                                                                   \
-    ASYNC__CAT(async__resume_, __LINE__):
-#endif
 
 /* Internal helpers of the macros. */
 ASYNC_API int async__raise(async_ctx *ctx, async_frame *h);
@@ -666,7 +690,7 @@ ASYNC_API int async__await_end(async_ctx *ctx);
     } while (0)
 
 /* ======================================================================
- * 5. The send protocol: a coroutine object driven by hand
+ * 6. The send protocol: a coroutine object driven by hand
  * ====================================================================== */
 
 /* A coroutine object: a function and its frame. Creating one runs nothing. */
@@ -713,7 +737,7 @@ ASYNC__INLINE async_status async_throw(async_coro *co, int err) {
 }
 
 /* ======================================================================
- * 6. Futures
+ * 7. Futures
  * ====================================================================== */
 
 /* A ready-queue entry: something the loop calls. Tasks and callbacks embed one. */
@@ -848,7 +872,7 @@ ASYNC_API void async_future_add_done_callback(async_future *f, async_callback *c
 ASYNC_API int async_future_remove_done_callback(async_future *f, async_callback *cb);
 
 /* ======================================================================
- * 7. Tasks
+ * 8. Tasks
  * ====================================================================== */
 
 /* A task: a future that drives a coroutine on a loop. Await it with
@@ -999,7 +1023,7 @@ ASYNC__INLINE int async__await_begin(async_ctx *ctx, async_future *f) {
 ASYNC_API int async__await_end(async_ctx *ctx);
 
 /* ======================================================================
- * 8. Timers and the loop
+ * 9. Timers and the loop
  * ====================================================================== */
 
 /* A timer: a future that the loop completes (result none) at its deadline.
@@ -1170,7 +1194,7 @@ ASYNC_API void async__write_hex(async_write_fn w, void *ud, uintptr_t x);
 ASYNC_API void async_loop_dump(async_loop *loop, async_write_fn w, void *ud);
 
 /* ======================================================================
- * 9. Backends
+ * 10. Backends
  * ====================================================================== */
 
 /* Virtual clock: time jumps straight to the next deadline, so a program that
@@ -1199,7 +1223,7 @@ ASYNC__INLINE void async_loop_init_bare(async_loop *loop, const async_bare *bare
 }
 
 /* ======================================================================
- * 10. Interrupts: waking the loop from an ISR or a signal handler
+ * 11. Interrupts: waking the loop from an ISR or a signal handler
  * ====================================================================== */
 
 /* Nothing in sections 4-9 may be called from an interrupt handler: the loop's
@@ -1281,7 +1305,7 @@ ASYNC_API void async_isr_signal_init(async_isr_signal *s, async_isr_hub *hub);
 ASYNC_API async_future *async_isr_next(async_isr_signal *s);
 
 /* ======================================================================
- * 11. Combinators, synchronization and queues
+ * 12. Combinators, synchronization and queues
  * ======================================================================
  * asyncio's gather / wait / wait_for / timeout / as_completed / shield /
  * TaskGroup, Lock / Event / Condition / Semaphore / BoundedSemaphore / Barrier
@@ -2255,7 +2279,7 @@ ASYNC__CO(async_taskgroup_exit_co) {
     } while (0)
 
 /* ======================================================================
- * 12. Short names (define ASYNC_NO_SHORT_NAMES to keep the namespace clean)
+ * 13. Short names (define ASYNC_NO_SHORT_NAMES to keep the namespace clean)
  * ====================================================================== */
 #ifndef ASYNC_NO_SHORT_NAMES
 #define AWAIT(fut) ASYNC_AWAIT(fut)
@@ -2264,7 +2288,7 @@ ASYNC__CO(async_taskgroup_exit_co) {
 #endif
 
 /* ======================================================================
- * 13. Implementation: the bodies of the functions declared above, in the
+ * 14. Implementation: the bodies of the functions declared above, in the
  *     order of their sections (every file with ASYNC_CONFIG_INLINE=1; only
  *     the ASYNC_IMPLEMENTATION file with 0).
  * ====================================================================== */
@@ -2277,21 +2301,13 @@ ASYNC_API int16_t async__err(int err) {
 }
 
 ASYNC_API const char *async_strerror(int err) {
+#define ASYNC__ERROR_CASE(name, value, msg) case name: return msg;
     switch (err) {
     case ASYNC_OK: return "success";
-    case ASYNC_ECANCELLED: return "cancelled";
-    case ASYNC_ETIMEOUT: return "timeout";
-    case ASYNC_EINVALSTATE: return "invalid state";
-    case ASYNC_EMISUSE: return "API misuse";
-    case ASYNC_EBUSY: return "busy (already running)";
-    case ASYNC_EDEADLOCK: return "deadlock: nothing left that could make progress";
-    case ASYNC_ESTOPPED: return "loop stopped";
-    case ASYNC_EFULL: return "queue full";
-    case ASYNC_EEMPTY: return "queue empty";
-    case ASYNC_ESHUTDOWN: return "shut down";
-    case ASYNC_EBROKEN: return "broken barrier";
+    ASYNC__ERROR_TABLE(ASYNC__ERROR_CASE)
     default: return err > 0 ? "user or system error" : "unknown error";
     }
+#undef ASYNC__ERROR_CASE
 }
 
 ASYNC_API int async__raise(async_ctx *ctx, async_frame *h) {
