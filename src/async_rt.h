@@ -624,8 +624,10 @@ void async_server_set_read_buffer(async_server *srv, size_t size);
  * spreads new connections over them) and runs the same handler; a connection
  * stays on the loop that accepted it. async_serve_multi returns once every
  * socket is bound and every thread started (port 0 picks one port for all:
- * async_multi_port). async_multi_stop(m) closes every server, cancels its
- * clients, closes each loop and joins the threads; async_multi_destroy(m)
+ * async_multi_port). async_multi_stop(m) shuts every server down (gracefully
+ * with cfg.grace_s / cfg.flush_s, as async_server_shutdown; at once when both
+ * are 0: its clients cancelled), closes each loop and joins the threads;
+ * async_multi_destroy(m)
  * (stops if needed) frees the handle; the servers' counters (accepted, ...)
  * can be read between the two.
  * Across loops: a handler runs on its loop's thread (ASYNC_LOOP is that
@@ -649,6 +651,8 @@ typedef struct async_multi_config {
     size_t frame_size;
     void *arg;              /* shared by every loop: guard what it points at */
     void (*setup)(async_server *srv, unsigned index, void *arg); /* optional */
+    double grace_s, flush_s; /* stop: async_server_shutdown's deadlines on every
+                                loop (both 0: close the clients at once) */
 } async_multi_config;
 int async_serve_multi(async_multi **m, const async_multi_config *cfg);
 int async_multi_port(const async_multi *m);

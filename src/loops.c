@@ -44,8 +44,12 @@ static ASYNC_FN(multi_main, struct multi_frame) {
     ml->lfd = -1; /* the server's */
     if (cfg->setup) cfg->setup(&ml->srv, ml->index, cfg->arg);
     ASYNC_AWAIT(&ml->stop);
-    async_server_close_clients(&ml->srv);
-    ASYNC_AWAIT(async_server_wait_closed(&ml->srv));
+    if (cfg->grace_s > 0 || cfg->flush_s > 0) {
+        ASYNC_AWAIT(async_server_shutdown(&ml->srv, cfg->grace_s, cfg->flush_s));
+    } else {
+        async_server_close_clients(&ml->srv);
+        ASYNC_AWAIT(async_server_wait_closed(&ml->srv));
+    }
     ASYNC_END();
 }
 

@@ -951,7 +951,7 @@ async_future *async_server_shutdown(async_server *srv, double grace_s, double fl
     async_server_close(srv);
     if (srv->closed.c.state != ASYNC__PENDING) return &srv->closed; /* no clients */
     for (c = (client *)srv->clients; c; c = c->next)
-        if (c->idle && !c->stream.rlen && async_task_cancel(&c->task)) srv->shutdown_cancelled++;
+        if (c->idle && !async_stream_read_buffered(&c->stream) && async_task_cancel(&c->task)) srv->shutdown_cancelled++;
     phase_arm(srv, grace_s);
     return &srv->closed;
 }

@@ -78,6 +78,48 @@ static void test_two_loops(void **st) {
     alarm(0);
 }
 
+/* A graceful stop lets the request in flight finish on its loop. */
+struct slow_once {
+    async_client_frame base;
+    char line[64];
+    async_timer t;
+};
+static ASYNC_FN_AT(slow_once, struct slow_once, base.hdr) {
+    ASYNC_BEGIN();
+    ASYNC_AWAIT(async_stream_readline(self->base.stream, self->line, sizeof self->line));
+    if (async_stream_write(self->base.stream, "got\n", 4)) ASYNC_RETURN(async_none());
+    ASYNC_AWAIT(async_stream_drain(self->base.stream));
+    ASYNC_SLEEP(&self->t, 0.1);
+    if (async_stream_write(self->base.stream, "done\n", 5) == 0) ASYNC_AWAIT(async_stream_drain(self->base.stream));
+    ASYNC_END();
+}
+static void test_graceful_stop(void **st) {
+    async_multi_config cfg;
+    async_multi *m;
+    char buf[16];
+    int fd, n = 0, r;
+    (void)st;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.loops = 2;
+    cfg.host = "127.0.0.1";
+    cfg.handler = slow_once;
+    cfg.frame_size = sizeof(struct slow_once);
+    cfg.grace_s = 15.0; /* far more than the handler needs: it finishes first */
+    cfg.flush_s = 15.0;
+    alarm(20);
+    assert_int_equal(async_serve_multi(&m, &cfg), 0);
+    fd = connect_port(async_multi_port(m));
+    assert_int_equal(write(fd, "req\n", 4), 4);
+    assert_int_equal(read(fd, buf, 4), 4); /* "got": the handler is mid-request */
+    async_multi_stop(m); /* returns once every loop has shut down */
+    while ((r = (int)read(fd, buf + n, sizeof buf - (size_t)n)) > 0) n += r;
+    assert_int_equal(n, 5);
+    assert_memory_equal(buf, "done\n", 5);
+    close(fd);
+    async_multi_destroy(m);
+    alarm(0);
+}
+
 static void test_start_error(void **st) {
     async_multi_config cfg;
     async_multi *m = (async_multi *)&cfg;
@@ -95,6 +137,7 @@ static void test_start_error(void **st) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         RT_TEST(test_two_loops),
+        RT_TEST(test_graceful_stop),
         RT_TEST(test_start_error),
     };
     signal(SIGPIPE, SIG_IGN);
