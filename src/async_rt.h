@@ -64,29 +64,7 @@ extern "C" {
  *     rate, the struct sizes): a constructor in each such file compares them
  *     with libasync's and, on a difference, names the option and aborts.
  * ---------------------------------------------------------------------- */
-#if ASYNC_CONFIG_TASK_INFO
-#define ASYNC__RT_ABI_I TASK_INFO_1
-#else
-#define ASYNC__RT_ABI_I TASK_INFO_0
-#endif
-#if ASYNC_CONFIG_FLOAT
-#define ASYNC__RT_ABI_F FLOAT_1
-#else
-#define ASYNC__RT_ABI_F FLOAT_0
-#endif
-#if ASYNC_CONFIG_LABELS
-#define ASYNC__RT_ABI_L LABELS_1
-#else
-#define ASYNC__RT_ABI_L LABELS_0
-#endif
-#if ASYNC_CONFIG_TRACE
-#define ASYNC__RT_ABI_T TRACE_1
-#else
-#define ASYNC__RT_ABI_T TRACE_0
-#endif
-#define ASYNC__RT_ABI2(i, f, l, t) async_rt_abi_##i##_##f##_##l##_##t
-#define ASYNC__RT_ABI(i, f, l, t) ASYNC__RT_ABI2(i, f, l, t)
-#define ASYNC__RT_ABI_SYMBOL ASYNC__RT_ABI(ASYNC__RT_ABI_I, ASYNC__RT_ABI_F, ASYNC__RT_ABI_L, ASYNC__RT_ABI_T)
+#define ASYNC__RT_ABI_SYMBOL ASYNC__ABI_NAME(async_rt_abi_) /* async.h spells the options */
 extern const char ASYNC__RT_ABI_SYMBOL;
 
 struct async__rt_config {
