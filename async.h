@@ -1087,25 +1087,67 @@ ASYNC_API async_time async_ms(unsigned long ms);
  * timer of an earlier loop left behind is not taken for an armed timer. */
 ASYNC_API int async__timer_in_heap(const async_loop *loop, const async_timer *t);
 
-ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async_time ticks);
+ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async_time ticks, async_value v);
+
+/* A sleep(0)'s timer: done at once, and the sleep still yields once. */
+#define ASYNC__F_YIELD ASYNC__F_AWAITING
+
+/* A sleep suspends on its pending timer, or yields once for a delay of 0. */
+ASYNC__INLINE int async__sleep_begin(async_ctx *ctx, async_future *f) {
+    ctx->value.p = f;
+    return f->c.state == ASYNC__PENDING || (f->c.flags & ASYNC__F_YIELD);
+}
+ASYNC__INLINE async_status async__sleep_how(const async_ctx *ctx) {
+    return ((const async_future *)ctx->value.p)->c.state == ASYNC__PENDING ? ASYNC_AWAITING : ASYNC_YIELDED;
+}
+
+/* One resume point for both ways, so that a sleep is one statement. */
+#define ASYNC__SLEEP(timer, ticks, v)                                           \
+    do {                                                                        \
+        if (async__sleep_begin(async_ctx_, async__sleep_start(async_ctx_, (timer), (ticks), (v)))) { \
+            ASYNC__TRACE_CO(ASYNC_TRACE_AWAIT_SUSPEND);                         \
+            ASYNC__SUSPEND(async__sleep_how(async_ctx_));                       \
+            ASYNC__TRACE_CO(ASYNC_TRACE_AWAIT_RESUME);                          \
+        }                                                                       \
+    } while (0)
 
 /* ASYNC_SLEEP(&self->timer, seconds); — asyncio.sleep in a task; the timer is
- * storage in the frame (one per concurrent sleep). Cancellable.
+ * storage in the frame (one per concurrent sleep). Cancellable. A delay of 0
+ * (or less: async_seconds gives 0) is asyncio's sleep(0): a bare yield to the
+ * back of the ready queue, no timer armed. ASYNC_VALUE is none afterwards.
  * Hazard: the timer must be zeroed or async_timer_init'ed before its first
  * sleep (a zeroed frame does it); sleeping on a timer that is still armed
  * (shared by two tasks) is misuse: the sleep raises ASYNC_EBUSY.
  *   ASYNC_SLEEP(&self->t, 0.5); */
 #if ASYNC_CONFIG_FLOAT
 #define ASYNC_SLEEP(timer, seconds) ASYNC_SLEEP_TICKS(timer, async_seconds(seconds))
+/* ASYNC_SLEEP_RESULT(&self->timer, seconds, v); — asyncio.sleep(delay, result):
+ * the same, then ASYNC_VALUE is v.
+ *   ASYNC_SLEEP_RESULT(&self->t, 0.1, async_int(42));   // ASYNC_VALUE.i == 42 */
+#define ASYNC_SLEEP_RESULT(timer, seconds, v) ASYNC_SLEEP_TICKS_RESULT(timer, async_seconds(seconds), v)
 #endif
 /* ASYNC_SLEEP_TICKS(&self->timer, ticks); — the same, in backend ticks (no floats). */
-#define ASYNC_SLEEP_TICKS(timer, ticks) ASYNC_AWAIT(async__sleep_start(async_ctx_, (timer), (ticks)))
+#define ASYNC_SLEEP_TICKS(timer, ticks) ASYNC_SLEEP_TICKS_RESULT(timer, ticks, async_none())
+/* ASYNC_SLEEP_TICKS_RESULT(&self->timer, ticks, v); — ASYNC_SLEEP_RESULT in ticks.
+ *   ASYNC_SLEEP_TICKS_RESULT(&self->t, async_ms(5), async_ptr(msg)); */
+#define ASYNC_SLEEP_TICKS_RESULT(timer, ticks, v)                               \
+    do {                                                                        \
+        ASYNC__SLEEP(timer, ticks, v);                                          \
+        if (async__await_end(async_ctx_)) goto async__raise;                    \
+    } while (0)
 /* ASYNC_SLEEP_TICKS_CATCH(&self->timer, ticks, err); — the same, storing the
  * error (ASYNC_ECANCELLED when cut short) in the lvalue err instead of raising.
  *   ASYNC_SLEEP_TICKS_CATCH(&self->t, async_ms(10), self->err);
  *   self->err = async_timeout_exit(&self->to, self->err); */
-#define ASYNC_SLEEP_TICKS_CATCH(timer, ticks, err)                              \
-    ASYNC_AWAIT_CATCH(async__sleep_start(async_ctx_, (timer), (ticks)), err)
+#define ASYNC_SLEEP_TICKS_CATCH(timer, ticks, errv)                             \
+    do {                                                                        \
+        ASYNC__SLEEP(timer, ticks, async_none());                               \
+        if (async__await_end(async_ctx_)) {                                     \
+            (errv) = async_ctx_->err;                                           \
+            async_ctx_->err = 0;                                                \
+        } else                                                                  \
+            (errv) = 0;                                                         \
+    } while (0)
 
 ASYNC_API void async__ready_push(async_loop *loop, async_handle *h);
 
@@ -2885,7 +2927,7 @@ ASYNC_API int async__timer_in_heap(const async_loop *loop, const async_timer *t)
     return t == loop->timers;
 }
 
-ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async_time ticks) {
+ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async_time ticks, async_value v) {
     /* done, so that the await raises ctx->err at once; never written */
 #if ASYNC_CONFIG_TASK_INFO
     static const async_future refused = {{{0}, ASYNC__DONE, 0, 0, "refused"}, NULL, NULL};
@@ -2908,7 +2950,13 @@ ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async
         return (async_future *)(uintptr_t)&refused;
     }
     async_timer_init(t, loop);
+    if (ticks == 0) { /* sleep(0): no timer, the task goes to the back of the queue */
+        t->fut.c.value = v;
+        t->fut.c.flags |= ASYNC__F_YIELD;
+        return &t->fut;
+    }
     async_timer_start(t, ticks);
+    t->fut.c.value = v; /* the loop completes a timer without touching its value */
     return &t->fut;
 }
 
