@@ -488,6 +488,7 @@ struct async_wait_op *async_sem_acquire_co_async_frame_type(void);
 struct async_wait_op *async_barrier_wait_co_async_frame_type(void);
 struct async_wait_op *async_queue_put_co_async_frame_type(void);
 struct async_wait_op *async_queue_get_co_async_frame_type(void);
+struct async_wait_op *async_queue_join_co_async_frame_type(void);
 struct async_waitset *async_waitset_co_async_frame_type(void);
 struct async_waitset *async_as_completed_next_co_async_frame_type(void);
 struct async_taskgroup *async_taskgroup_exit_co_async_frame_type(void);
@@ -1530,12 +1531,14 @@ ASYNC__CO(async_event_wait_co) {
     if (!async__need_loop(async_ctx_)) ASYNC_RAISE(ASYNC_EMISUSE);
     async__wl_park(&e->waiters, &self->w, ASYNC_LOOP);
     ASYNC_AWAIT(&self->w.fut);
+    ASYNC_RETURN(async_int(1));
     ASYNC_FINALLY();
     if (self->w.linked) async__wl_remove(&((async_event *)self->obj)->waiters, &self->w);
     ASYNC_END();
 }
 
-/* ASYNC_EVENT_WAIT(&self->op, &ev); — `await ev.wait()`.
+/* ASYNC_EVENT_WAIT(&self->op, &ev); — `await ev.wait()`: ASYNC_VALUE.i is 1
+ * (asyncio's True), whether it had to wait or not.
  *   ASYNC_EVENT_WAIT(&self->op, &ready); */
 #define ASYNC_EVENT_WAIT(op, ev)                                                \
     do {                                                                        \
@@ -1907,8 +1910,21 @@ ASYNC__CO(async_queue_put_co) {
     ASYNC_END();
 }
 
-ASYNC__INLINE async_event *async__queue_finished(async_queue *q) {
-    return async__queue_check(q) ? NULL : &q->finished;
+/* join: the wait on q->finished, with asyncio's result (None). */
+ASYNC__CO(async_queue_join_co) {
+    async_wait_op *self = (async_wait_op *)async_vself_;
+    async_queue *q = (async_queue *)self->obj;
+    ASYNC_BEGIN();
+    self->w.linked = 0;
+    if (async__queue_check(q)) ASYNC_RAISE(ASYNC_EMISUSE);
+    if (q->finished.flag) ASYNC_RETURN(async_none());
+    if (!async__need_loop(async_ctx_)) ASYNC_RAISE(ASYNC_EMISUSE);
+    async__wl_park(&q->finished.waiters, &self->w, ASYNC_LOOP);
+    ASYNC_AWAIT(&self->w.fut);
+    ASYNC_RETURN(async_none());
+    ASYNC_FINALLY();
+    if (self->w.linked) async__wl_remove(&((async_queue *)self->obj)->finished.waiters, &self->w);
+    ASYNC_END();
 }
 
 /* ASYNC_QUEUE_PUT(&self->op, &q, v); — `await q.put(v)`: waits while full;
@@ -1916,7 +1932,7 @@ ASYNC__INLINE async_event *async__queue_finished(async_queue *q) {
  * ASYNC_QUEUE_GET(&self->op, &q); — `await q.get()`: the item is ASYNC_VALUE
  * (and self->op.item); raises ASYNC_ESHUTDOWN when shut down and empty.
  * ASYNC_QUEUE_JOIN(&self->op, &q); — `await q.join()`: until every item put has
- * been task_done'd.
+ * been task_done'd; ASYNC_VALUE is none (asyncio's None).
  *   ASYNC_QUEUE_GET(&self->op, &jobs);
  *   handle(ASYNC_VALUE.p); async_queue_task_done(&jobs); */
 #define ASYNC_QUEUE_PUT(op, q, v)                                               \
@@ -1932,8 +1948,8 @@ ASYNC__INLINE async_event *async__queue_finished(async_queue *q) {
     } while (0)
 #define ASYNC_QUEUE_JOIN(op, q)                                                 \
     do {                                                                        \
-        (op)->obj = async__queue_finished(q);                                   \
-        ASYNC_AWAIT_CO(async_event_wait_co, (op));                              \
+        (op)->obj = (q);                                                        \
+        ASYNC_AWAIT_CO(async_queue_join_co, (op));                              \
     } while (0)
 
 /* ------------------------------------------- gather, wait, as_completed, ... */
