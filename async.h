@@ -275,12 +275,13 @@ typedef enum async_status {
     X(ASYNC_EFULL, -8, "queue full")         /* asyncio.QueueFull: put_nowait on a full queue */       \
     X(ASYNC_EEMPTY, -9, "queue empty")       /* asyncio.QueueEmpty: get_nowait on an empty queue */    \
     X(ASYNC_ESHUTDOWN, -10, "shut down")     /* asyncio.QueueShutDown; a failed TaskGroup refusing new tasks */ \
-    X(ASYNC_EBROKEN, -11, "broken barrier")  /* asyncio.BrokenBarrierError: barrier aborted or reset */
+    X(ASYNC_EBROKEN, -11, "broken barrier")  /* asyncio.BrokenBarrierError: barrier aborted or reset */ \
+    X(ASYNC_EINVAL, -12, "invalid argument") /* ValueError: e.g. wait() on no futures */
 #define ASYNC__ERROR_ENUM(name, value, msg) name = value,
 enum {
     ASYNC_OK = 0,
     ASYNC__ERROR_TABLE(ASYNC__ERROR_ENUM)
-    ASYNC_ELAST_CORE = -11 /* the lowest of the table */
+    ASYNC_ELAST_CORE = -12 /* the lowest of the table */
 };
 
 /* The range of an error code. async_ctx and async_frame keep errors in 16 bits
@@ -2028,10 +2029,7 @@ ASYNC__CO(async_waitset_co) {
     ASYNC_BEGIN();
     self->active = 0;
     if (!async__need_loop(async_ctx_)) ASYNC_RAISE(ASYNC_EMISUSE);
-    if (self->kind == ASYNC__WS_WAIT && self->n == 0) {
-        ASYNC_MISUSE("wait() on an empty set of futures");
-        ASYNC_RAISE(ASYNC_EMISUSE);
-    }
+    if (self->kind == ASYNC__WS_WAIT && self->n == 0) ASYNC_RAISE(ASYNC_EINVAL);
     if (async__ws_start(self, ASYNC_LOOP)) ASYNC_RAISE(ASYNC_EMISUSE);
     if (self->n == 0) self->met = 1;
     while (!self->met || (self->kind == ASYNC__WS_WAITFOR && !async_future_done(self->one))) {
@@ -2098,6 +2096,7 @@ ASYNC_API void async__ws_setup_one(async_waitset *ws, int kind, async_future *f,
  * mode ASYNC_FIRST_COMPLETED / ASYNC_FIRST_EXCEPTION / ASYNC_ALL_COMPLETED,
  * timeout in ticks or ASYNC_NO_TIMEOUT. ASYNC_VALUE.i is how many are done; test
  * each with async_future_done(). Never cancels them, never raises a timeout.
+ * No futures (n == 0) raises ASYNC_EINVAL (asyncio's ValueError).
  *   ASYNC_WAIT(&self->ws, self->futs, self->slots, 2, ASYNC_FIRST_COMPLETED, async_ms(50)); */
 #define ASYNC_WAIT(ws, futv, slotv, n, mode, timeout)                           \
     do {                                                                        \
