@@ -904,6 +904,10 @@ typedef enum async_trace_event {
      * (an await that raises it leaves loop->retrieved instead). */
     ASYNC_TRACE_RETRIEVED
 } async_trace_event;
+/* The loop's exception handler: err and a message saying where it came from
+ * (asyncio's context["message"]); async_current_task(loop) tells the task, if any. */
+typedef void (*async_exception_fn)(async_loop *loop, int err, const char *message, void *ud);
+
 typedef void (*async_trace_fn)(async_loop *loop, async_trace_event ev, async_task *t, async_status s,
                                void *ud);
 
@@ -928,9 +932,13 @@ struct async_loop {
     async_task *current;      /* task being stepped, or NULL */
     uint8_t running;          /* inside run_* */
     uint8_t stopping;         /* stop() called */
+    uint8_t closed;           /* async_loop_close() called */
+    uint8_t in_handler;       /* the exception handler is running */
     async_time vnow;          /* virtual clock's time (virtual backend) */
     async_trace_fn trace;     /* optional control-flow hook */
     void *trace_ud;
+    async_exception_fn exc_fn; /* async_loop_set_exception_handler; NULL: the default */
+    void *exc_ud;
     /* The failed task whose error an await last raised, for a trace hook to
      * read at its next event (debug mode): an await cannot call out without
      * slowing every coroutine, so it only leaves this note, which the next
@@ -1193,17 +1201,61 @@ ASYNC__INLINE async_task *async_current_task(async_loop *loop) { return loop->cu
 /* async_loop_set_trace(loop, fn, ud); — observe every task step (control-flow trace). */
 ASYNC_API void async_loop_set_trace(async_loop *loop, async_trace_fn fn, void *ud);
 
+/* async_loop_set_exception_handler(loop, fn, ud); — asyncio's
+ * loop.set_exception_handler: fn(loop, err, message, ud) gets every error a
+ * callback reports with async_loop_report_error; NULL restores the default.
+ *   static void on_err(async_loop *l, int err, const char *msg, void *ud) { log(err, msg); }
+ *   async_loop_set_exception_handler(&loop, on_err, NULL); */
+ASYNC_API void async_loop_set_exception_handler(async_loop *loop, async_exception_fn fn, void *ud);
+
+/* async_loop_default_exception_handler(loop, err, message, ud) — the default:
+ * hosted, one line on stderr ("async.h: error -2 (timeout): message");
+ * freestanding, nothing. A custom handler may call it to log as well. */
+ASYNC_API void async_loop_default_exception_handler(async_loop *loop, int err, const char *message, void *ud);
+
+/* async_loop_report_error(loop, err, "message") — asyncio's
+ * call_exception_handler, for code with no awaiter to raise to (a done
+ * callback, a call_soon / call_later callback, a hook): the handler runs at
+ * once, inside this call, and the loop carries on. Returns 0, or ASYNC_EMISUSE
+ * for err 0 (no error to report: misuse, reported as ASYNC_EMISUSE).
+ * Hazard: an error the handler itself reports goes to the default handler
+ * (no recursion). message must live as long as the handler keeps it.
+ *   static void on_done(async_future *f, void *arg) {
+ *       if (write_log(arg) < 0) async_loop_report_error(f->loop, EIO, "log writer"); } */
+ASYNC_API int async_loop_report_error(async_loop *loop, int err, const char *message);
+
 /* One iteration: wait for the earliest deadline (not at all if something is
  * ready), move expired timers' waiters to the ready queue, then run exactly the
  * handles queued by then. Returns 0 or the backend's error. */
 ASYNC__INLINE async_time async__vclock_now(void *data);
 ASYNC_API int async__vclock_wait(void *data, async_loop *loop, const async_time *deadline);
+ASYNC__COLD_API int async__loop_closed(void);
 ASYNC_API int async_loop_run_once(async_loop *loop);
 
 /* async_loop_stop(loop); — make run_forever return after the current batch.
  * Called while the loop is not running, the next run does one iteration and
  * returns (asyncio's loop.stop() before run_forever()). */
 ASYNC__INLINE void async_loop_stop(async_loop *loop) { loop->stopping = 1; }
+
+/* async_loop_is_running(loop) — 1 inside run_forever / run_until_complete /
+ * async_run (asyncio's loop.is_running()). */
+ASYNC__INLINE int async_loop_is_running(const async_loop *loop) { return loop->running != 0; }
+
+/* async_loop_is_closed(loop) — 1 once async_loop_close returned 0. */
+ASYNC__INLINE int async_loop_is_closed(const async_loop *loop) { return loop->closed != 0; }
+
+/* async_loop_close(loop) — asyncio's loop.close(): the loop refuses to run
+ * from now on (run_* are misuse and return ASYNC_EMISUSE) until
+ * async_loop_init makes it a new loop. Closing twice does nothing. Closing a
+ * running loop is misuse (asyncio's RuntimeError): ASYNC_EBUSY, still open.
+ * It runs nothing and cancels nothing: unlike asyncio, which drops its pending
+ * handles, the callbacks still queued and the timers still armed stay linked
+ * where they are (caller memory: nothing is freed) and never run. To finish
+ * the tasks first, cancel them: async_loop_cancel_all, or async_run's way out.
+ * The runtime's async_rt_loop_close calls it.
+ *   async_loop_cancel_all(&loop);
+ *   async_loop_close(&loop); */
+ASYNC_API int async_loop_close(async_loop *loop);
 
 /* async_loop_run_forever(loop) — run until async_loop_stop(); returns 0, or the
  * backend's error (ASYNC_EDEADLOCK: nothing left to wait for). Running a loop
@@ -3058,9 +3110,13 @@ ASYNC_API void async_loop_init(async_loop *loop, async_now_fn now, async_wait_fn
     loop->current = NULL;
     loop->running = 0;
     loop->stopping = 0;
+    loop->closed = 0;
+    loop->in_handler = 0;
     loop->vnow = 0;
     loop->trace = NULL;
     loop->trace_ud = NULL;
+    loop->exc_fn = NULL;
+    loop->exc_ud = NULL;
     loop->retrieved = NULL;
 #if ASYNC_CONFIG_TRACE
     loop->trace_coro = NULL;
@@ -3078,12 +3134,55 @@ ASYNC_API void async_loop_set_trace(async_loop *loop, async_trace_fn fn, void *u
     loop->trace_ud = ud;
 }
 
+ASYNC_API void async_loop_set_exception_handler(async_loop *loop, async_exception_fn fn, void *ud) {
+    loop->exc_fn = fn;
+    loop->exc_ud = ud;
+}
+
+ASYNC_API void async_loop_default_exception_handler(async_loop *loop, int err, const char *message, void *ud) {
+    (void)loop;
+    (void)ud;
+#if defined(__STDC_HOSTED__) && __STDC_HOSTED__ && !defined(ASYNC_FREESTANDING)
+    fprintf(stderr, "async.h: error %d (%s): %s\n", err, async_strerror(err), message ? message : "");
+#else
+    (void)err;
+    (void)message;
+#endif
+}
+
+ASYNC_API int async_loop_report_error(async_loop *loop, int err, const char *message) {
+    int e = async__err(err);
+    if (loop->exc_fn && !loop->in_handler) {
+        loop->in_handler = 1;
+        loop->exc_fn(loop, e, message, loop->exc_ud);
+        loop->in_handler = 0;
+    } else
+        async_loop_default_exception_handler(loop, e, message, NULL);
+    return e == ASYNC_EMISUSE && err != ASYNC_EMISUSE ? ASYNC_EMISUSE : 0;
+}
+
+ASYNC_API int async_loop_close(async_loop *loop) {
+    if (ASYNC__UNLIKELY(loop->running)) {
+        ASYNC_MISUSE("async_loop_close on a running loop (stop it, and close after run returns)");
+        return ASYNC_EBUSY;
+    }
+    loop->closed = 1;
+    return 0;
+}
+
+ASYNC__COLD_API int async__loop_closed(void) {
+    ASYNC_MISUSE("the loop is closed (asyncio: Event loop is closed)");
+    return ASYNC_EMISUSE;
+}
+
 ASYNC_API int async_loop_run_once(async_loop *loop) {
     async_handle *h, *next;
     async_time deadline = loop->now;
     const async_time *until = &deadline; /* NULL: nothing to wait for but events */
     int r;
-    if (ASYNC__UNLIKELY(loop->current != NULL)) { /* would step tasks under the running one */
+    if (ASYNC__UNLIKELY(loop->current != NULL || loop->closed)) {
+        if (loop->closed) return async__loop_closed();
+        /* would step tasks under the running one */
         ASYNC_MISUSE("async_loop_run_once called from inside a task (await instead)");
         return ASYNC_EBUSY;
     }
@@ -3124,6 +3223,7 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
 
 ASYNC_API int async_loop_run_forever(async_loop *loop) {
     int r = 0;
+    if (ASYNC__UNLIKELY(loop->closed)) return async__loop_closed();
     if (ASYNC__UNLIKELY(loop->running)) {
         ASYNC_MISUSE("loop is already running (run called from inside the loop)");
         return ASYNC_EBUSY;
@@ -3140,6 +3240,7 @@ ASYNC_API int async_loop_run_forever(async_loop *loop) {
 ASYNC_API int async_loop_run_until_complete(async_loop *loop, async_future *f) {
     int r = 0;
     if (async__future_check(f)) return ASYNC_EMISUSE;
+    if (ASYNC__UNLIKELY(loop->closed)) return async__loop_closed();
     if (ASYNC__UNLIKELY(loop->running)) {
         ASYNC_MISUSE("loop is already running (run called from inside the loop)");
         return ASYNC_EBUSY;

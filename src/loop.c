@@ -155,7 +155,7 @@ int async_rt_loop_init_env(async_loop *loop) {
 void async_rt_loop_close(async_loop *loop) {
     async__rt *rt = async__rt_of(loop);
     if (!rt) return;
-    if (loop->running) {
+    if (async_loop_is_running(loop)) {
         ASYNC_MISUSE("async_rt_loop_close on a running loop");
         return;
     }
@@ -180,6 +180,7 @@ void async_rt_loop_close(async_loop *loop) {
     free(rt);
     loop->backend = NULL;
     loop->wait_fn = NULL;
+    (void)async_loop_close(loop);
 }
 
 void async_rt_keepalive(async_loop *loop, int delta) {
