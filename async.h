@@ -2313,18 +2313,25 @@ typedef struct async_tg_task {
     async_callback cb;
     async_taskgroup *tg;
     struct async_tg_task *next;
+    struct async_tg_task *next_failed; /* the group's failures, in completion order */
 } async_tg_task;
 
 /* asyncio.TaskGroup. The first child failure cancels the other children and the
  * body of the group (the parent task, at its next await); exit waits for every
- * child; new tasks are refused (ASYNC_ESHUTDOWN) after a failure. The errors:
- * exit raises the first child error (in completion order) and `nerrors` counts
- * every child failure; walk `children` to read each error. The struct is also
- * the frame of its exit coroutine. */
+ * child; new tasks are refused (ASYNC_ESHUTDOWN) after a failure. The errors,
+ * asyncio's ExceptionGroup: every child that failed (with anything but a
+ * cancellation, including children that fail while handling the group's
+ * cancellation) in completion order, then the body's own error (not a
+ * cancellation), as asyncio appends it last; `nerrors` counts them and
+ * async_taskgroup_errors lists them. In C the exit raises one code, the first
+ * of that list (an error code, not a group of exceptions); with no error, a
+ * cancellation from outside is re-raised. The struct is also the frame of its
+ * exit coroutine. */
 struct async_taskgroup {
     async_frame hdr;
     async_task *parent;
     async_tg_task *children, *last; /* every child spawned, in spawn order */
+    async_tg_task *failed, *failed_last; /* the failed ones, in completion order */
     async_future wake;
     unsigned pending, nerrors;
     int first_err, body_err, e;
@@ -2373,6 +2380,16 @@ ASYNC__CO(async_taskgroup_exit_co) {
     if (self->propagate_cancel) ASYNC_RAISE(ASYNC_ECANCELLED);
     ASYNC_END();
 }
+
+/* async_taskgroup_errors(&tg, errs, cap) — the group's errors (see above): the
+ * count, with the first cap of them stored in errs[] in order (the rest are
+ * counted, not stored; errs may be NULL with cap 0). Complete once the exit
+ * has returned; during the body, the children's so far. The failed children
+ * must still be valid memory (they hold the errors). Before
+ * async_taskgroup_enter: misuse, 0.
+ *   int errs[8]; size_t n = async_taskgroup_errors(&self->tg, errs, 8);
+ *   for (i = 0; i < n && i < 8; i++) log_error(errs[i]); */
+ASYNC_API size_t async_taskgroup_errors(async_taskgroup *tg, int *errs, size_t cap);
 
 /* ASYNC_TASKGROUP_EXIT(&self->tg, body_err); — end of the `async with` block:
  * body_err is the error the body ended with (0 if none; catch it with the
@@ -3937,6 +3954,7 @@ ASYNC_API int async_taskgroup_enter(async_taskgroup *tg, async_task *parent) {
     if (!parent) return async__bad("TaskGroup entered outside a task");
     tg->parent = parent;
     tg->children = tg->last = NULL;
+    tg->failed = tg->failed_last = NULL;
     tg->pending = tg->nerrors = 0;
     tg->first_err = tg->body_err = 0;
     tg->entered = 1;
@@ -3965,6 +3983,10 @@ ASYNC_API void async__tg_child_done(async_future *f, void *arg) {
     if (!err) return;
     tg->nerrors++;
     if (!tg->first_err) tg->first_err = err;
+    c->next_failed = NULL;
+    if (tg->failed_last) tg->failed_last->next_failed = c;
+    else tg->failed = c;
+    tg->failed_last = c;
     if (!tg->aborting && !tg->parent_cancel_requested) {
         async__tg_abort(tg);
         tg->parent_cancel_requested = 1;
@@ -3988,6 +4010,22 @@ ASYNC_API int async_taskgroup_spawn(async_taskgroup *tg, async_tg_task *c, async
     tg->pending++;
     async_future_add_done_callback(&c->task.fut, &c->cb, async__tg_child_done, c);
     return 0;
+}
+
+ASYNC_API size_t async_taskgroup_errors(async_taskgroup *tg, int *errs, size_t cap) {
+    async_tg_task *c;
+    size_t n = 0;
+    if (tg->magic != ASYNC__MAGIC_TG) {
+        ASYNC_MISUSE("TaskGroup errors read before async_taskgroup_enter");
+        return 0;
+    }
+    for (c = tg->failed; c; c = c->next_failed, n++)
+        if (n < cap) errs[n] = async__future_err(&c->task.fut);
+    if (tg->exiting && !tg->entered && tg->body_err && tg->body_err != ASYNC_ECANCELLED) {
+        if (n < cap) errs[n] = tg->body_err;
+        n++;
+    }
+    return n;
 }
 #endif /* ASYNC__BODIES */
 
