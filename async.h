@@ -2223,6 +2223,71 @@ ASYNC__CO(async_as_completed_next_co) {
 
 #define ASYNC_AS_COMPLETED_NEXT(ws) ASYNC_AWAIT_CO(async_as_completed_next_co, (ws))
 
+/* ------------------------------------------ gather and shield as futures */
+
+/* asyncio.gather as a future (_GatheringFuture): start it, keep it, query it,
+ * await it from any number of tasks, cancel it, with no wrapper task. */
+typedef struct async_gather {
+    async_op op;               /* first: &g.op.fut is the gather's future */
+    async_future *const *futs;
+    async_callback *cbs;       /* one per child */
+    size_t n, ndone;
+    uint8_t flags, cancel_requested;
+} async_gather;
+
+/* async_gather_start(&g, loop, futs, cbs, n, flags) — the future of
+ * asyncio.gather(*futs) (cbs: async_callback[n], one per child). It completes
+ * when every child has, value n (the results are the children's own:
+ * async_future_result(futs[i])); without ASYNC_RETURN_EXCEPTIONS, at the
+ * first child error or cancellation, with that error (the others keep
+ * running). n == 0: done at once, value 0. CANCEL, as 3.11: async_future_cancel
+ * on it (a task awaiting it being cancelled, a timeout, wait_for, or you)
+ * cancels every child not done, returns 1 if any was, and leaves the gather
+ * pending until the children's cancellations complete it: it is then done,
+ * not cancelled (async_future_cancelled is 0), with error ASYNC_ECANCELLED; a
+ * task awaiting it waits for the children, as asyncio's does.
+ * Hazard: g, futs and cbs must stay valid until every child is done, or until
+ * async_gather_close(&g); never start it again while it is attached.
+ *   async_future *g = async_gather_start(&self->g, ASYNC_LOOP, self->futs, self->cbs, 3, 0);
+ *   ASYNC_AWAIT(g);   // or keep it: async_future_done(g), async_future_cancel(g) */
+ASYNC_API async_future *async_gather_start(async_gather *g, async_loop *loop, async_future *const *futs,
+                                           async_callback *cbs, size_t n, int flags);
+
+/* The gather's future (what async_gather_start returned). */
+ASYNC__INLINE async_future *async_gather_future(async_gather *g) { return &g->op.fut; }
+
+/* async_gather_close(&g) — detach from the children still running (after the
+ * gather completed early), so that g and cbs may be reused or freed. */
+ASYNC_API void async_gather_close(async_gather *g);
+
+/* What async_future_cancel does to a gather's future instead of cancelling it. */
+ASYNC_API void async__gather_hook(async_op *op);
+ASYNC_API int async__gather_cancel(async_gather *g);
+ASYNC_API void async__gather_child_done(async_future *f, void *arg);
+
+/* asyncio.shield as a future: an outer future that follows inner, which
+ * cancelling the outer leaves alone. */
+typedef struct async_shield {
+    async_op op; /* first: the outer future */
+    async_future *inner;
+    async_callback cb;
+} async_shield;
+
+/* async_shield_start(&s, loop, inner) — the future of asyncio.shield(inner):
+ * it takes inner's outcome (result, error, or cancellation) when inner
+ * completes; cancelling it cancels only it (inner keeps running, the outer is
+ * detached from inner at once, and s may go). inner already done: returns
+ * inner itself, as asyncio does.
+ *   async_future *o = async_shield_start(&self->sh, ASYNC_LOOP, &self->save.fut);
+ *   ASYNC_AWAIT_CATCH(o, self->err);   // cancelled: the save goes on */
+ASYNC_API async_future *async_shield_start(async_shield *s, async_loop *loop, async_future *inner);
+
+/* The shield's outer future (unless async_shield_start returned inner). */
+ASYNC__INLINE async_future *async_shield_future(async_shield *s) { return &s->op.fut; }
+
+ASYNC_API void async__shield_hook(async_op *op);
+ASYNC_API void async__shield_inner_done(async_future *f, void *arg);
+
 /* --------------------------------------------------------- timeout scopes */
 
 #define ASYNC__TO_ENTERED 1
@@ -2606,6 +2671,9 @@ ASYNC_API int async_future_cancel(async_future *f) {
     if (f->c.state != ASYNC__PENDING) return 0;
     if (f->c.flags & ASYNC__F_TASK) return async__task_cancel_fut(f);
     if (f->c.flags & ASYNC__F_TIMER) async__timer_disarm((async_timer *)(void *)f);
+    /* asyncio's _GatheringFuture.cancel: the children, not the gather */
+    if ((f->c.flags & ASYNC__F_OP) && ((async_op *)(void *)f)->cancel == async__gather_hook)
+        return async__gather_cancel((async_gather *)(void *)f);
     f->c.state = ASYNC__CANCELLED;
     f->c.err = ASYNC_ECANCELLED;
     if (f->c.flags & ASYNC__F_OP) async__op_cancelled(f); /* unregister before anyone wakes */
@@ -3862,6 +3930,75 @@ ASYNC_API void async_as_completed_init(async_waitset *ws, async_future *const *f
     async__ws_setup(ws, ASYNC__WS_ASC, futs, slots, n, 0, timeout);
     ws->started = 0;
     ws->active = 0;
+}
+
+ASYNC_API async_future *async_gather_start(async_gather *g, async_loop *loop, async_future *const *futs,
+                                           async_callback *cbs, size_t n, int flags) {
+    size_t i;
+    async_op_init(&g->op, loop, async__gather_hook);
+    g->futs = futs;
+    g->cbs = cbs;
+    g->n = n;
+    g->ndone = 0;
+    g->flags = (uint8_t)flags;
+    g->cancel_requested = 0;
+    if (n == 0) async_future_set_result(&g->op.fut, async_int(0));
+    for (i = 0; i < n; i++) async_future_add_done_callback(futs[i], &cbs[i], async__gather_child_done, g);
+    return &g->op.fut;
+}
+
+ASYNC_API void async_gather_close(async_gather *g) {
+    size_t i;
+    for (i = 0; i < g->n; i++) async_future_remove_done_callback(g->futs[i], &g->cbs[i]);
+}
+
+ASYNC_API void async__gather_hook(async_op *op) { (void)op; } /* never called: see async_future_cancel */
+
+ASYNC_API int async__gather_cancel(async_gather *g) {
+    size_t i;
+    int any = 0;
+    for (i = 0; i < g->n; i++)
+        if (async_future_cancel(g->futs[i])) any = 1;
+    if (any) g->cancel_requested = 1;
+    return any;
+}
+
+ASYNC_API void async__gather_child_done(async_future *f, void *arg) {
+    async_gather *g = (async_gather *)arg;
+    async_future *outer = &g->op.fut;
+    int err;
+    g->ndone++;
+    err = async__future_err(f); /* read: a child's error is never "unretrieved" */
+    if (outer->c.state != ASYNC__PENDING) return;
+    if (!(g->flags & ASYNC_RETURN_EXCEPTIONS) && err) {
+        async_future_set_error(outer, err);
+        return;
+    }
+    if (g->ndone < g->n) return;
+    if (g->cancel_requested) async_future_set_error(outer, ASYNC_ECANCELLED);
+    else async_future_set_result(outer, async_int((intptr_t)g->n));
+}
+
+ASYNC_API async_future *async_shield_start(async_shield *s, async_loop *loop, async_future *inner) {
+    if (async__future_check(inner) || inner->c.state != ASYNC__PENDING) return inner;
+    async_op_init(&s->op, loop, async__shield_hook);
+    s->inner = inner;
+    async_future_add_done_callback(inner, &s->cb, async__shield_inner_done, s);
+    return &s->op.fut;
+}
+
+ASYNC_API void async__shield_hook(async_op *op) {
+    async_shield *s = (async_shield *)(void *)op;
+    async_future_remove_done_callback(s->inner, &s->cb);
+}
+
+ASYNC_API void async__shield_inner_done(async_future *f, void *arg) {
+    async_shield *s = (async_shield *)arg;
+    int err = async__future_err(f);
+    if (s->op.fut.c.state != ASYNC__PENDING) return;
+    if (err == ASYNC_ECANCELLED && async_future_cancelled(f)) async_future_cancel(&s->op.fut);
+    else if (err) async_future_set_error(&s->op.fut, err);
+    else async_future_set_result(&s->op.fut, f->c.value);
 }
 
 ASYNC_API void async_timeout_init(async_timeout *to) {
