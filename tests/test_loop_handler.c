@@ -166,7 +166,7 @@ static void test_lifecycle(void **state) {
     assert_int_equal(async_future_result(&t.fut).i, 9);
     assert_false(async_loop_is_running(&loop));
     test_loop_close(&loop);
-    if (TEST_VIRTUAL) { /* the runtime's close closes the core loop too */
+    if (TEST_VIRTUAL) { /* the virtual test close leaves the loop open */
         assert_false(async_loop_is_closed(&loop));
         assert_int_equal(async_loop_close(&loop), 0);
     }
