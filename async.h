@@ -1230,6 +1230,8 @@ ASYNC_API int async_loop_report_error(async_loop *loop, int err, const char *mes
 ASYNC__INLINE async_time async__vclock_now(void *data);
 ASYNC_API int async__vclock_wait(void *data, async_loop *loop, const async_time *deadline);
 ASYNC__COLD_API int async__loop_closed(void);
+/* A closed loop's backend wait: refuses, so that run_once pays no test for it. */
+ASYNC__COLD_API int async__closed_wait(void *data, async_loop *loop, const async_time *deadline);
 ASYNC_API int async_loop_run_once(async_loop *loop);
 
 /* async_loop_stop(loop); — make run_forever return after the current batch.
@@ -3252,6 +3254,7 @@ ASYNC_API int async_loop_close(async_loop *loop) {
         return ASYNC_EBUSY;
     }
     loop->closed = 1;
+    loop->wait_fn = async__closed_wait;
     return 0;
 }
 
@@ -3260,14 +3263,19 @@ ASYNC__COLD_API int async__loop_closed(void) {
     return ASYNC_EMISUSE;
 }
 
+ASYNC__COLD_API int async__closed_wait(void *data, async_loop *loop, const async_time *deadline) {
+    (void)data;
+    (void)loop;
+    (void)deadline;
+    return async__loop_closed();
+}
+
 ASYNC_API int async_loop_run_once(async_loop *loop) {
     async_handle *h, *next;
     async_time deadline = loop->now;
     const async_time *until = &deadline; /* NULL: nothing to wait for but events */
     int r;
-    if (ASYNC__UNLIKELY(loop->current != NULL || loop->closed)) {
-        if (loop->closed) return async__loop_closed();
-        /* would step tasks under the running one */
+    if (ASYNC__UNLIKELY(loop->current != NULL)) { /* would step tasks under the running one */
         ASYNC_MISUSE("async_loop_run_once called from inside a task (await instead)");
         return ASYNC_EBUSY;
     }
