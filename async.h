@@ -27,12 +27,14 @@
  *   6. The send protocol        async_coro, async_send, async_throw
  *   7. Futures                  async_future, callbacks, async_op
  *   8. Tasks                    async_task, cancellation, the task dump
- *   9. Timers and the loop      async_timer, async_loop, sleep, call_soon/later, run
+ *   9. Timers and the loop      async_timer, async_loop, sleep, call_soon/later, run,
+ *                               exception handler, close
  *   10. Backends                virtual clock, bare-metal tick + idle
  *   11. Interrupts              async_isr_raise from an ISR, drained by the loop
  *   12. Combinators, synchronization and queues
- *                               gather, wait, wait_for, timeout scopes, as_completed,
- *                               shield, TaskGroup; Lock, Event, Condition, Semaphore,
+ *                               gather, wait, wait_for, as_completed, gather and shield
+ *                               futures, timeout scopes, shield, TaskGroup (and its
+ *                               errors); Lock, Event, Condition, Semaphore,
  *                               BoundedSemaphore, Barrier; Queue, LifoQueue, PriorityQueue
  *   13. Short names             AWAIT, YIELD, ... unless ASYNC_NO_SHORT_NAMES
  *   14. Implementation          the function bodies (every file, or only the
