@@ -26,7 +26,7 @@ struct tgmain {
     async_tg_task kids[NK];
     struct job jf[NK];
     async_timer t;
-    int nk, body_ms, body_raise, err, i;
+    int nk, body_ms, body_raise, body_on_cancel, err, i;
 };
 static ASYNC_FN(tgmain_co, struct tgmain) {
     ASYNC_BEGIN();
@@ -35,6 +35,7 @@ static ASYNC_FN(tgmain_co, struct tgmain) {
         async_taskgroup_spawn(&self->tg, &self->kids[self->i], job_co, &self->jf[self->i], "job");
     ASYNC_SLEEP_TICKS_CATCH(&self->t, async_ms((unsigned long)self->body_ms), self->err);
     if (!self->err && self->body_raise) self->err = self->body_raise;
+    if (self->err == ASYNC_ECANCELLED && self->body_on_cancel) self->err = self->body_on_cancel;
     ASYNC_TASKGROUP_EXIT(&self->tg, self->err);
     ASYNC_END();
 }
@@ -142,6 +143,21 @@ static void test_no_errors(void **state) {
     assert_int_equal(async_taskgroup_errors(&m.tg, errs, NK), 0);
 }
 
+/* The body, cancelled by the group, fails while handling it: recorded last. */
+static void test_body_fails_while_cancelled(void **state) {
+    struct tgmain m;
+    int errs[NK];
+    (void)state;
+    setup(&m, 2, 1000);
+    m.jf[0].ms = 1, m.jf[0].raise = 60;
+    m.body_on_cancel = 61;
+    assert_int_equal(run(&m), 60);
+    assert_int_equal(async_taskgroup_errors(&m.tg, errs, NK), 2);
+    assert_int_equal(errs[0], 60);
+    assert_int_equal(errs[1], 61);
+    assert_int_equal(m.tg.nerrors, 2);
+}
+
 /* Before enter it is misuse. */
 static void test_misuse(void **state) {
     async_taskgroup tg;
@@ -156,6 +172,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         TEST(test_completion_order),  TEST(test_errors_during_cancellation), TEST(test_body_error_last),
         TEST(test_short_buffer),      TEST(test_no_errors),                  TEST(test_misuse),
+        TEST(test_body_fails_while_cancelled),
     };
     return TEST_RUN(tests);
 }
