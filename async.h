@@ -27,12 +27,14 @@
  *   6. The send protocol        async_coro, async_send, async_throw
  *   7. Futures                  async_future, callbacks, async_op
  *   8. Tasks                    async_task, cancellation, the task dump
- *   9. Timers and the loop      async_timer, async_loop, sleep, call_soon/later, run
+ *   9. Timers and the loop      async_timer, async_loop, sleep, call_soon/later, run,
+ *                               exception handler, close
  *   10. Backends                virtual clock, bare-metal tick + idle
  *   11. Interrupts              async_isr_raise from an ISR, drained by the loop
  *   12. Combinators, synchronization and queues
- *                               gather, wait, wait_for, timeout scopes, as_completed,
- *                               shield, TaskGroup; Lock, Event, Condition, Semaphore,
+ *                               gather, wait, wait_for, as_completed, gather and shield
+ *                               futures, timeout scopes, shield, TaskGroup (and its
+ *                               errors); Lock, Event, Condition, Semaphore,
  *                               BoundedSemaphore, Barrier; Queue, LifoQueue, PriorityQueue
  *   13. Short names             AWAIT, YIELD, ... unless ASYNC_NO_SHORT_NAMES
  *   14. Implementation          the function bodies (every file, or only the
@@ -275,12 +277,13 @@ typedef enum async_status {
     X(ASYNC_EFULL, -8, "queue full")         /* asyncio.QueueFull: put_nowait on a full queue */       \
     X(ASYNC_EEMPTY, -9, "queue empty")       /* asyncio.QueueEmpty: get_nowait on an empty queue */    \
     X(ASYNC_ESHUTDOWN, -10, "shut down")     /* asyncio.QueueShutDown; a failed TaskGroup refusing new tasks */ \
-    X(ASYNC_EBROKEN, -11, "broken barrier")  /* asyncio.BrokenBarrierError: barrier aborted or reset */
+    X(ASYNC_EBROKEN, -11, "broken barrier")  /* asyncio.BrokenBarrierError: barrier aborted or reset */ \
+    X(ASYNC_EINVAL, -12, "invalid argument") /* ValueError: e.g. wait() on no futures */
 #define ASYNC__ERROR_ENUM(name, value, msg) name = value,
 enum {
     ASYNC_OK = 0,
     ASYNC__ERROR_TABLE(ASYNC__ERROR_ENUM)
-    ASYNC_ELAST_CORE = -11 /* the lowest of the table */
+    ASYNC_ELAST_CORE = -12 /* the lowest of the table */
 };
 
 /* The range of an error code. async_ctx and async_frame keep errors in 16 bits
@@ -488,6 +491,7 @@ struct async_wait_op *async_sem_acquire_co_async_frame_type(void);
 struct async_wait_op *async_barrier_wait_co_async_frame_type(void);
 struct async_wait_op *async_queue_put_co_async_frame_type(void);
 struct async_wait_op *async_queue_get_co_async_frame_type(void);
+struct async_wait_op *async_queue_join_co_async_frame_type(void);
 struct async_waitset *async_waitset_co_async_frame_type(void);
 struct async_waitset *async_as_completed_next_co_async_frame_type(void);
 struct async_taskgroup *async_taskgroup_exit_co_async_frame_type(void);
@@ -902,6 +906,10 @@ typedef enum async_trace_event {
      * (an await that raises it leaves loop->retrieved instead). */
     ASYNC_TRACE_RETRIEVED
 } async_trace_event;
+/* The loop's exception handler: err and a message saying where it came from
+ * (asyncio's context["message"]); async_current_task(loop) tells the task, if any. */
+typedef void (*async_exception_fn)(async_loop *loop, int err, const char *message, void *ud);
+
 typedef void (*async_trace_fn)(async_loop *loop, async_trace_event ev, async_task *t, async_status s,
                                void *ud);
 
@@ -926,9 +934,13 @@ struct async_loop {
     async_task *current;      /* task being stepped, or NULL */
     uint8_t running;          /* inside run_* */
     uint8_t stopping;         /* stop() called */
+    uint8_t closed;           /* async_loop_close() called */
+    uint8_t in_handler;       /* the exception handler is running */
     async_time vnow;          /* virtual clock's time (virtual backend) */
     async_trace_fn trace;     /* optional control-flow hook */
     void *trace_ud;
+    async_exception_fn exc_fn; /* async_loop_set_exception_handler; NULL: the default */
+    void *exc_ud;
     /* The failed task whose error an await last raised, for a trace hook to
      * read at its next event (debug mode): an await cannot call out without
      * slowing every coroutine, so it only leaves this note, which the next
@@ -1087,25 +1099,67 @@ ASYNC_API async_time async_ms(unsigned long ms);
  * timer of an earlier loop left behind is not taken for an armed timer. */
 ASYNC_API int async__timer_in_heap(const async_loop *loop, const async_timer *t);
 
-ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async_time ticks);
+ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async_time ticks, async_value v);
+
+/* A sleep(0)'s timer: done at once, and the sleep still yields once. */
+#define ASYNC__F_YIELD ASYNC__F_AWAITING
+
+/* A sleep suspends on its pending timer, or yields once for a delay of 0. */
+ASYNC__INLINE int async__sleep_begin(async_ctx *ctx, async_future *f) {
+    ctx->value.p = f;
+    return f->c.state == ASYNC__PENDING || (f->c.flags & ASYNC__F_YIELD);
+}
+ASYNC__INLINE async_status async__sleep_how(const async_ctx *ctx) {
+    return ((const async_future *)ctx->value.p)->c.state == ASYNC__PENDING ? ASYNC_AWAITING : ASYNC_YIELDED;
+}
+
+/* One resume point for both ways, so that a sleep is one statement. */
+#define ASYNC__SLEEP(timer, ticks, v)                                           \
+    do {                                                                        \
+        if (async__sleep_begin(async_ctx_, async__sleep_start(async_ctx_, (timer), (ticks), (v)))) { \
+            ASYNC__TRACE_CO(ASYNC_TRACE_AWAIT_SUSPEND);                         \
+            ASYNC__SUSPEND(async__sleep_how(async_ctx_));                       \
+            ASYNC__TRACE_CO(ASYNC_TRACE_AWAIT_RESUME);                          \
+        }                                                                       \
+    } while (0)
 
 /* ASYNC_SLEEP(&self->timer, seconds); — asyncio.sleep in a task; the timer is
- * storage in the frame (one per concurrent sleep). Cancellable.
+ * storage in the frame (one per concurrent sleep). Cancellable. A delay of 0
+ * (or less: async_seconds gives 0) is asyncio's sleep(0): a bare yield to the
+ * back of the ready queue, no timer armed. ASYNC_VALUE is none afterwards.
  * Hazard: the timer must be zeroed or async_timer_init'ed before its first
  * sleep (a zeroed frame does it); sleeping on a timer that is still armed
  * (shared by two tasks) is misuse: the sleep raises ASYNC_EBUSY.
  *   ASYNC_SLEEP(&self->t, 0.5); */
 #if ASYNC_CONFIG_FLOAT
 #define ASYNC_SLEEP(timer, seconds) ASYNC_SLEEP_TICKS(timer, async_seconds(seconds))
+/* ASYNC_SLEEP_RESULT(&self->timer, seconds, v); — asyncio.sleep(delay, result):
+ * the same, then ASYNC_VALUE is v.
+ *   ASYNC_SLEEP_RESULT(&self->t, 0.1, async_int(42));   // ASYNC_VALUE.i == 42 */
+#define ASYNC_SLEEP_RESULT(timer, seconds, v) ASYNC_SLEEP_TICKS_RESULT(timer, async_seconds(seconds), v)
 #endif
 /* ASYNC_SLEEP_TICKS(&self->timer, ticks); — the same, in backend ticks (no floats). */
-#define ASYNC_SLEEP_TICKS(timer, ticks) ASYNC_AWAIT(async__sleep_start(async_ctx_, (timer), (ticks)))
+#define ASYNC_SLEEP_TICKS(timer, ticks) ASYNC_SLEEP_TICKS_RESULT(timer, ticks, async_none())
+/* ASYNC_SLEEP_TICKS_RESULT(&self->timer, ticks, v); — ASYNC_SLEEP_RESULT in ticks.
+ *   ASYNC_SLEEP_TICKS_RESULT(&self->t, async_ms(5), async_ptr(msg)); */
+#define ASYNC_SLEEP_TICKS_RESULT(timer, ticks, v)                               \
+    do {                                                                        \
+        ASYNC__SLEEP(timer, ticks, v);                                          \
+        if (async__await_end(async_ctx_)) goto async__raise;                    \
+    } while (0)
 /* ASYNC_SLEEP_TICKS_CATCH(&self->timer, ticks, err); — the same, storing the
  * error (ASYNC_ECANCELLED when cut short) in the lvalue err instead of raising.
  *   ASYNC_SLEEP_TICKS_CATCH(&self->t, async_ms(10), self->err);
  *   self->err = async_timeout_exit(&self->to, self->err); */
-#define ASYNC_SLEEP_TICKS_CATCH(timer, ticks, err)                              \
-    ASYNC_AWAIT_CATCH(async__sleep_start(async_ctx_, (timer), (ticks)), err)
+#define ASYNC_SLEEP_TICKS_CATCH(timer, ticks, errv)                             \
+    do {                                                                        \
+        ASYNC__SLEEP(timer, ticks, async_none());                               \
+        if (async__await_end(async_ctx_)) {                                     \
+            (errv) = async_ctx_->err;                                           \
+            async_ctx_->err = 0;                                                \
+        } else                                                                  \
+            (errv) = 0;                                                         \
+    } while (0)
 
 ASYNC_API void async__ready_push(async_loop *loop, async_handle *h);
 
@@ -1149,17 +1203,63 @@ ASYNC__INLINE async_task *async_current_task(async_loop *loop) { return loop->cu
 /* async_loop_set_trace(loop, fn, ud); — observe every task step (control-flow trace). */
 ASYNC_API void async_loop_set_trace(async_loop *loop, async_trace_fn fn, void *ud);
 
+/* async_loop_set_exception_handler(loop, fn, ud); — asyncio's
+ * loop.set_exception_handler: fn(loop, err, message, ud) gets every error a
+ * callback reports with async_loop_report_error; NULL restores the default.
+ *   static void on_err(async_loop *l, int err, const char *msg, void *ud) { log(err, msg); }
+ *   async_loop_set_exception_handler(&loop, on_err, NULL); */
+ASYNC_API void async_loop_set_exception_handler(async_loop *loop, async_exception_fn fn, void *ud);
+
+/* async_loop_default_exception_handler(loop, err, message, ud) — the default:
+ * hosted, one line on stderr ("async.h: error -2 (timeout): message");
+ * freestanding, nothing. A custom handler may call it to log as well. */
+ASYNC_API void async_loop_default_exception_handler(async_loop *loop, int err, const char *message, void *ud);
+
+/* async_loop_report_error(loop, err, "message") — asyncio's
+ * call_exception_handler, for code with no awaiter to raise to (a done
+ * callback, a call_soon / call_later callback, a hook): the handler runs at
+ * once, inside this call, and the loop carries on. Returns 0, or ASYNC_EMISUSE
+ * for err 0 (no error to report: misuse, reported as ASYNC_EMISUSE).
+ * Hazard: an error the handler itself reports goes to the default handler
+ * (no recursion). message must live as long as the handler keeps it.
+ *   static void on_done(async_future *f, void *arg) {
+ *       if (write_log(arg) < 0) async_loop_report_error(f->loop, EIO, "log writer"); } */
+ASYNC_API int async_loop_report_error(async_loop *loop, int err, const char *message);
+
 /* One iteration: wait for the earliest deadline (not at all if something is
  * ready), move expired timers' waiters to the ready queue, then run exactly the
  * handles queued by then. Returns 0 or the backend's error. */
 ASYNC__INLINE async_time async__vclock_now(void *data);
 ASYNC_API int async__vclock_wait(void *data, async_loop *loop, const async_time *deadline);
+ASYNC__COLD_API int async__loop_closed(void);
+/* A closed loop's backend wait: refuses, so that run_once pays no test for it. */
+ASYNC__COLD_API int async__closed_wait(void *data, async_loop *loop, const async_time *deadline);
 ASYNC_API int async_loop_run_once(async_loop *loop);
 
 /* async_loop_stop(loop); — make run_forever return after the current batch.
  * Called while the loop is not running, the next run does one iteration and
  * returns (asyncio's loop.stop() before run_forever()). */
 ASYNC__INLINE void async_loop_stop(async_loop *loop) { loop->stopping = 1; }
+
+/* async_loop_is_running(loop) — 1 inside run_forever / run_until_complete /
+ * async_run (asyncio's loop.is_running()). */
+ASYNC__INLINE int async_loop_is_running(const async_loop *loop) { return loop->running != 0; }
+
+/* async_loop_is_closed(loop) — 1 once async_loop_close returned 0. */
+ASYNC__INLINE int async_loop_is_closed(const async_loop *loop) { return loop->closed != 0; }
+
+/* async_loop_close(loop) — asyncio's loop.close(): the loop refuses to run
+ * from now on (run_* are misuse and return ASYNC_EMISUSE) until
+ * async_loop_init makes it a new loop. Closing twice does nothing. Closing a
+ * running loop is misuse (asyncio's RuntimeError): ASYNC_EBUSY, still open.
+ * It runs nothing and cancels nothing: unlike asyncio, which drops its pending
+ * handles, the callbacks still queued and the timers still armed stay linked
+ * where they are (caller memory: nothing is freed) and never run. To finish
+ * the tasks first, cancel them: async_loop_cancel_all, or async_run's way out.
+ * The runtime's async_rt_loop_close calls it.
+ *   async_loop_cancel_all(&loop);
+ *   async_loop_close(&loop); */
+ASYNC_API int async_loop_close(async_loop *loop);
 
 /* async_loop_run_forever(loop) — run until async_loop_stop(); returns 0, or the
  * backend's error (ASYNC_EDEADLOCK: nothing left to wait for). Running a loop
@@ -1488,12 +1588,14 @@ ASYNC__CO(async_event_wait_co) {
     if (!async__need_loop(async_ctx_)) ASYNC_RAISE(ASYNC_EMISUSE);
     async__wl_park(&e->waiters, &self->w, ASYNC_LOOP);
     ASYNC_AWAIT(&self->w.fut);
+    ASYNC_RETURN(async_int(1));
     ASYNC_FINALLY();
     if (self->w.linked) async__wl_remove(&((async_event *)self->obj)->waiters, &self->w);
     ASYNC_END();
 }
 
-/* ASYNC_EVENT_WAIT(&self->op, &ev); — `await ev.wait()`.
+/* ASYNC_EVENT_WAIT(&self->op, &ev); — `await ev.wait()`: ASYNC_VALUE.i is 1
+ * (asyncio's True), whether it had to wait or not.
  *   ASYNC_EVENT_WAIT(&self->op, &ready); */
 #define ASYNC_EVENT_WAIT(op, ev)                                                \
     do {                                                                        \
@@ -1865,8 +1967,21 @@ ASYNC__CO(async_queue_put_co) {
     ASYNC_END();
 }
 
-ASYNC__INLINE async_event *async__queue_finished(async_queue *q) {
-    return async__queue_check(q) ? NULL : &q->finished;
+/* join: the wait on q->finished, with asyncio's result (None). */
+ASYNC__CO(async_queue_join_co) {
+    async_wait_op *self = (async_wait_op *)async_vself_;
+    async_queue *q = (async_queue *)self->obj;
+    ASYNC_BEGIN();
+    self->w.linked = 0;
+    if (async__queue_check(q)) ASYNC_RAISE(ASYNC_EMISUSE);
+    if (q->finished.flag) ASYNC_RETURN(async_none());
+    if (!async__need_loop(async_ctx_)) ASYNC_RAISE(ASYNC_EMISUSE);
+    async__wl_park(&q->finished.waiters, &self->w, ASYNC_LOOP);
+    ASYNC_AWAIT(&self->w.fut);
+    ASYNC_RETURN(async_none());
+    ASYNC_FINALLY();
+    if (self->w.linked) async__wl_remove(&((async_queue *)self->obj)->finished.waiters, &self->w);
+    ASYNC_END();
 }
 
 /* ASYNC_QUEUE_PUT(&self->op, &q, v); — `await q.put(v)`: waits while full;
@@ -1874,7 +1989,7 @@ ASYNC__INLINE async_event *async__queue_finished(async_queue *q) {
  * ASYNC_QUEUE_GET(&self->op, &q); — `await q.get()`: the item is ASYNC_VALUE
  * (and self->op.item); raises ASYNC_ESHUTDOWN when shut down and empty.
  * ASYNC_QUEUE_JOIN(&self->op, &q); — `await q.join()`: until every item put has
- * been task_done'd.
+ * been task_done'd; ASYNC_VALUE is none (asyncio's None).
  *   ASYNC_QUEUE_GET(&self->op, &jobs);
  *   handle(ASYNC_VALUE.p); async_queue_task_done(&jobs); */
 #define ASYNC_QUEUE_PUT(op, q, v)                                               \
@@ -1890,8 +2005,8 @@ ASYNC__INLINE async_event *async__queue_finished(async_queue *q) {
     } while (0)
 #define ASYNC_QUEUE_JOIN(op, q)                                                 \
     do {                                                                        \
-        (op)->obj = async__queue_finished(q);                                   \
-        ASYNC_AWAIT_CO(async_event_wait_co, (op));                              \
+        (op)->obj = (q);                                                        \
+        ASYNC_AWAIT_CO(async_queue_join_co, (op));                              \
     } while (0)
 
 /* ------------------------------------------- gather, wait, as_completed, ... */
@@ -1970,10 +2085,7 @@ ASYNC__CO(async_waitset_co) {
     ASYNC_BEGIN();
     self->active = 0;
     if (!async__need_loop(async_ctx_)) ASYNC_RAISE(ASYNC_EMISUSE);
-    if (self->kind == ASYNC__WS_WAIT && self->n == 0) {
-        ASYNC_MISUSE("wait() on an empty set of futures");
-        ASYNC_RAISE(ASYNC_EMISUSE);
-    }
+    if (self->kind == ASYNC__WS_WAIT && self->n == 0) ASYNC_RAISE(ASYNC_EINVAL);
     if (async__ws_start(self, ASYNC_LOOP)) ASYNC_RAISE(ASYNC_EMISUSE);
     if (self->n == 0) self->met = 1;
     while (!self->met || (self->kind == ASYNC__WS_WAITFOR && !async_future_done(self->one))) {
@@ -2040,6 +2152,7 @@ ASYNC_API void async__ws_setup_one(async_waitset *ws, int kind, async_future *f,
  * mode ASYNC_FIRST_COMPLETED / ASYNC_FIRST_EXCEPTION / ASYNC_ALL_COMPLETED,
  * timeout in ticks or ASYNC_NO_TIMEOUT. ASYNC_VALUE.i is how many are done; test
  * each with async_future_done(). Never cancels them, never raises a timeout.
+ * No futures (n == 0) raises ASYNC_EINVAL (asyncio's ValueError).
  *   ASYNC_WAIT(&self->ws, self->futs, self->slots, 2, ASYNC_FIRST_COMPLETED, async_ms(50)); */
 #define ASYNC_WAIT(ws, futv, slotv, n, mode, timeout)                           \
     do {                                                                        \
@@ -2113,6 +2226,71 @@ ASYNC__CO(async_as_completed_next_co) {
 }
 
 #define ASYNC_AS_COMPLETED_NEXT(ws) ASYNC_AWAIT_CO(async_as_completed_next_co, (ws))
+
+/* ------------------------------------------ gather and shield as futures */
+
+/* asyncio.gather as a future (_GatheringFuture): start it, keep it, query it,
+ * await it from any number of tasks, cancel it, with no wrapper task. */
+typedef struct async_gather {
+    async_op op;               /* first: &g.op.fut is the gather's future */
+    async_future *const *futs;
+    async_callback *cbs;       /* one per child */
+    size_t n, ndone;
+    uint8_t flags, cancel_requested;
+} async_gather;
+
+/* async_gather_start(&g, loop, futs, cbs, n, flags) — the future of
+ * asyncio.gather(*futs) (cbs: async_callback[n], one per child). It completes
+ * when every child has, value n (the results are the children's own:
+ * async_future_result(futs[i])); without ASYNC_RETURN_EXCEPTIONS, at the
+ * first child error or cancellation, with that error (the others keep
+ * running). n == 0: done at once, value 0. CANCEL, as 3.11: async_future_cancel
+ * on it (a task awaiting it being cancelled, a timeout, wait_for, or you)
+ * cancels every child not done, returns 1 if any was, and leaves the gather
+ * pending until the children's cancellations complete it: it is then done,
+ * not cancelled (async_future_cancelled is 0), with error ASYNC_ECANCELLED; a
+ * task awaiting it waits for the children, as asyncio's does.
+ * Hazard: g, futs and cbs must stay valid until every child is done, or until
+ * async_gather_close(&g); never start it again while it is attached.
+ *   async_future *g = async_gather_start(&self->g, ASYNC_LOOP, self->futs, self->cbs, 3, 0);
+ *   ASYNC_AWAIT(g);   // or keep it: async_future_done(g), async_future_cancel(g) */
+ASYNC_API async_future *async_gather_start(async_gather *g, async_loop *loop, async_future *const *futs,
+                                           async_callback *cbs, size_t n, int flags);
+
+/* The gather's future (what async_gather_start returned). */
+ASYNC__INLINE async_future *async_gather_future(async_gather *g) { return &g->op.fut; }
+
+/* async_gather_close(&g) — detach from the children still running (after the
+ * gather completed early), so that g and cbs may be reused or freed. */
+ASYNC_API void async_gather_close(async_gather *g);
+
+/* What async_future_cancel does to a gather's future instead of cancelling it. */
+ASYNC_API void async__gather_hook(async_op *op);
+ASYNC_API int async__gather_cancel(async_gather *g);
+ASYNC_API void async__gather_child_done(async_future *f, void *arg);
+
+/* asyncio.shield as a future: an outer future that follows inner, which
+ * cancelling the outer leaves alone. */
+typedef struct async_shield {
+    async_op op; /* first: the outer future */
+    async_future *inner;
+    async_callback cb;
+} async_shield;
+
+/* async_shield_start(&s, loop, inner) — the future of asyncio.shield(inner):
+ * it takes inner's outcome (result, error, or cancellation) when inner
+ * completes; cancelling it cancels only it (inner keeps running, the outer is
+ * detached from inner at once, and s may go). inner already done: returns
+ * inner itself, as asyncio does.
+ *   async_future *o = async_shield_start(&self->sh, ASYNC_LOOP, &self->save.fut);
+ *   ASYNC_AWAIT_CATCH(o, self->err);   // cancelled: the save goes on */
+ASYNC_API async_future *async_shield_start(async_shield *s, async_loop *loop, async_future *inner);
+
+/* The shield's outer future (unless async_shield_start returned inner). */
+ASYNC__INLINE async_future *async_shield_future(async_shield *s) { return &s->op.fut; }
+
+ASYNC_API void async__shield_hook(async_op *op);
+ASYNC_API void async__shield_inner_done(async_future *f, void *arg);
 
 /* --------------------------------------------------------- timeout scopes */
 
@@ -2204,18 +2382,25 @@ typedef struct async_tg_task {
     async_callback cb;
     async_taskgroup *tg;
     struct async_tg_task *next;
+    struct async_tg_task *next_failed; /* the group's failures, in completion order */
 } async_tg_task;
 
 /* asyncio.TaskGroup. The first child failure cancels the other children and the
  * body of the group (the parent task, at its next await); exit waits for every
- * child; new tasks are refused (ASYNC_ESHUTDOWN) after a failure. The errors:
- * exit raises the first child error (in completion order) and `nerrors` counts
- * every child failure; walk `children` to read each error. The struct is also
- * the frame of its exit coroutine. */
+ * child; new tasks are refused (ASYNC_ESHUTDOWN) after a failure. The errors,
+ * asyncio's ExceptionGroup: every child that failed (with anything but a
+ * cancellation, including children that fail while handling the group's
+ * cancellation) in completion order, then the body's own error (not a
+ * cancellation), as asyncio appends it last; `nerrors` counts them and
+ * async_taskgroup_errors lists them. In C the exit raises one code, the first
+ * of that list (an error code, not a group of exceptions); with no error, a
+ * cancellation from outside is re-raised. The struct is also the frame of its
+ * exit coroutine. */
 struct async_taskgroup {
     async_frame hdr;
     async_task *parent;
     async_tg_task *children, *last; /* every child spawned, in spawn order */
+    async_tg_task *failed, *failed_last; /* the failed ones, in completion order */
     async_future wake;
     unsigned pending, nerrors;
     int first_err, body_err, e;
@@ -2264,6 +2449,16 @@ ASYNC__CO(async_taskgroup_exit_co) {
     if (self->propagate_cancel) ASYNC_RAISE(ASYNC_ECANCELLED);
     ASYNC_END();
 }
+
+/* async_taskgroup_errors(&tg, errs, cap) — the group's errors (see above): the
+ * count, with the first cap of them stored in errs[] in order (the rest are
+ * counted, not stored; errs may be NULL with cap 0). Complete once the exit
+ * has returned; during the body, the children's so far. The failed children
+ * must still be valid memory (they hold the errors). Before
+ * async_taskgroup_enter: misuse, 0.
+ *   int errs[8]; size_t n = async_taskgroup_errors(&self->tg, errs, 8);
+ *   for (i = 0; i < n && i < 8; i++) log_error(errs[i]); */
+ASYNC_API size_t async_taskgroup_errors(async_taskgroup *tg, int *errs, size_t cap);
 
 /* ASYNC_TASKGROUP_EXIT(&self->tg, body_err); — end of the `async with` block:
  * body_err is the error the body ended with (0 if none; catch it with the
@@ -2480,6 +2675,9 @@ ASYNC_API int async_future_cancel(async_future *f) {
     if (f->c.state != ASYNC__PENDING) return 0;
     if (f->c.flags & ASYNC__F_TASK) return async__task_cancel_fut(f);
     if (f->c.flags & ASYNC__F_TIMER) async__timer_disarm((async_timer *)(void *)f);
+    /* asyncio's _GatheringFuture.cancel: the children, not the gather */
+    if ((f->c.flags & ASYNC__F_OP) && ((async_op *)(void *)f)->cancel == async__gather_hook)
+        return async__gather_cancel((async_gather *)(void *)f);
     f->c.state = ASYNC__CANCELLED;
     f->c.err = ASYNC_ECANCELLED;
     if (f->c.flags & ASYNC__F_OP) async__op_cancelled(f); /* unregister before anyone wakes */
@@ -2885,7 +3083,7 @@ ASYNC_API int async__timer_in_heap(const async_loop *loop, const async_timer *t)
     return t == loop->timers;
 }
 
-ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async_time ticks) {
+ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async_time ticks, async_value v) {
     /* done, so that the await raises ctx->err at once; never written */
 #if ASYNC_CONFIG_TASK_INFO
     static const async_future refused = {{{0}, ASYNC__DONE, 0, 0, "refused"}, NULL, NULL};
@@ -2908,7 +3106,13 @@ ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async
         return (async_future *)(uintptr_t)&refused;
     }
     async_timer_init(t, loop);
+    if (ticks == 0) { /* sleep(0): no timer, the task goes to the back of the queue */
+        t->fut.c.value = v;
+        t->fut.c.flags |= ASYNC__F_YIELD;
+        return &t->fut;
+    }
     async_timer_start(t, ticks);
+    t->fut.c.value = v; /* the loop completes a timer without touching its value */
     return &t->fut;
 }
 
@@ -2995,9 +3199,13 @@ ASYNC_API void async_loop_init(async_loop *loop, async_now_fn now, async_wait_fn
     loop->current = NULL;
     loop->running = 0;
     loop->stopping = 0;
+    loop->closed = 0;
+    loop->in_handler = 0;
     loop->vnow = 0;
     loop->trace = NULL;
     loop->trace_ud = NULL;
+    loop->exc_fn = NULL;
+    loop->exc_ud = NULL;
     loop->retrieved = NULL;
 #if ASYNC_CONFIG_TRACE
     loop->trace_coro = NULL;
@@ -3013,6 +3221,55 @@ ASYNC_API void async_loop_init(async_loop *loop, async_now_fn now, async_wait_fn
 ASYNC_API void async_loop_set_trace(async_loop *loop, async_trace_fn fn, void *ud) {
     loop->trace = fn;
     loop->trace_ud = ud;
+}
+
+ASYNC_API void async_loop_set_exception_handler(async_loop *loop, async_exception_fn fn, void *ud) {
+    loop->exc_fn = fn;
+    loop->exc_ud = ud;
+}
+
+ASYNC_API void async_loop_default_exception_handler(async_loop *loop, int err, const char *message, void *ud) {
+    (void)loop;
+    (void)ud;
+#if defined(__STDC_HOSTED__) && __STDC_HOSTED__ && !defined(ASYNC_FREESTANDING)
+    fprintf(stderr, "async.h: error %d (%s): %s\n", err, async_strerror(err), message ? message : "");
+#else
+    (void)err;
+    (void)message;
+#endif
+}
+
+ASYNC_API int async_loop_report_error(async_loop *loop, int err, const char *message) {
+    int e = async__err(err);
+    if (loop->exc_fn && !loop->in_handler) {
+        loop->in_handler = 1;
+        loop->exc_fn(loop, e, message, loop->exc_ud);
+        loop->in_handler = 0;
+    } else
+        async_loop_default_exception_handler(loop, e, message, NULL);
+    return e == ASYNC_EMISUSE && err != ASYNC_EMISUSE ? ASYNC_EMISUSE : 0;
+}
+
+ASYNC_API int async_loop_close(async_loop *loop) {
+    if (ASYNC__UNLIKELY(loop->running)) {
+        ASYNC_MISUSE("async_loop_close on a running loop (stop it, and close after run returns)");
+        return ASYNC_EBUSY;
+    }
+    loop->closed = 1;
+    loop->wait_fn = async__closed_wait;
+    return 0;
+}
+
+ASYNC__COLD_API int async__loop_closed(void) {
+    ASYNC_MISUSE("the loop is closed (asyncio: Event loop is closed)");
+    return ASYNC_EMISUSE;
+}
+
+ASYNC__COLD_API int async__closed_wait(void *data, async_loop *loop, const async_time *deadline) {
+    (void)data;
+    (void)loop;
+    (void)deadline;
+    return async__loop_closed();
 }
 
 ASYNC_API int async_loop_run_once(async_loop *loop) {
@@ -3061,6 +3318,7 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
 
 ASYNC_API int async_loop_run_forever(async_loop *loop) {
     int r = 0;
+    if (ASYNC__UNLIKELY(loop->closed)) return async__loop_closed();
     if (ASYNC__UNLIKELY(loop->running)) {
         ASYNC_MISUSE("loop is already running (run called from inside the loop)");
         return ASYNC_EBUSY;
@@ -3077,6 +3335,7 @@ ASYNC_API int async_loop_run_forever(async_loop *loop) {
 ASYNC_API int async_loop_run_until_complete(async_loop *loop, async_future *f) {
     int r = 0;
     if (async__future_check(f)) return ASYNC_EMISUSE;
+    if (ASYNC__UNLIKELY(loop->closed)) return async__loop_closed();
     if (ASYNC__UNLIKELY(loop->running)) {
         ASYNC_MISUSE("loop is already running (run called from inside the loop)");
         return ASYNC_EBUSY;
@@ -3683,6 +3942,75 @@ ASYNC_API void async_as_completed_init(async_waitset *ws, async_future *const *f
     ws->active = 0;
 }
 
+ASYNC_API async_future *async_gather_start(async_gather *g, async_loop *loop, async_future *const *futs,
+                                           async_callback *cbs, size_t n, int flags) {
+    size_t i;
+    async_op_init(&g->op, loop, async__gather_hook);
+    g->futs = futs;
+    g->cbs = cbs;
+    g->n = n;
+    g->ndone = 0;
+    g->flags = (uint8_t)flags;
+    g->cancel_requested = 0;
+    if (n == 0) async_future_set_result(&g->op.fut, async_int(0));
+    for (i = 0; i < n; i++) async_future_add_done_callback(futs[i], &cbs[i], async__gather_child_done, g);
+    return &g->op.fut;
+}
+
+ASYNC_API void async_gather_close(async_gather *g) {
+    size_t i;
+    for (i = 0; i < g->n; i++) async_future_remove_done_callback(g->futs[i], &g->cbs[i]);
+}
+
+ASYNC_API void async__gather_hook(async_op *op) { (void)op; } /* never called: see async_future_cancel */
+
+ASYNC_API int async__gather_cancel(async_gather *g) {
+    size_t i;
+    int any = 0;
+    for (i = 0; i < g->n; i++)
+        if (async_future_cancel(g->futs[i])) any = 1;
+    if (any) g->cancel_requested = 1;
+    return any;
+}
+
+ASYNC_API void async__gather_child_done(async_future *f, void *arg) {
+    async_gather *g = (async_gather *)arg;
+    async_future *outer = &g->op.fut;
+    int err;
+    g->ndone++;
+    err = async__future_err(f); /* read: a child's error is never "unretrieved" */
+    if (outer->c.state != ASYNC__PENDING) return;
+    if (!(g->flags & ASYNC_RETURN_EXCEPTIONS) && err) {
+        async_future_set_error(outer, err);
+        return;
+    }
+    if (g->ndone < g->n) return;
+    if (g->cancel_requested) async_future_set_error(outer, ASYNC_ECANCELLED);
+    else async_future_set_result(outer, async_int((intptr_t)g->n));
+}
+
+ASYNC_API async_future *async_shield_start(async_shield *s, async_loop *loop, async_future *inner) {
+    if (async__future_check(inner) || inner->c.state != ASYNC__PENDING) return inner;
+    async_op_init(&s->op, loop, async__shield_hook);
+    s->inner = inner;
+    async_future_add_done_callback(inner, &s->cb, async__shield_inner_done, s);
+    return &s->op.fut;
+}
+
+ASYNC_API void async__shield_hook(async_op *op) {
+    async_shield *s = (async_shield *)(void *)op;
+    async_future_remove_done_callback(s->inner, &s->cb);
+}
+
+ASYNC_API void async__shield_inner_done(async_future *f, void *arg) {
+    async_shield *s = (async_shield *)arg;
+    int err = async__future_err(f);
+    if (s->op.fut.c.state != ASYNC__PENDING) return;
+    if (err == ASYNC_ECANCELLED && async_future_cancelled(f)) async_future_cancel(&s->op.fut);
+    else if (err) async_future_set_error(&s->op.fut, err);
+    else async_future_set_result(&s->op.fut, f->c.value);
+}
+
 ASYNC_API void async_timeout_init(async_timeout *to) {
     to->state = to->armed = to->fired = 0;
     to->task = NULL;
@@ -3773,6 +4101,7 @@ ASYNC_API int async_taskgroup_enter(async_taskgroup *tg, async_task *parent) {
     if (!parent) return async__bad("TaskGroup entered outside a task");
     tg->parent = parent;
     tg->children = tg->last = NULL;
+    tg->failed = tg->failed_last = NULL;
     tg->pending = tg->nerrors = 0;
     tg->first_err = tg->body_err = 0;
     tg->entered = 1;
@@ -3801,6 +4130,10 @@ ASYNC_API void async__tg_child_done(async_future *f, void *arg) {
     if (!err) return;
     tg->nerrors++;
     if (!tg->first_err) tg->first_err = err;
+    c->next_failed = NULL;
+    if (tg->failed_last) tg->failed_last->next_failed = c;
+    else tg->failed = c;
+    tg->failed_last = c;
     if (!tg->aborting && !tg->parent_cancel_requested) {
         async__tg_abort(tg);
         tg->parent_cancel_requested = 1;
@@ -3824,6 +4157,22 @@ ASYNC_API int async_taskgroup_spawn(async_taskgroup *tg, async_tg_task *c, async
     tg->pending++;
     async_future_add_done_callback(&c->task.fut, &c->cb, async__tg_child_done, c);
     return 0;
+}
+
+ASYNC_API size_t async_taskgroup_errors(async_taskgroup *tg, int *errs, size_t cap) {
+    async_tg_task *c;
+    size_t n = 0;
+    if (tg->magic != ASYNC__MAGIC_TG) {
+        ASYNC_MISUSE("TaskGroup errors read before async_taskgroup_enter");
+        return 0;
+    }
+    for (c = tg->failed; c; c = c->next_failed, n++)
+        if (n < cap) errs[n] = async__future_err(&c->task.fut);
+    if (tg->exiting && !tg->entered && tg->body_err && tg->body_err != ASYNC_ECANCELLED) {
+        if (n < cap) errs[n] = tg->body_err;
+        n++;
+    }
+    return n;
 }
 #endif /* ASYNC__BODIES */
 

@@ -79,5 +79,5 @@ int port_loop_init(async_loop *loop) {
     async_loop_init(loop, port__mono_now, port__mono_wait, NULL);
     return 0;
 }
-void port_loop_close(async_loop *loop) { (void)loop; }
+void port_loop_close(async_loop *loop) { (void)async_loop_close(loop); }
 #endif

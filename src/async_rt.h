@@ -134,9 +134,10 @@ int async_rt_loop_init_env(async_loop *loop);
  * still flushing towards a close, run the callbacks already queued (bounded),
  * detach the other open streams (async_stream_destroy closes their fds later),
  * shut the thread pool down (queued work is cancelled, running work is waited
- * for), report debug findings, free the backend. The loop must not be
- * running; tasks still alive are reported in debug mode (asyncio's "Task was
- * destroyed but it is pending").
+ * for), report debug findings, free the backend, and close the core loop
+ * (async_loop_close: it refuses to run until initialised again). The loop must
+ * not be running; tasks still alive are reported in debug mode (asyncio's
+ * "Task was destroyed but it is pending").
  *   async_rt_loop_close(&loop); async_stream_destroy(&s); (fd closed here) */
 void async_rt_loop_close(async_loop *loop);
 

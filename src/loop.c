@@ -157,8 +157,11 @@ int async_rt_loop_init_env(async_loop *loop) {
 
 void async_rt_loop_close(async_loop *loop) {
     async__rt *rt = async__rt_of(loop);
-    if (!rt) return;
-    if (loop->running) {
+    if (!rt) { /* the virtual clock: only the core loop to close */
+        if (!async_loop_is_running(loop)) (void)async_loop_close(loop);
+        return;
+    }
+    if (async_loop_is_running(loop)) {
         ASYNC_MISUSE("async_rt_loop_close on a running loop");
         return;
     }
@@ -183,6 +186,7 @@ void async_rt_loop_close(async_loop *loop) {
     free(rt);
     loop->backend = NULL;
     loop->wait_fn = NULL;
+    (void)async_loop_close(loop);
 }
 
 void async_rt_keepalive(async_loop *loop, int delta) {

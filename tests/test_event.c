@@ -83,7 +83,42 @@ static void test_misuse(void **state) {
     test_loop_close(&loop);
 }
 
+/* asyncio: `await ev.wait()` is True whether it had to wait or not. */
+struct valwaiter {
+    async_frame hdr;
+    async_event *e;
+    async_wait_op op;
+};
+static ASYNC_FN(valwaiter_co, struct valwaiter) {
+    ASYNC_BEGIN();
+    ASYNC_EVENT_WAIT(&self->op, self->e);
+    ASYNC_RETURN(ASYNC_VALUE);
+    ASYNC_END();
+}
+static void test_wait_returns_true(void **state) {
+    async_loop loop;
+    async_event e;
+    async_task t;
+    struct valwaiter w;
+    (void)state;
+    test_loop_init(&loop);
+    async_event_init(&e);
+    memset(&w, 0, sizeof w);
+    w.e = &e;
+    async_task_init(&t);
+    async_task_create(&loop, &t, valwaiter_co, &w, "waited");
+    test_run_iterations(&loop, NULL, 2);
+    assert_false(async_future_done(&t.fut));
+    async_event_set(&e);
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    assert_int_equal(async_future_result(&t.fut).i, 1); /* had to wait */
+    async_task_create(&loop, &t, valwaiter_co, &w, "set");
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    assert_int_equal(async_future_result(&t.fut).i, 1); /* already set */
+    test_loop_close(&loop);
+}
+
 int main(void) {
-    const struct CMUnitTest tests[] = {TEST(test_set_wakes_all_in_order), TEST(test_misuse)};
+    const struct CMUnitTest tests[] = {TEST(test_set_wakes_all_in_order), TEST(test_misuse), TEST(test_wait_returns_true)};
     return TEST_RUN(tests);
 }

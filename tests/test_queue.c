@@ -384,10 +384,48 @@ static void test_3_producers_5_consumers(void **state) {
     test_loop_close(&loop);
 }
 
+/* asyncio: `await q.join()` returns None, idle or after waiting. */
+struct valjoiner {
+    async_frame hdr;
+    async_queue *q;
+    async_wait_op op;
+};
+static ASYNC_FN(valjoiner_co, struct valjoiner) {
+    ASYNC_BEGIN();
+    ASYNC_QUEUE_JOIN(&self->op, self->q);
+    ASYNC_RETURN(async_int(ASYNC_VALUE.i + 100));
+    ASYNC_END();
+}
+static void test_join_returns_none(void **state) {
+    async_loop loop;
+    async_value buf[2], v;
+    async_queue q;
+    async_task t;
+    struct valjoiner j;
+    (void)state;
+    test_loop_init(&loop);
+    async_queue_init(&q, ASYNC_QUEUE_FIFO, buf, 2, 0);
+    memset(&j, 0, sizeof j);
+    j.q = &q;
+    async_task_init(&t);
+    async_task_create(&loop, &t, valjoiner_co, &j, "idle");
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    assert_int_equal(async_future_result(&t.fut).i, 100); /* idle: none */
+    async_queue_put_nowait(&q, async_int(5));
+    async_task_create(&loop, &t, valjoiner_co, &j, "waits");
+    test_run_iterations(&loop, NULL, 2);
+    assert_false(async_future_done(&t.fut));
+    async_queue_get_nowait(&q, &v);
+    async_queue_task_done(&q);
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    assert_int_equal(async_future_result(&t.fut).i, 100); /* after waiting: none */
+    test_loop_close(&loop);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         TEST(test_orders_and_nowait),       TEST(test_maxsize_and_misuse),    TEST(test_put_waits_get_waits),
-        TEST(test_task_done_join),          TEST(test_shutdown_graceful),     TEST(test_shutdown_immediate),
+        TEST(test_task_done_join), TEST(test_join_returns_none),          TEST(test_shutdown_graceful),     TEST(test_shutdown_immediate),
         TEST(test_cancelled_getter_passes_item), TEST(test_cancel_every_point), TEST(test_3_producers_5_consumers),
     };
     return TEST_RUN(tests);

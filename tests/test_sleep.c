@@ -175,8 +175,9 @@ static void test_virtual_many_sleepers(void **state) {
     test_loop_close(&loop);
 }
 
-/* A sleep of zero seconds is a timer due at once: it runs on the next
- * iteration, after what is already queued. */
+/* asyncio: a delay <= 0 is sleep(0), a bare yield. The sleeper goes to the
+ * back of the ready queue at once, so it runs on the next iteration ahead of a
+ * task that yields after it (a timer due at once would wake it behind that one). */
 static void test_sleep_zero_duration(void **state) {
     async_loop loop;
     async_task tz, ty;
@@ -195,9 +196,97 @@ static void test_sleep_zero_duration(void **state) {
     async_loop_run_once(&loop);
     assert_rec("y1");
     async_loop_run_once(&loop);
-    assert_rec("y1 y2 z");
+    assert_rec("y1 z y2");
     if (TEST_VIRTUAL) assert_true(async_loop_time(&loop) == t0);
     assert_int_equal(async_loop_run_until_complete(&loop, &ty.fut), 0);
+    test_loop_close(&loop);
+}
+
+/* sleep(0) interleaves exactly like ASYNC_SLEEP0 (asyncio's round robin). */
+struct z3 {
+    async_frame hdr;
+    async_timer t;
+    const char *name;
+    int i;
+};
+static ASYNC_FN(z3_co, struct z3) {
+    ASYNC_BEGIN();
+    for (self->i = 1; self->i <= 3; self->i++) {
+        rec("%s%d", self->name, self->i);
+        ASYNC_SLEEP_TICKS(&self->t, 0);
+    }
+    ASYNC_END();
+}
+static void test_sleep_zero_round_robin(void **state) {
+    async_loop loop;
+    async_task tz, ty;
+    struct z3 z;
+    struct y3 y = {{0}, "y", 0};
+    memset(&z, 0, sizeof z);
+    z.name = "z";
+    async_task_init(&tz);
+    async_task_init(&ty);
+    (void)state;
+    test_loop_init(&loop);
+    async_task_create(&loop, &tz, z3_co, &z, "z");
+    async_task_create(&loop, &ty, y3_co, &y, "y");
+    assert_int_equal(async_loop_run_until_complete(&loop, &ty.fut), 0);
+    assert_int_equal(async_loop_run_until_complete(&loop, &tz.fut), 0);
+    assert_rec("z1 y1 z2 y2 z3 y3");
+    test_loop_close(&loop);
+}
+
+/* asyncio.sleep(delay, result): the await's value is result, for a timed
+ * sleep and for sleep(0); a plain sleep's is none. */
+struct slr {
+    async_frame hdr;
+    async_timer t;
+    intptr_t got[3];
+};
+static ASYNC_FN(slr_co, struct slr) {
+    ASYNC_BEGIN();
+    ASYNC_SLEEP_TICKS_RESULT(&self->t, async_ms(5), async_int(42));
+    self->got[0] = ASYNC_VALUE.i;
+    ASYNC_SLEEP_TICKS_RESULT(&self->t, 0, async_int(7));
+    self->got[1] = ASYNC_VALUE.i;
+    ASYNC_SLEEP_TICKS(&self->t, async_ms(1));
+    self->got[2] = ASYNC_VALUE.i;
+    ASYNC_RETURN(async_int(self->got[0] + self->got[1]));
+    ASYNC_END();
+}
+static void test_sleep_with_result(void **state) {
+    async_loop loop;
+    async_task t;
+    struct slr f;
+    memset(&f, 0, sizeof f);
+    async_task_init(&t);
+    (void)state;
+    test_loop_init(&loop);
+    async_task_create(&loop, &t, slr_co, &f, "slr");
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    assert_int_equal(f.got[0], 42);
+    assert_int_equal(f.got[1], 7);
+    assert_int_equal(f.got[2], 0);
+    assert_int_equal(async_future_result(&t.fut).i, 49);
+    test_loop_close(&loop);
+}
+
+/* A task cancelled while it yields in sleep(0) gets the cancellation there. */
+static void test_sleep_zero_cancelled(void **state) {
+    async_loop loop;
+    async_task tz;
+    struct sl z = {0};
+    async_task_init(&tz);
+    (void)state;
+    test_loop_init(&loop);
+    z.ticks = 0;
+    z.name = "z";
+    async_task_create(&loop, &tz, sl_co, &z, "z");
+    async_loop_run_once(&loop);
+    assert_true(async_task_cancel(&tz));
+    assert_int_equal(async_loop_run_until_complete(&loop, &tz.fut), ASYNC_ECANCELLED);
+    assert_true(async_future_cancelled(&tz.fut));
+    assert_rec("");
     test_loop_close(&loop);
 }
 
@@ -241,6 +330,9 @@ int main(void) {
         TEST(test_virtual_twelve_hours),
         TEST(test_virtual_many_sleepers),
         TEST(test_sleep_zero_duration),
+        TEST(test_sleep_zero_round_robin),
+        TEST(test_sleep_with_result),
+        TEST(test_sleep_zero_cancelled),
         TEST(test_timer_awaited_and_rearmed),
     };
     return TEST_RUN(tests);
