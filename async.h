@@ -816,16 +816,25 @@ ASYNC_API void async__timer_disarm(async_timer *t);
  * that when an await returns because of cancellation the operation is already
  * unregistered and the caller may free its buffers at once. This is the one
  * way the runtime (src/) ties every operation to its future.
- *   static void read_cancel(async_op *op) { stop_watching(owner_of(op)); }
+ * The hook returns ASYNC_OP_CANCELLED (0): the core then marks the future
+ * cancelled and wakes its waiters; or ASYNC_OP_REQUESTED / ASYNC_OP_REFUSED:
+ * the operation took the request over (asyncio's gather cancels its children
+ * and completes later) and the future stays pending; async_future_cancel
+ * returns 1 for REQUESTED, 0 for REFUSED.
+ *   static int read_cancel(async_op *op) { stop_watching(owner_of(op)); return ASYNC_OP_CANCELLED; }
  *   async_op_init(&s->rd, loop, read_cancel);   return &s->rd.fut;
  * Hazards: the hook runs inside async_future_cancel (from a task cancel, a
- * timeout, a shutdown): it must not complete the future or free it; it may
- * free what the operation owns. async_future_init on op->fut drops the tie. */
+ * timeout, a shutdown) while the future is still pending: it must not complete
+ * or free the future; it may free what the operation owns. async_future_init
+ * on op->fut drops the tie. */
 typedef struct async_op async_op;
-typedef void (*async_op_cancel_fn)(async_op *op);
+typedef int (*async_op_cancel_fn)(async_op *op);
+#define ASYNC_OP_CANCELLED 0
+#define ASYNC_OP_REQUESTED 1
+#define ASYNC_OP_REFUSED (-1)
 struct async_op {
     async_future fut;          /* first: an operation is a future */
-    async_op_cancel_fn cancel; /* called once, when fut is cancelled while pending */
+    async_op_cancel_fn cancel; /* called when fut is cancelled while pending */
 };
 
 /* async_op_init(&op, loop, hook); — a pending operation future bound to loop;
@@ -834,7 +843,7 @@ ASYNC_API void async_op_init(async_op *op, async_loop *loop, async_op_cancel_fn 
 
 /* Out of line from async_future_cancel's point of view: the cast is only
  * reached for futures that async_op_init made. */
-ASYNC_API void async__op_cancelled(async_future *f);
+ASYNC_API int async__op_cancelled(async_future *f);
 
 /* async_future_cancel(&fut) — cancel a pending future: 1 if it is now cancelled
  * (or, for a task, cancellation was requested), 0 if it was already done. */
@@ -2265,7 +2274,7 @@ ASYNC__INLINE async_future *async_gather_future(async_gather *g) { return &g->op
 ASYNC_API void async_gather_close(async_gather *g);
 
 /* What async_future_cancel does to a gather's future instead of cancelling it. */
-ASYNC_API void async__gather_hook(async_op *op);
+ASYNC_API int async__gather_hook(async_op *op);
 ASYNC_API int async__gather_cancel(async_gather *g);
 ASYNC_API void async__gather_child_done(async_future *f, void *arg);
 
@@ -2289,7 +2298,7 @@ ASYNC_API async_future *async_shield_start(async_shield *s, async_loop *loop, as
 /* The shield's outer future (unless async_shield_start returned inner). */
 ASYNC__INLINE async_future *async_shield_future(async_shield *s) { return &s->op.fut; }
 
-ASYNC_API void async__shield_hook(async_op *op);
+ASYNC_API int async__shield_hook(async_op *op);
 ASYNC_API void async__shield_inner_done(async_future *f, void *arg);
 
 /* --------------------------------------------------------- timeout scopes */
@@ -2665,9 +2674,9 @@ ASYNC_API void async_op_init(async_op *op, async_loop *loop, async_op_cancel_fn 
     else ASYNC_MISUSE("async_op_init without a cancel hook (use async_future_init)");
 }
 
-ASYNC_API void async__op_cancelled(async_future *f) {
+ASYNC_API int async__op_cancelled(async_future *f) {
     async_op *op = (async_op *)(void *)f;
-    op->cancel(op);
+    return op->cancel(op);
 }
 
 ASYNC_API int async_future_cancel(async_future *f) {
@@ -2675,12 +2684,12 @@ ASYNC_API int async_future_cancel(async_future *f) {
     if (f->c.state != ASYNC__PENDING) return 0;
     if (f->c.flags & ASYNC__F_TASK) return async__task_cancel_fut(f);
     if (f->c.flags & ASYNC__F_TIMER) async__timer_disarm((async_timer *)(void *)f);
-    /* asyncio's _GatheringFuture.cancel: the children, not the gather */
-    if ((f->c.flags & ASYNC__F_OP) && ((async_op *)(void *)f)->cancel == async__gather_hook)
-        return async__gather_cancel((async_gather *)(void *)f);
+    if (f->c.flags & ASYNC__F_OP) { /* unregister before anyone wakes */
+        int r = async__op_cancelled(f);
+        if (r != ASYNC_OP_CANCELLED) return r > 0;
+    }
     f->c.state = ASYNC__CANCELLED;
     f->c.err = ASYNC_ECANCELLED;
-    if (f->c.flags & ASYNC__F_OP) async__op_cancelled(f); /* unregister before anyone wakes */
     async__future_wake(f);
     return 1;
 }
@@ -3962,7 +3971,10 @@ ASYNC_API void async_gather_close(async_gather *g) {
     for (i = 0; i < g->n; i++) async_future_remove_done_callback(g->futs[i], &g->cbs[i]);
 }
 
-ASYNC_API void async__gather_hook(async_op *op) { (void)op; } /* never called: see async_future_cancel */
+/* asyncio's _GatheringFuture.cancel: the children, not the gather */
+ASYNC_API int async__gather_hook(async_op *op) {
+    return async__gather_cancel((async_gather *)(void *)op) ? ASYNC_OP_REQUESTED : ASYNC_OP_REFUSED;
+}
 
 ASYNC_API int async__gather_cancel(async_gather *g) {
     size_t i;
@@ -3997,9 +4009,10 @@ ASYNC_API async_future *async_shield_start(async_shield *s, async_loop *loop, as
     return &s->op.fut;
 }
 
-ASYNC_API void async__shield_hook(async_op *op) {
+ASYNC_API int async__shield_hook(async_op *op) {
     async_shield *s = (async_shield *)(void *)op;
     async_future_remove_done_callback(s->inner, &s->cb);
+    return ASYNC_OP_CANCELLED;
 }
 
 ASYNC_API void async__shield_inner_done(async_future *f, void *arg) {

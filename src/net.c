@@ -122,10 +122,11 @@ static void op_timeout_cb(struct ev_loop *ev, ev_timer *w, int revents) {
     async__complete(&op->op.fut, ASYNC_ETIMEOUT, async_none());
 }
 
-static void op_cancelled(async_op *o) {
+static int op_cancelled(async_op *o) {
     async_sockop *op = (async_sockop *)(void *)o;
     op_stop(op);
     op->buf = NULL; /* the caller may free it now */
+    return ASYNC_OP_CANCELLED;
 }
 
 static async_future *op_start(async_sockop *op, async_loop *loop, int fd, int kind, double timeout) {
@@ -328,13 +329,14 @@ static void resolve_finish(async__job *j) {
     free(rj->service);
 }
 
-static void resolve_cancelled(async_op *op) {
+static int resolve_cancelled(async_op *op) {
     async_resolve *r = (async_resolve *)(void *)op;
     resolve_job *rj = (resolve_job *)r->priv;
     r->priv = NULL;
-    if (!rj) return;
+    if (!rj) return ASYNC_OP_CANCELLED;
     rj->r = NULL;
     async__pool_cancel(&rj->job);
+    return ASYNC_OP_CANCELLED;
 }
 
 static char *dup_or_null(const char *s) {

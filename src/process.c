@@ -57,8 +57,9 @@ static void poll_cb(struct ev_loop *ev, ev_timer *w, int revents) {
     if (reap(p)) exited(p);
 }
 
-static void wait_cancelled(async_op *op) {
+static int wait_cancelled(async_op *op) {
     watch_stop((async_process *)(void *)((char *)op - offsetof(async_process, wait_op)));
+    return ASYNC_OP_CANCELLED;
 }
 
 /* Start (or restart, after a cancelled wait) watching for the exit. */

@@ -42,8 +42,9 @@ int async_remove_signal_handler(async_signal *s) {
     return 1;
 }
 
-static void wait_cancelled(async_op *op) {
+static int wait_cancelled(async_op *op) {
     (void)op; /* the watcher stays with the handler: sig_cb counts what comes */
+    return ASYNC_OP_CANCELLED;
 }
 
 async_future *async_signal_wait(async_signal *s) {

@@ -111,7 +111,7 @@ static int rd_overrun(async_stream *s, size_t n) {
 
 /* The await on a pending read was cancelled: unregister the read. It has
  * consumed nothing, and the caller's buffer and separator are forgotten. */
-static void rd_cancel(async_op *op) {
+static int rd_cancel(async_op *op) {
     async_stream *s = (async_stream *)(void *)((char *)op - offsetof(async_stream, rd));
     if (s->rop == RD_ALL && s->all_len) { /* what read_all gathered goes back in front */
         char *p = (char *)malloc(s->all_len + s->rlen);
@@ -132,10 +132,11 @@ static void rd_cancel(async_op *op) {
     s->sep = NULL;
     s->seplen = 0;
     if (s->loop && srt(s)) reading_update(s); /* a long readexactly may have held it open */
+    return ASYNC_OP_CANCELLED;
 }
 
 /* A cancelled drain: what was written stays queued and is still sent. */
-static void wr_cancel(async_op *op) { (void)op; }
+static int wr_cancel(async_op *op) { (void)op; return ASYNC_OP_CANCELLED; }
 
 /* Try to complete the pending read from the buffer / EOF / error. 1 if done. */
 static int rd_try(async_stream *s) {

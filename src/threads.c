@@ -169,11 +169,12 @@ int async_rt_set_pool_size(async_loop *loop, unsigned n) {
     return 0;
 }
 
-static void work_cancelled(async_op *op) {
+static int work_cancelled(async_op *op) {
     async_work *w = (async_work *)(void *)op;
     async__job *j = (async__job *)w->job;
     w->job = NULL;
     if (j) async__pool_cancel(j);
+    return ASYNC_OP_CANCELLED;
 }
 
 async_future *async_to_thread_ex(async_work *w, async_loop *loop, async_work_fn fn, void *arg,

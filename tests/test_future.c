@@ -251,11 +251,18 @@ struct fake_op {
     int hook_calls;
     int registered_when_woken;
 };
-static void fake_op_cancel(async_op *op) {
+static int fake_op_cancel(async_op *op) {
     struct fake_op *fo = (struct fake_op *)(void *)op;
-    assert_true(async_future_cancelled(&op->fut)); /* already final */
+    assert_false(async_future_done(&op->fut)); /* the core marks it after the hook */
     fo->registered = 0;
     fo->hook_calls++;
+    return ASYNC_OP_CANCELLED;
+}
+/* An operation that takes the request over (as gather does): it stays pending. */
+static int defer_op_cancel(async_op *op) {
+    struct fake_op *fo = (struct fake_op *)(void *)op;
+    fo->hook_calls++;
+    return fo->registered ? ASYNC_OP_REQUESTED : ASYNC_OP_REFUSED;
 }
 static void fake_op_woken(async_future *f, void *arg) {
     struct fake_op *fo = (struct fake_op *)arg;
@@ -301,6 +308,19 @@ static void test_op_cancel_hook(void **state) {
     async_future_init(&fo.op.fut, &loop);
     assert_int_equal(async_future_cancel(&fo.op.fut), 1);
     assert_int_equal(fo.hook_calls, 1);
+    /* a hook that takes the request over: pending until it completes it */
+    async_op_init(&fo.op, &loop, defer_op_cancel);
+    fo.hook_calls = 0;
+    fo.registered = 1;
+    assert_int_equal(async_future_cancel(&fo.op.fut), 1);
+    assert_false(async_future_done(&fo.op.fut));
+    fo.registered = 0;
+    assert_int_equal(async_future_cancel(&fo.op.fut), 0); /* refused */
+    assert_false(async_future_done(&fo.op.fut));
+    assert_int_equal(fo.hook_calls, 2);
+    assert_int_equal(async_future_set_error(&fo.op.fut, ASYNC_ECANCELLED), 0);
+    assert_true(async_future_done(&fo.op.fut));
+    fo.hook_calls = 1;
     /* no hook is misuse */
     async_op_init(&fo.op, &loop, NULL);
     expect_misuse("cancel hook");
