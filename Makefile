@@ -25,6 +25,7 @@ all:
 
 include tests/rules.mk
 include tests/readme.mk
+include tests/onecopy.mk
 -include src/rules.mk
 -include bench/rules.mk
 -include examples/rules.mk
