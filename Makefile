@@ -26,6 +26,7 @@ all:
 include tests/rules.mk
 include tests/readme.mk
 include tests/onecopy.mk
+include tests/packaging.mk
 -include src/rules.mk
 -include bench/rules.mk
 -include examples/rules.mk
