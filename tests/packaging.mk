@@ -17,7 +17,12 @@ check-cmake-package: $(PKG_DEPS) $(BUILD)/libasync.a $(BUILD)/libasync.so
 	@$(CHECK) cmake-package 120 sh tests/packaging/check_cmake.sh make-install $(BUILD)/pkg/make-install "$(MAKE) BUILD=$(BUILD)"
 check-cmake-install: $(PKG_DEPS)
 	@$(CHECK) cmake-install 120 sh tests/packaging/check_cmake.sh cmake-install $(BUILD)/pkg/cmake-install
-check-packaging-meta: $(PKG_DEPS) $(wildcard zephyr/* ports/esp-idf/* pico/* library.json arduino/* arduino/*/*/*)
+check-packaging-meta: $(PKG_DEPS) $(wildcard zephyr/*) library.json idf_component.yml impl/async_impl.c
 	@$(CHECK) packaging-meta 60 sh tests/packaging/check_meta.sh $(BUILD)/pkg/meta
 check-packaging-arduino: $(PKG_DEPS) $(wildcard arduino/* arduino/*/*/*)
 	@$(CHECK) packaging-arduino 60 sh tests/packaging/check_arduino.sh $(BUILD)/pkg/arduino
+
+# The Arduino library, ready for Sketch > Include Library > Add .ZIP Library.
+.PHONY: arduino-lib
+arduino-lib:
+	@sh arduino/package.sh $(BUILD)/arduino
