@@ -32,6 +32,7 @@ include tests/packaging.mk
 -include examples/rules.mk
 -include tutorial/rules.mk
 -include embedded/rules.mk
+-include embedded/footprint/rules.mk
 
 deps-test:
 	@sh tools/deps.sh $(DEPS_TEST)
