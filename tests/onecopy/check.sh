@@ -4,7 +4,8 @@
 #  1. it links and runs (all C; and with consumer.c compiled as C++), printing expected.txt;
 #  2. nm: every library function is defined in impl.o and in no other object;
 #  3. without impl.o it fails to link (the bodies and async_abi_* are missing);
-#  4. a file built with another ASYNC_CONFIG_TASK_INFO fails to link, naming it.
+#  4. a file built with another ASYNC_CONFIG_TASK_INFO fails to link, naming it;
+#  5. it runs in the other configurations, and with the bodies compiled as C++.
 set -u
 out=$1 cc=$2 cxx=$3
 src=tests/onecopy
@@ -66,3 +67,17 @@ if $cc "$out/main.o" "$out/producer_ti0.o" "$out/consumer.o" "$out/impl.o" -o "$
 fi
 grep -q "undefined reference to .async_abi_TASK_INFO_0_" "$out/mixed.log" || { cat "$out/mixed.log"; fail "the link error does not name TASK_INFO_0"; }
 echo "ok: a file built with ASYNC_CONFIG_TASK_INFO=0 fails to link: $(grep -o 'async_abi_TASK_INFO_0_[A-Z0-9_]*' "$out/mixed.log" | head -1) undefined"
+
+# 5. The other configurations (the same -D in every file), and the bodies
+# compiled as C++ for C files.
+for opts in "-DASYNC_CONFIG_LABELS=1" "-DASYNC_CONFIG_TASK_INFO=0 -DASYNC_CONFIG_FLOAT=0" "-DASYNC_CONFIG_TRACE=1"; do
+    d=$out/cfg; rm -rf "$d"; mkdir -p "$d"
+    for f in main producer consumer impl; do $C $opts -c $src/$f.c -o "$d/$f.o" || fail "$opts: $f.c does not compile"; done
+    $cc "$d"/*.o -o "$d/prog" || fail "$opts: does not link"
+    "$d/prog" | sed 's/^c /CONS /' | diff -u $src/expected.txt - >/dev/null || fail "$opts: output differs"
+    echo "ok: $opts: links and prints the expected output"
+done
+$CXXC -c $src/impl.c -o "$out/impl_cxx.o" || fail "impl.c does not compile as C++"
+$cxx "$out/main.o" "$out/producer.o" "$out/consumer.o" "$out/impl_cxx.o" -o "$out/prog_cxximpl" || fail "C files do not link with C++ bodies"
+"$out/prog_cxximpl" | sed 's/^c /CONS /' | diff -u $src/expected.txt - >/dev/null || fail "C++ bodies: output differs"
+echo "ok: the bodies compiled as C++ serve C files"
