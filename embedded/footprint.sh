@@ -49,19 +49,23 @@ for t in m0 m3 m4 rv32 avr; do
     fi
 done
 echo
-echo "Core + queue + wait_for (embedded/footprint/fp3*.c: a producer, a consumer and a main task that"
-echo "awaits the consumer with wait_for), -Os, no LTO: flash / static RAM in bytes minus the empty program."
-echo "One file; the same code in three files (all inline, the default); three files with one copy of the"
-echo "code (ASYNC_CONFIG_INLINE=0 in each + one ASYNC_IMPLEMENTATION file)"
+echo "One copy of the code: two programs split over files, -Os, no LTO; flash / static RAM in bytes minus"
+echo "the empty program. fp3 = core + queue + wait_for: a producer, a consumer and a main task that awaits"
+echo "the consumer with wait_for, in three files that each use another part of the library; fpw = three"
+echo "workers from the same code in three files (+ main), which use the same parts. Each is built as one"
+echo "file, split with the all-inline default, and split with one copy (ASYNC_CONFIG_INLINE=0 in every"
+echo "file + one ASYNC_IMPLEMENTATION file); embedded/footprint/"
 echo
-echo "| target | one file | three files, inline | three files, one copy |"
-echo "|---|---:|---:|---:|"
+echo "| target | program | one file | split, inline | split, one copy |"
+echo "|---|---|---:|---:|---:|"
 for t in m0 m3 m4 rv32 avr; do
-    set -- $(mem $t "$dir/$t/fp_empty.elf") $(mem $t "$dir/$t/fp3_one.elf") $(mem $t "$dir/$t/fp3_inline.elf") $(mem $t "$dir/$t/fp3_onecopy.elf")
-    if [ "$1" = - ] || [ "$3" = - ] || [ "$5" = - ] || [ "$7" = - ]; then
-        echo "| $(label $t) | not built | | |"; fail=1; continue
-    fi
-    echo "| $(label $t) | $(($3 - $1)) / $(($4 - $2)) | $(($5 - $1)) / $(($6 - $2)) | $(($7 - $1)) / $(($8 - $2)) |"
+    for p in fp3 fpw; do
+        set -- $(mem $t "$dir/$t/fp_empty.elf") $(mem $t "$dir/$t/${p}_one.elf") $(mem $t "$dir/$t/${p}_inline.elf") $(mem $t "$dir/$t/${p}_onecopy.elf")
+        if [ "$1" = - ] || [ "$3" = - ] || [ "$5" = - ] || [ "$7" = - ]; then
+            echo "| $(label $t) | $p | not built | | |"; fail=1; continue
+        fi
+        echo "| $(label $t) | $p | $(($3 - $1)) / $(($4 - $2)) | $(($5 - $1)) / $(($6 - $2)) | $(($7 - $1)) / $(($8 - $2)) |"
+    done
 done
 echo
 echo "Bytes per object (sizeof; lean = ASYNC_CONFIG_TASK_INFO=0 ASYNC_CONFIG_FLOAT=0)"

@@ -2,7 +2,7 @@
  * in three files, fp3_main.c, fp3_producer.c, fp3_consumer.c, built three ways
  * (embedded/footprint/rules.mk): one file (fp3_one.c includes the three),
  * three files all-inline (the default), three files with one copy of the code
- * (ASYNC_CONFIG_INLINE=0 in each + fp3_impl.c). */
+ * (ASYNC_CONFIG_INLINE=0 in each + fp_impl.c). */
 #ifndef FP3_H
 #define FP3_H
 #include "async.h"
