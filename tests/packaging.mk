@@ -5,9 +5,10 @@
 #   packaging-meta        Zephyr module, ESP-IDF component, Pico SDK library,
 #                         PlatformIO library.json, Arduino library.properties:
 #                         fields validated, build scripts run against stubs
-#   packaging-arduino     the Arduino sketch compiled for the ATmega328P (avr-g++)
+#   packaging-arduino     the Arduino library and sketch: run on the host, built for the
+#                         ATmega328P (avr-g++) and for the Uno by arduino-builder
 # (rt-install, in src/rules.mk, checks the installed tree through pkg-config.)
-DEPS_TEST += cmake python3-yaml python3-kconfiglib
+DEPS_TEST += cmake python3-yaml python3-kconfiglib arduino-builder arduino-core-avr arduino-ctags
 PKG_DEPS := $(wildcard tests/packaging/* tests/packaging/*/*) CMakeLists.txt $(wildcard cmake/*) \
             async.h src/async_rt.h $(wildcard include/async/*)
 CHECKS += cmake-subdir cmake-package cmake-install packaging-meta packaging-arduino
