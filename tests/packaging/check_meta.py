@@ -1,7 +1,8 @@
-"""check_meta.py KIND FILE — validate a package manifest (tests/packaging.mk):
+"""check_meta.py KIND FILE [OUT] — validate a package manifest (tests/packaging.mk):
 arduino (library.properties, Arduino library specification 1.5 rev. 2.2),
 platformio (library.json), zephyr (zephyr/module.yml + its Kconfig, parsed by
-kconfiglib), esp-idf (idf_component.yml). Prints what it checked; exit 1 on
+kconfiglib; OUT: its defaults with CONFIG_ASYNC=y as CMake set()s), esp-idf
+(idf_component.yml). Prints what it checked; exit 1 on
 the first problem."""
 import json, os, re, sys
 
@@ -77,6 +78,11 @@ def zephyr(path):
             fail("Kconfig lacks %s %s" % (t, s))
     kconf.syms["ASYNC"].set_value(2)
     vals = {s: kconf.syms[s].str_value for s in want}
+    if len(sys.argv) > 3:  # the defaults as Zephyr's build hands them to CMake
+        with open(sys.argv[3], "w") as f:
+            for s, v in vals.items():
+                if v != "n":
+                    f.write('set(CONFIG_%s "%s")\n' % (s, v))
     print("ok: zephyr/module.yml (name %s) and %s: %s" % (m["name"], b["kconfig"], vals))
 
 def esp_idf(path):

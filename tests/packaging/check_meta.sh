@@ -14,11 +14,11 @@ fail() { echo "FAIL: $*"; [ -f "$out/log" ] && tail -n 30 "$out/log"; exit 1; }
 rm -rf "$out" && mkdir -p "$out" || exit 1
 py=/usr/bin/python3
 $py tests/packaging/check_meta.py platformio library.json || exit 1
-$py tests/packaging/check_meta.py zephyr zephyr/module.yml || exit 1
+$py tests/packaging/check_meta.py zephyr zephyr/module.yml "$out/zephyr_config.cmake" || exit 1
 $py tests/packaging/check_meta.py esp-idf idf_component.yml || exit 1
 for p in esp_idf zephyr pico; do
     b=$out/$p
-    cmake -S tests/packaging/$p -B "$b" -DASYNC_TREE="$tree" >"$out/log" 2>&1 || fail "$p: configure"
+    cmake -S tests/packaging/$p -B "$b" -DASYNC_TREE="$tree" -DZEPHYR_CONFIG="$out/zephyr_config.cmake" >"$out/log" 2>&1 || fail "$p: configure"
     cmake --build "$b" >>"$out/log" 2>&1 || fail "$p: build"
     [ "$("$b/core_only")" = "core: ok" ] || fail "$p: core_only does not run"
     own=$(find "$b" -name 'core_only.c.o' | head -1)
