@@ -25,11 +25,14 @@ all:
 
 include tests/rules.mk
 include tests/readme.mk
+include tests/onecopy.mk
+include tests/packaging.mk
 -include src/rules.mk
 -include bench/rules.mk
 -include examples/rules.mk
 -include tutorial/rules.mk
 -include embedded/rules.mk
+-include embedded/footprint/rules.mk
 
 deps-test:
 	@sh tools/deps.sh $(DEPS_TEST)

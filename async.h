@@ -1454,8 +1454,16 @@ ASYNC_API async_future *async_isr_next(async_isr_signal *s);
  *   ASYNC_WAIT(&self->ws, self->futs, self->slots, 3, ASYNC_ALL_COMPLETED, ASYNC_NO_TIMEOUT); */
 #define ASYNC_NO_TIMEOUT ((async_time) ~(async_time)0)
 
-/* Internal: define a coroutine in the header (static, no unused warning). */
+/* Internal: define one of the library's coroutines, with ASYNC_API linkage.
+ * In a one-copy file without the bodies the body still follows the macro: it
+ * becomes an unreferenced inline twin, never emitted, and `name` is only declared. */
+#if ASYNC__BODIES
 #define ASYNC__CO(name) ASYNC_API async_status name(async_ctx *async_ctx_, void *async_vself_)
+#else
+#define ASYNC__CO(name)                                                         \
+    ASYNC_API async_status name(async_ctx *async_ctx_, void *async_vself_);     \
+    ASYNC__INLINE async_status ASYNC__CAT(async__co_unused_, name)(async_ctx *async_ctx_, void *async_vself_)
+#endif
 
 ASYNC_API int async__bad(const char *msg);
 

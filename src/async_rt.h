@@ -38,7 +38,11 @@
 #ifndef ASYNC_RT_H
 #define ASYNC_RT_H
 
+/* Installed, async.h is next to this file; in a source tree <async/async_rt.h>
+ * includes it first (include/async/async_rt.h). */
+#ifndef ASYNC_H
 #include "async.h"
+#endif
 #include <ev.h>
 #include <stddef.h>
 #include <sys/types.h>

@@ -74,12 +74,17 @@ $(addprefix check-,$(addsuffix -ev-san,$(RT_CORE_TESTS))): check-%-ev-san: $(BUI
 	@$(CHECK) $*-ev-san 120 $<
 
 # make install PREFIX=/usr/local DESTDIR=/tmp/stage
+# The headers go under include/async/ (a bare async.h at the include root would
+# collide with naasking/async.h, which also defines ASYNC_DONE): programs write
+# #include <async/async.h> / <async/async_rt.h>, and pkg-config, CMake's
+# find_package(async) and add_subdirectory all give the directory above it.
 PREFIX ?= /usr/local
 DESTDIR ?=
+RT_VERSION_MAJOR := $(firstword $(subst ., ,$(RT_VERSION)))
 .PHONY: install
 install: $(BUILD)/libasync.a $(BUILD)/libasync.so
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 async.h src/async_rt.h $(DESTDIR)$(PREFIX)/include/
+	install -d $(DESTDIR)$(PREFIX)/include/async $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/cmake/async
+	install -m 644 async.h src/async_rt.h $(DESTDIR)$(PREFIX)/include/async/
 	install -m 644 $(BUILD)/libasync.a $(DESTDIR)$(PREFIX)/lib/libasync.a
 	install -m 755 $(BUILD)/libasync.so $(DESTDIR)$(PREFIX)/lib/libasync.so.$(RT_VERSION)
 	ln -sf libasync.so.$(RT_VERSION) $(DESTDIR)$(PREFIX)/lib/libasync.so.0
@@ -88,16 +93,24 @@ install: $(BUILD)/libasync.a $(BUILD)/libasync.so
 	  'Name: async' 'Description: stackless coroutines for C with asyncio'"'"'s model, libev runtime' \
 	  'Version: $(RT_VERSION)' 'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lasync' \
 	  'Libs.private: -lev -pthread' >$(DESTDIR)$(PREFIX)/lib/pkgconfig/async.pc
+	install -m 644 cmake/asyncConfig.cmake $(DESTDIR)$(PREFIX)/lib/cmake/async/
+	sed -e 's/@ASYNC_VERSION@/$(RT_VERSION)/' -e 's/@ASYNC_VERSION_MAJOR@/$(RT_VERSION_MAJOR)/' \
+	  cmake/asyncConfigVersion.cmake.in >$(DESTDIR)$(PREFIX)/lib/cmake/async/asyncConfigVersion.cmake
 
-# The installed tree works: headers found, program links through pkg-config.
+# The installed tree works: headers under include/async/ and none at the root,
+# another async.h earlier on the include path (decoy/) is never picked, a program links through pkg-config (shared and static) and runs.
 CHECKS += rt-install
-check-rt-install: $(BUILD)/libasync.a $(BUILD)/libasync.so
+check-rt-install: $(BUILD)/libasync.a $(BUILD)/libasync.so tests/packaging/consumer.c
 	@$(CHECK) rt-install 60 sh -c 'set -e; d=$(CURDIR)/$(BUILD)/inst; rm -rf $$d; \
 	  $(MAKE) --no-print-directory -s install BUILD=$(BUILD) PREFIX=/opt/async DESTDIR=$$d >/dev/null; \
-	  printf "#include <async_rt.h>\nint main(void){async_loop l; if (async_rt_loop_init(&l)) return 1; async_rt_loop_close(&l); return 0;}\n" >$$d/t.c; \
-	  cflags=$$(PKG_CONFIG_SYSROOT_DIR=$$d PKG_CONFIG_PATH=$$d/opt/async/lib/pkgconfig pkg-config --cflags async); \
-	  libs=$$(PKG_CONFIG_SYSROOT_DIR=$$d PKG_CONFIG_PATH=$$d/opt/async/lib/pkgconfig pkg-config --static --libs async); \
-	  $(CC) -std=c99 -Wall -Werror $$cflags $$d/t.c -o $$d/t $$libs; LD_LIBRARY_PATH=$$d/opt/async/lib $$d/t; echo installed and linked'
+	  i=$$d/opt/async/include; [ -f $$i/async/async.h ] && [ -f $$i/async/async_rt.h ]; \
+	  if ls $$i/*.h >/dev/null 2>&1; then echo "headers at the include root:"; ls $$i; exit 1; fi; \
+	  mkdir -p $$d/decoy; echo "#error naasking/async.h was included" >$$d/decoy/async.h; \
+	  pc="env PKG_CONFIG_SYSROOT_DIR=$$d PKG_CONFIG_PATH=$$d/opt/async/lib/pkgconfig pkg-config"; \
+	  $(CC) -std=c99 -Wall -Werror -I$$d/decoy $$($$pc --cflags async) tests/packaging/consumer.c -o $$d/t $$($$pc --libs async) $(RT_LDLIBS); \
+	  [ "$$(LD_LIBRARY_PATH=$$d/opt/async/lib $$d/t)" = "consumer: ok" ]; \
+	  $(CC) -std=c99 -Wall -Werror $$($$pc --cflags async) tests/packaging/consumer.c -o $$d/ts $$d/opt/async/lib/libasync.a $$($$pc --static --libs-only-l async | sed "s/-lasync//"); \
+	  [ "$$($$d/ts)" = "consumer: ok" ]; echo "installed under include/async/; a decoy async.h on the path is not picked; linked through pkg-config, shared and static"'
 
 # Benchmarks of the runtime (bench/rules.mk runs them; see its header).
 BENCH_PROGS += echo sleepers threads
