@@ -186,6 +186,80 @@ ASYNC__INLINE void async__misuse_default(const char *msg) { (void)msg; ASYNC__TR
 #define ASYNC__VCLOCK_INLINE 0
 #endif
 
+/* ASYNC_BARRIER(): a compiler barrier. Nothing is cached in registers across
+ * it and no memory access moves past it; it emits no instruction. Enough
+ * between an ISR and the code it interrupts on one core (the library's model:
+ * single core, the ISR and the loop on the same CPU); not a fence between
+ * cores, which need their own. Without GCC/Clang it is empty, and only the
+ * volatile accesses keep their order.
+ *   q->buf[i] = c; ASYNC_BARRIER(); q->head = i + 1;  // item, then its index */
+#ifndef ASYNC_BARRIER
+#if defined(__GNUC__) || defined(__clang__)
+#define ASYNC_BARRIER() __asm__ __volatile__("" ::: "memory")
+#else
+#define ASYNC_BARRIER() ((void)0)
+#endif
+#endif
+
+/* Critical sections: ASYNC_CRITICAL_ENTER(st) masks interrupts and saves in st
+ * (an async_critical_state) whether they were masked; ASYNC_CRITICAL_EXIT(st)
+ * restores exactly that, so sections nest and one entered from an ISR or with
+ * interrupts already off leaves them off. Both are compiler barriers.
+ * Defaults, by CPU (GCC/Clang):
+ *   ARMv6-M/v7-M/v8-M  PRIMASK (mrs; cpsid i ... msr primask)
+ *   ARMv7-M+ with ASYNC_CONFIG_CRITICAL_BASEPRI=n: BASEPRI raised to n
+ *                      (msr basepri_max): interrupts of priority value < n
+ *                      stay live (they must not call the library at all)
+ *   AVR                SREG (in; cli ... out), the I bit restored
+ *   RISC-V             mstatus.MIE (csrrci ... csrs), machine mode only
+ *   anything else      no-op plus a compiler barrier: hosts, where the
+ *                      "interrupt" is a signal handler, which the idle path
+ *                      masks with sigprocmask itself
+ * Override both, and ASYNC_CRITICAL_STATE (the saved state's type), before
+ * including async.h for another CPU, an RTOS, or a multi-core part (a spin
+ * lock as well). Hazards: keep the section short (it delays every interrupt);
+ * exit in the same function that entered, on every path; the library is not
+ * SMP-safe whatever these do.
+ *   async_critical_state st;
+ *   ASYNC_CRITICAL_ENTER(st);  t = ticks32;  ASYNC_CRITICAL_EXIT(st); */
+#if !defined(ASYNC_CRITICAL_ENTER) && (defined(__GNUC__) || defined(__clang__))
+#if defined(__ARM_ARCH) && defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M'
+#if defined(ASYNC_CONFIG_CRITICAL_BASEPRI) && __ARM_ARCH >= 7
+#define ASYNC_CRITICAL_STATE uint32_t
+#define ASYNC_CRITICAL_ENTER(st)                                                              \
+    __asm__ __volatile__("mrs %0, basepri\n\tmsr basepri_max, %1\n\tisb"                     \
+                         : "=&r"(st) : "r"((uint32_t)(ASYNC_CONFIG_CRITICAL_BASEPRI)) : "memory")
+#define ASYNC_CRITICAL_EXIT(st) __asm__ __volatile__("msr basepri, %0" ::"r"(st) : "memory")
+#else
+#define ASYNC_CRITICAL_STATE uint32_t
+#define ASYNC_CRITICAL_ENTER(st) __asm__ __volatile__("mrs %0, primask\n\tcpsid i" : "=r"(st)::"memory")
+#define ASYNC_CRITICAL_EXIT(st) __asm__ __volatile__("msr primask, %0" ::"r"(st) : "memory")
+#endif
+#elif defined(__AVR__)
+#define ASYNC_CRITICAL_STATE uint8_t
+#define ASYNC_CRITICAL_ENTER(st) __asm__ __volatile__("in %0, __SREG__\n\tcli" : "=r"(st)::"memory")
+#define ASYNC_CRITICAL_EXIT(st) __asm__ __volatile__("out __SREG__, %0" ::"r"(st) : "memory")
+#elif defined(__riscv)
+#if defined(__riscv_zicsr)
+#define ASYNC__RV_CSR(insns) insns
+#else /* -march without _zicsr: name it for the assembler */
+#define ASYNC__RV_CSR(insns) ".option push\n\t.option arch, +zicsr\n\t" insns "\n\t.option pop"
+#endif
+#define ASYNC_CRITICAL_STATE unsigned long
+#define ASYNC_CRITICAL_ENTER(st) __asm__ __volatile__(ASYNC__RV_CSR("csrrci %0, mstatus, 8") : "=r"(st)::"memory")
+#define ASYNC_CRITICAL_EXIT(st) __asm__ __volatile__(ASYNC__RV_CSR("csrs mstatus, %0") ::"r"((st) & 8ul) : "memory")
+#endif
+#endif
+#ifndef ASYNC_CRITICAL_ENTER
+#define ASYNC_CRITICAL_STATE unsigned char
+#define ASYNC_CRITICAL_ENTER(st) ((st) = 0, ASYNC_BARRIER())
+#define ASYNC_CRITICAL_EXIT(st) ((void)(st), ASYNC_BARRIER())
+#endif
+#ifndef ASYNC_CRITICAL_STATE
+#error "an overridden ASYNC_CRITICAL_ENTER needs ASYNC_CRITICAL_STATE, the type of its saved state"
+#endif
+typedef ASYNC_CRITICAL_STATE async_critical_state;
+
 #define ASYNC__CAT2(a, b) a##b
 #define ASYNC__CAT(a, b) ASYNC__CAT2(a, b)
 #define ASYNC__STR2(x) #x
@@ -1236,6 +1310,10 @@ ASYNC__INLINE void async_loop_init_bare(async_loop *loop, const async_bare *bare
  * once if that made something ready. Each signal must have one producer (one
  * ISR, or ISRs that cannot preempt each other). Counts are modulo 256: at most
  * 255 raises between two loop iterations are counted exactly.
+ *   Single core: the ISR and the loop run on one CPU. The ISR writes only
+ * its signal's count and the hub's flag, the loop only the rest, each with
+ * compiler barriers (ASYNC_BARRIER) where the order matters, so no critical
+ * section is needed on either side; another core raising needs a fence.
  *   The race between "nothing pending" and going to sleep is the idle hook's
  * to close: check async_isr_pending() with interrupts masked and sleep in the
  * same masked window, which still wakes on a pending interrupt:
@@ -1279,6 +1357,16 @@ ASYNC__INLINE int async_isr_pending(const async_isr_hub *hub) { return hub->flag
  * async_isr_next; otherwise they keep counting for the next consumer. */
 ASYNC_API void async__isr_deliver(async_isr_signal *s, int force);
 
+/* ASYNC_ISR_DRAIN_POINT(hub, sig): a test-only injection point, expanded in
+ * the drain right after each signal has been looked at. Empty by default; a
+ * test defines it before including async.h to play an interrupt landing in
+ * the middle of the drain (tests/test_isr.c checks that such a raise is never
+ * lost). Hazard: it runs in loop context, so it must only do what an ISR may.
+ *   #define ASYNC_ISR_DRAIN_POINT(hub, sig) my_fake_isr(hub, sig) */
+#ifndef ASYNC_ISR_DRAIN_POINT
+#define ASYNC_ISR_DRAIN_POINT(hub, sig) ((void)0)
+#endif
+
 /* Clear the hub's flag first, then scan: a raise that lands during the scan
  * sets the flag again, so it is caught now or by the next drain, never lost. */
 ASYNC_API void async__isr_drain(async_isr_hub *hub);
@@ -1303,6 +1391,55 @@ ASYNC_API void async_isr_signal_init(async_isr_signal *s, async_isr_hub *hub);
  *   ASYNC_AWAIT(async_isr_next(&self->button));
  *   presses += ASYNC_VALUE.i; */
 ASYNC_API async_future *async_isr_next(async_isr_signal *s);
+
+/* An ISR-safe single-producer/single-consumer queue of fixed-size items in
+ * caller memory: an ISR puts, the loop gets. The indices run free modulo 256
+ * (one byte each, so every access is atomic on 8-bit CPUs too); the producer
+ * writes only head, the consumer only tail, and each copies the item before
+ * publishing its index (ASYNC_BARRIER), so neither side masks interrupts.
+ * Each put raises the queue's signal: a task awaits async_isr_queue_wait()
+ * and then gets until ASYNC_EEMPTY. Hazards: one producer (one ISR, or ISRs
+ * that cannot preempt each other) and one consumer; single core (section 11). */
+typedef struct async_isr_queue {
+    async_isr_signal sig;   /* raised by every put */
+    unsigned char *buf;     /* capacity * item_size bytes */
+    uint8_t item_size;      /* bytes per item */
+    uint8_t mask;           /* capacity - 1 */
+    volatile uint8_t head;  /* items put so far (mod 256); written by the producer */
+    volatile uint8_t tail;  /* items got so far (mod 256); written by the consumer */
+    volatile uint8_t dropped; /* puts refused because full (mod 256); producer */
+} async_isr_queue;
+
+/* async_isr_queue_init(&q, &hub, buf, item_size, capacity) — capacity is a
+ * power of two from 1 to 128, item_size 1 to 255; anything else is misuse
+ * (ASYNC_EMISUSE). Call it before enabling the producing interrupt.
+ *   static unsigned char rx_buf[32];  static async_isr_queue rx;
+ *   async_isr_queue_init(&rx, &hub, rx_buf, 1, sizeof rx_buf); */
+ASYNC_API int async_isr_queue_init(async_isr_queue *q, async_isr_hub *hub, void *buf, size_t item_size,
+                                   size_t capacity);
+
+/* async_isr_queue_put(&q, &item) — ISR side: copy one item in and raise the
+ * queue's signal; ASYNC_EFULL (and q.dropped counts it) if it is full.
+ *   ISR(USART_RX_vect) { uint8_t c = UDR0; async_isr_queue_put(&rx, &c); } */
+ASYNC_API int async_isr_queue_put(async_isr_queue *q, const void *item);
+
+/* async_isr_queue_get(&q, &item) — loop side: copy the oldest item out;
+ * ASYNC_EEMPTY if there is none.
+ *   while (async_isr_queue_get(&rx, &c) == 0) handle(c); */
+ASYNC_API int async_isr_queue_get(async_isr_queue *q, void *item);
+
+/* async_isr_queue_count(&q) — items waiting (a snapshot: the ISR may add). */
+ASYNC__INLINE unsigned async_isr_queue_count(const async_isr_queue *q) {
+    return (uint8_t)(q->head - q->tail);
+}
+
+/* async_isr_queue_wait(&q) — the future to await for puts not consumed yet
+ * (async_isr_next on the queue's signal): done at once if something was put
+ * since the last wait. It may complete with the queue already emptied by a
+ * get that came after the put: get until ASYNC_EEMPTY, then wait again.
+ *   for (;;) { while (async_isr_queue_get(&self->q, &c) == 0) ...;
+ *              ASYNC_AWAIT(async_isr_queue_wait(&self->q)); } */
+ASYNC__INLINE async_future *async_isr_queue_wait(async_isr_queue *q) { return async_isr_next(&q->sig); }
 
 /* ======================================================================
  * 12. Combinators, synchronization and queues
@@ -3184,8 +3321,10 @@ ASYNC_API int async__bare_wait(void *data, async_loop *loop, const async_time *d
 }
 
 ASYNC_API void async_isr_raise(async_isr_signal *s) {
+    ASYNC_BARRIER(); /* what the ISR wrote for the loop lands before the raise */
     s->raised = (uint8_t)(s->raised + 1u);
     s->hub->flag = 1;
+    ASYNC_BARRIER();
 }
 
 ASYNC_API void async__isr_deliver(async_isr_signal *s, int force) {
@@ -3199,7 +3338,11 @@ ASYNC_API void async__isr_drain(async_isr_hub *hub) {
     async_isr_signal *s;
     if (!hub->flag) return;
     hub->flag = 0;
-    for (s = hub->signals; s; s = s->next) async__isr_deliver(s, 0);
+    ASYNC_BARRIER(); /* no read of a count may move above the clear */
+    for (s = hub->signals; s; s = s->next) {
+        async__isr_deliver(s, 0);
+        ASYNC_ISR_DRAIN_POINT(hub, s);
+    }
 }
 
 ASYNC_API async_time async__isr_now(void *data) {
@@ -3242,6 +3385,47 @@ ASYNC_API async_future *async_isr_next(async_isr_signal *s) {
     if (s->fut.c.state != ASYNC__PENDING) async_future_init(&s->fut, s->hub->loop);
     async__isr_deliver(s, 1);
     return &s->fut;
+}
+
+ASYNC_API int async_isr_queue_init(async_isr_queue *q, async_isr_hub *hub, void *buf, size_t item_size,
+                                   size_t capacity) {
+    if (!buf || item_size < 1 || item_size > 255 || capacity < 1 || capacity > 128 || (capacity & (capacity - 1)))
+        return async__bad("async_isr_queue_init: needs a buffer, an item size of 1..255 and a capacity "
+                          "that is a power of two from 1 to 128");
+    async_isr_signal_init(&q->sig, hub);
+    q->buf = (unsigned char *)buf;
+    q->item_size = (uint8_t)item_size;
+    q->mask = (uint8_t)(capacity - 1u);
+    q->head = q->tail = q->dropped = 0;
+    return 0;
+}
+
+ASYNC_API int async_isr_queue_put(async_isr_queue *q, const void *item) {
+    uint8_t h = q->head, n = q->item_size;
+    unsigned char *d = q->buf + (size_t)(h & q->mask) * n;
+    const unsigned char *src = (const unsigned char *)item;
+    if ((uint8_t)(h - q->tail) > q->mask) {
+        q->dropped = (uint8_t)(q->dropped + 1u);
+        return ASYNC_EFULL;
+    }
+    while (n--) *d++ = *src++;
+    ASYNC_BARRIER(); /* the item, then the index that publishes it */
+    q->head = (uint8_t)(h + 1u);
+    async_isr_raise(&q->sig);
+    return 0;
+}
+
+ASYNC_API int async_isr_queue_get(async_isr_queue *q, void *item) {
+    uint8_t t = q->tail, n = q->item_size;
+    const unsigned char *src;
+    unsigned char *d = (unsigned char *)item;
+    if (q->head == t) return ASYNC_EEMPTY;
+    ASYNC_BARRIER(); /* read the item only after its index */
+    src = q->buf + (size_t)(t & q->mask) * n;
+    while (n--) *d++ = *src++;
+    ASYNC_BARRIER(); /* the copy, then the index that frees the slot */
+    q->tail = (uint8_t)(t + 1u);
+    return 0;
 }
 
 ASYNC_API int async__bad(const char *msg) {
