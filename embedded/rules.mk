@@ -24,7 +24,7 @@ EMB_RUN_BOARDS := m3 m4 rv32 avr
 # The issue's flags for every target, -Os, and the boards' clock: 1 ms ticks
 # in 32 bits (49 days before wrap-around, compared modulo wrap anyway).
 EMB_CFLAGS := -std=c99 -pedantic -Wall -Wextra -Werror -ffreestanding -Os -ffunction-sections \
-              -fdata-sections -I. -Iexamples -Iembedded -Iembedded/footprint \
+              -fdata-sections -I. -Iexamples -Iembedded -Iembedded/footprint -Iports \
               -DASYNC_TIME_T=uint32_t -DASYNC_STIME_T=int32_t -DASYNC_TICKS_PER_SEC=1000
 # The lean configuration of the footprint report: no task names/positions, no doubles.
 EMB_LEAN := -DASYNC_CONFIG_TASK_INFO=0 -DASYNC_CONFIG_FLOAT=0
@@ -41,9 +41,10 @@ EMB_PKG_m3 := gcc-arm-none-eabi
 EMB_PKG_m4 := gcc-arm-none-eabi
 EMB_PKG_rv32 := gcc-riscv64-unknown-elf
 EMB_PKG_avr := gcc-avr
-EMB_ARCH_m0 := -mthumb -mcpu=cortex-m0
-EMB_ARCH_m3 := -mthumb -mcpu=cortex-m3
-EMB_ARCH_m4 := -mthumb -mcpu=cortex-m4 -mfloat-abi=soft
+EMB_CM_HZ := -DASYNC_PORT_CPU_HZ=25000000
+EMB_ARCH_m0 := -mthumb -mcpu=cortex-m0 $(EMB_CM_HZ)
+EMB_ARCH_m3 := -mthumb -mcpu=cortex-m3 $(EMB_CM_HZ)
+EMB_ARCH_m4 := -mthumb -mcpu=cortex-m4 -mfloat-abi=soft $(EMB_CM_HZ)
 EMB_ARCH_rv32 := -march=rv32imac -mabi=ilp32 -mcmodel=medany -nostdlib
 EMB_ARCH_avr := -mmcu=atmega328p -DF_CPU=16000000UL
 EMB_START_m0 := $(EMB_CM_BOARD)
@@ -51,18 +52,20 @@ EMB_START_m3 := $(EMB_CM_BOARD)
 EMB_START_m4 := $(EMB_CM_BOARD)
 EMB_START_rv32 := embedded/rv32/startup.c
 EMB_START_avr :=
-EMB_PORT_m0 := embedded/cortexm/port_cortexm.c
-EMB_PORT_m3 := embedded/cortexm/port_cortexm.c
-EMB_PORT_m4 := embedded/cortexm/port_cortexm.c
-EMB_PORT_rv32 := embedded/rv32/port_rv32.c
-EMB_PORT_avr := embedded/avr/port_avr.c
+# The board (console, exit, start-up) and the CPU's port (ports/: tick,
+# critical sections, idle).
+EMB_PORT_m0 := embedded/cortexm/port_cortexm.c ports/cortexm/async_port.c
+EMB_PORT_m3 := $(EMB_PORT_m0)
+EMB_PORT_m4 := $(EMB_PORT_m0)
+EMB_PORT_rv32 := embedded/rv32/port_rv32.c ports/riscv/async_port.c
+EMB_PORT_avr := embedded/avr/port_avr.c ports/avr/async_port.c
 EMB_LINK_m0 := $(EMB_CM_LINK)
 EMB_LINK_m3 := $(EMB_CM_LINK)
 EMB_LINK_m4 := $(EMB_CM_LINK)
 EMB_LINK_rv32 := -Wl,--gc-sections -T embedded/rv32/rv32.ld -lgcc
 EMB_LINK_avr := -Wl,--gc-sections
 
-EMB_DEPS := async.h examples/port.h examples/port_fmt.c embedded/board_clock.h embedded/rules.mk \
+EMB_DEPS := async.h examples/port.h examples/port_fmt.c $(wildcard ports/*.h) embedded/rules.mk \
             $(wildcard embedded/footprint/*.h)
 EMB_FP := fp_empty fp_one_task fp_one_task_lean
 
