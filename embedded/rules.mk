@@ -72,6 +72,8 @@ EMB_FP := fp_empty fp_one_task fp_one_task_lean
 # Programs of a board's own (embedded/<dir>/<name>.c with the board's port).
 EMB_OWN_avr := blinky
 EMB_OWN_DIR_avr := avr
+EMB_OWN_rv32 := tickless
+EMB_OWN_DIR_rv32 := rv32
 
 # A build rule never stops make: it leaves the ELF, or a log and no ELF, and
 # the check that needs the ELF reports the failure (so it is counted).
@@ -154,6 +156,16 @@ $(EMB)/avr/blinky.elf.stack: $(EMB)/avr/blinky.elf $(EMB)/sim_blinky
 	@$(EMB)/sim_blinky $< 2>&1 >/dev/null | sed -n 's/^board: peak stack \([0-9]*\) B$$/\1/p' >$@
 EMB_STACKS += $(EMB)/avr/blinky.elf.stack
 CHECKS += embedded-blinky
+
+# Tickless idle on RV32 (ports/riscv): one timer interrupt per sleep, in
+# real time on QEMU (embedded/rv32/tickless.expected).
+check-embedded-tickless: $(EMB)/rv32/tickless.elf
+	@$(CHECK) embedded-tickless 30 sh -c '[ -f $< ] || { echo "not built:"; cat $<.log; exit 1; }; \
+	    command -v qemu-system-riscv32 >/dev/null || { echo "MISSING: qemu-system-riscv32 (Debian package qemu-system-misc)"; exit 1; }; \
+	    timeout -k 2 20 qemu-system-riscv32 -M virt -bios none -nographic -monitor none -serial stdio -kernel $< </dev/null >$(EMB)/tickless.raw 2>&1; rc=$$?; \
+	    grep -v "^board: peak stack" $(EMB)/tickless.raw >$(EMB)/tickless.out; cat $(EMB)/tickless.out; \
+	    [ $$rc -eq 0 ] && diff -u embedded/rv32/tickless.expected $(EMB)/tickless.out'
+CHECKS += embedded-tickless
 
 .PHONY: embedded
 embedded: $(EMB_FP_INPUTS) $(EMB_STACKS)
