@@ -81,6 +81,15 @@
 #define ASYNC_CONFIG_INLINE 1
 #endif
 
+/* Freestanding (a microcontroller): ASYNC_FREESTANDING, or a compiler that
+ * says it is not hosted (-ffreestanding). It changes three defaults below
+ * (32-bit ticks, 1 kHz, no double) and the misuse hook (a trap). */
+#if defined(ASYNC_FREESTANDING) || !(defined(__STDC_HOSTED__) && __STDC_HOSTED__)
+#define ASYNC__FREESTANDING 1
+#else
+#define ASYNC__FREESTANDING 0
+#endif
+
 /* Resume points: 0 = switch on __LINE__ (portable; no `switch` of your own may
  * contain a resume point), 1 = GCC/Clang label addresses (your own `switch`
  * statements may then contain AWAIT/YIELD). */
@@ -89,9 +98,10 @@
 #endif
 
 /* 1: async_value has a double member and sleep takes seconds as a double.
- * 0: integers and pointers only (saves soft-float code on 8-bit MCUs). */
+ * 0: integers and pointers only (saves soft-float code on 8-bit MCUs).
+ * Default: 1 on hosts, 0 freestanding (sleep in ticks: ASYNC_SLEEP_TICKS). */
 #ifndef ASYNC_CONFIG_FLOAT
-#define ASYNC_CONFIG_FLOAT 1
+#define ASYNC_CONFIG_FLOAT (!ASYNC__FREESTANDING)
 #endif
 
 /* 1: tasks carry a name, the source position where they are suspended and a link
@@ -110,17 +120,30 @@
 #define ASYNC_CONFIG_TRACE 0
 #endif
 
-/* Clock type: unsigned ticks, compared modulo wrap-around, and its signed twin. */
+/* Clock type: unsigned ticks, compared modulo wrap-around, and its signed twin.
+ * Default: 64 bits on hosts; 32 bits freestanding, where a 64-bit compare
+ * costs code on every timer operation (at 1 kHz it wraps after 49 days,
+ * which the modular compare handles). */
 #ifndef ASYNC_TIME_T
+#if ASYNC__FREESTANDING
+#define ASYNC_TIME_T uint32_t
+#define ASYNC_STIME_T int32_t
+#else
 #define ASYNC_TIME_T uint64_t
 #define ASYNC_STIME_T int64_t
+#endif
 #endif
 #ifndef ASYNC_STIME_T
 #error "ASYNC_TIME_T needs ASYNC_STIME_T, its signed twin (e.g. uint32_t and int32_t)"
 #endif
-/* Ticks per second of the clock the backend reports (ns by default). */
+/* Ticks per second of the clock the backend reports: ns on hosts, ms
+ * freestanding (the ports' tick, ports/README.md). */
 #ifndef ASYNC_TICKS_PER_SEC
+#if ASYNC__FREESTANDING
+#define ASYNC_TICKS_PER_SEC 1000
+#else
 #define ASYNC_TICKS_PER_SEC 1000000000
+#endif
 #endif
 
 /* Called with a message when the API is misused; after it returns, the call
@@ -171,7 +194,7 @@
 #endif
 #endif
 
-#if defined(__STDC_HOSTED__) && __STDC_HOSTED__ && !defined(ASYNC_FREESTANDING)
+#if !ASYNC__FREESTANDING
 #include <stdio.h>
 #include <stdlib.h>
 ASYNC__INLINE void async__misuse_default(const char *msg) {

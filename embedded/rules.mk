@@ -21,11 +21,11 @@ EMB_EX := $(filter $(EMB_WANT),$(patsubst examples/%.c,%,$(wildcard examples/*.c
 EMB_TARGETS := m0 m3 m4 rv32 avr
 EMB_RUN_BOARDS := m3 m4 rv32 avr
 
-# The issue's flags for every target, -Os, and the boards' clock: 1 ms ticks
-# in 32 bits (49 days before wrap-around, compared modulo wrap anyway).
+# The issue's flags for every target, -Os. The boards' clock, 1 ms ticks in
+# 32 bits (49 days before wrap-around, compared modulo wrap anyway), and no
+# double are async.h's freestanding defaults.
 EMB_CFLAGS := -std=c99 -pedantic -Wall -Wextra -Werror -ffreestanding -Os -ffunction-sections \
-              -fdata-sections -I. -Iexamples -Iembedded -Iembedded/footprint -Iports \
-              -DASYNC_TIME_T=uint32_t -DASYNC_STIME_T=int32_t -DASYNC_TICKS_PER_SEC=1000
+              -fdata-sections -I. -Iexamples -Iembedded -Iembedded/footprint -Iports
 # The lean configuration of the footprint report: no task names/positions, no doubles.
 EMB_LEAN := -DASYNC_CONFIG_TASK_INFO=0 -DASYNC_CONFIG_FLOAT=0
 
