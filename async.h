@@ -106,7 +106,10 @@
 
 /* 1: tasks carry a name, the source position where they are suspended and a link
  * in the loop's list of live tasks (async_loop_dump). Costs 4 pointers a task
- * (the position's is in async_ctx, so futures and coroutine objects pay it too). */
+ * (the position's is in async_ctx, so futures and coroutine objects pay it too).
+ * The position is a pointer to a constant record per resume point (file name
+ * and 16-bit line), in flash on every MCU (AVR: the __flash space, file name
+ * included), formatted on demand by async_task_where. */
 #ifndef ASYNC_CONFIG_TASK_INFO
 #define ASYNC_CONFIG_TASK_INFO 1
 #endif
@@ -287,7 +290,6 @@ typedef ASYNC_CRITICAL_STATE async_critical_state;
 #define ASYNC__CAT(a, b) ASYNC__CAT2(a, b)
 #define ASYNC__STR2(x) #x
 #define ASYNC__STR(x) ASYNC__STR2(x)
-#define ASYNC__WHERE __FILE__ ":" ASYNC__STR(__LINE__)
 
 /* The options that change the layout of the structs, spelled in a symbol
  * name: a file that disagrees with the code it links to fails to link, and
@@ -396,6 +398,34 @@ ASYNC_API int16_t async__err(int err);
 /* async_strerror(ASYNC_ETIMEOUT) -> "timeout". Library codes only. */
 ASYNC_API const char *async_strerror(int err);
 
+/* Where a coroutine is suspended: one constant record per resume point, made
+ * by the resume point itself; read it through async_task_where*. On AVR it
+ * and the file name are in program memory (progmem, read with lpm, in the
+ * low 64 KB where avr-gcc places it): no RAM per resume point. */
+#if defined(__AVR__) && (defined(__GNUC__) || defined(__clang__))
+#define ASYNC__PROGMEM __attribute__((__progmem__))
+#define ASYNC__FLASH_FILE 1 /* the file name is a per-coroutine progmem array */
+ASYNC__INLINE uint8_t async__flash_byte(const void *p) {
+    uint8_t r;
+    __asm__("lpm %0, Z" : "=r"(r) : "z"(p));
+    return r;
+}
+/* A 16-bit word (a line, or a pointer: AVR's are 16 bits) in program memory. */
+ASYNC__INLINE uint16_t async__flash_word(const void *p) {
+    return (uint16_t)(async__flash_byte(p) | (unsigned)async__flash_byte((const uint8_t *)p + 1) << 8);
+}
+#else
+#define ASYNC__PROGMEM
+#define ASYNC__FLASH_FILE 0
+ASYNC__INLINE uint8_t async__flash_byte(const void *p) { return *(const uint8_t *)p; }
+#endif
+#if ASYNC_CONFIG_TASK_INFO
+typedef struct async_where {
+    const char *file; /* __FILE__ (on AVR, an address in program memory) */
+    uint16_t line;    /* __LINE__ (modulo 65536) */
+} async_where;
+#endif
+
 typedef ASYNC_TIME_T async_time;
 typedef struct async_ctx async_ctx;
 typedef struct async_loop async_loop;
@@ -413,11 +443,11 @@ struct async_ctx {
     uint8_t flags;     /* ASYNC__F_* */
     int16_t err;       /* error thrown in on resume, or finished with */
 #if ASYNC_CONFIG_TASK_INFO
-    /* "file.c:42" where the coroutine last suspended (task dump); a task's
-     * lives here, not in async_task, so that every suspension stores it without
-     * first testing whether the context is a task's (send: 2.86 -> 2.58 ns). Unused
-     * (never initialised) in plain futures. */
-    const char *where;
+    /* where the coroutine last suspended (NULL: not started); a task's lives
+     * here, not in async_task, so that every suspension stores it without
+     * first testing whether the context is a task's (send: 2.86 -> 2.58 ns).
+     * Unused (never initialised) in plain futures. */
+    const async_where *where;
 #endif
 };
 
@@ -596,10 +626,23 @@ ASYNC__INLINE void async_frame_reset(void *frame) {
     h->flags = 0;
 }
 
-/* Internal: where a task is suspended (for the dump). */
+/* Internal: where a task is suspended (for the dump): the address of this
+ * resume point's constant record, one store as cheap as a string's. */
 #if ASYNC_CONFIG_TASK_INFO
-#define ASYNC__NOTE_WHERE() (async_ctx_->where = ASYNC__WHERE)
+#if ASYNC__FLASH_FILE
+#define ASYNC__WHERE_FILE async_file_
+#define ASYNC__BEGIN_FILE static const char async_file_[] ASYNC__PROGMEM ASYNC__UNUSED = __FILE__;
 #else
+#define ASYNC__WHERE_FILE __FILE__
+#define ASYNC__BEGIN_FILE
+#endif
+#define ASYNC__NOTE_WHERE()                                                                   \
+    {                                                                                         \
+        static const async_where async_where_ ASYNC__PROGMEM = {ASYNC__WHERE_FILE, (uint16_t)__LINE__}; \
+        async_ctx_->where = &async_where_;                                                    \
+    }
+#else
+#define ASYNC__BEGIN_FILE
 #define ASYNC__NOTE_WHERE() ((void)0)
 #endif
 
@@ -628,6 +671,7 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
  * switch mode no resume point inside a `switch` of your own; locals are not kept. */
 #define ASYNC_BEGIN()                                                           \
     async_frame *const async_hdr_ = (async_frame *)(void *)(self);              \
+    ASYNC__BEGIN_FILE                                                           \
     if (0) {                                                                    \
         goto async__return;                                                     \
     async__raise:                                                               \
@@ -1096,9 +1140,24 @@ ASYNC__INLINE async_loop *async_ctx_loop(async_ctx *ctx) {
 #define ASYNC_TASK async_ctx_task(async_ctx_)
 #define ASYNC_LOOP async_ctx_loop(async_ctx_)
 
-/* Python Task.get_name(), and where it is suspended ("file.c:42"). */
+/* Python Task.get_name(). */
 ASYNC_API const char *async_task_name(const async_task *t);
-ASYNC_API const char *async_task_where(const async_task *t);
+
+/* async_task_where(t, buf, size) — where the task is suspended, formatted
+ * into buf: "file.c:42", "not started" or "finished"; truncated to fit and
+ * always terminated (size > 0); returns buf. ASYNC_WHERE_SIZE is a size that
+ * fits any sane path. Formatting costs a copy: to compare positions cheaply,
+ * use async_task_where_line (and _file, which on AVR is a flash address).
+ *   char where[ASYNC_WHERE_SIZE];
+ *   printf("%s\n", async_task_where(&t, where, sizeof where)); */
+#define ASYNC_WHERE_SIZE 128
+ASYNC_API char *async_task_where(const async_task *t, char *buf, size_t size);
+
+/* async_task_where_line(t) — the line it is suspended at; 0 if it has not
+ * started or is done. async_task_where_file(t) — that line's file (NULL then;
+ * on AVR an address in program memory: read it with pgm_read_byte). */
+ASYNC_API unsigned async_task_where_line(const async_task *t);
+ASYNC_API const char *async_task_where_file(const async_task *t);
 /* The future a parked task waits on, or NULL (ready, running or done). */
 ASYNC_API async_future *async_task_waiting_on(const async_task *t);
 
@@ -2520,7 +2579,7 @@ ASYNC_API void async_coro_init(async_coro *co, async_fn fn, void *frame) {
     co->ctx.flags = 0;
     co->ctx.err = 0;
 #if ASYNC_CONFIG_TASK_INFO
-    co->ctx.where = "not started";
+    co->ctx.where = NULL;
 #endif
     co->fn = fn;
     co->frame = frame;
@@ -2745,7 +2804,7 @@ ASYNC_API void async_task_init(async_task *t) {
     t->fn = NULL;
     t->frame = NULL;
 #if ASYNC_CONFIG_TASK_INFO
-    t->fut.c.where = "not started";
+    t->fut.c.where = NULL;
     t->name = "task";
     t->next_live = t->prev_live = NULL;
 #endif
@@ -2764,7 +2823,7 @@ ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, vo
     t->h.fn = NULL; /* a task: the loop steps it */
 #if ASYNC_CONFIG_TASK_INFO
     t->name = name ? name : "task";
-    t->fut.c.where = "not started";
+    t->fut.c.where = NULL;
     t->prev_live = NULL;
     t->next_live = loop->live;
     if (loop->live) loop->live->prev_live = t;
@@ -2795,12 +2854,62 @@ ASYNC_API const char *async_task_name(const async_task *t) {
 #endif
 }
 
-ASYNC_API const char *async_task_where(const async_task *t) {
+ASYNC_API char *async_task_where(const async_task *t, char *buf, size_t size) {
+    const char *s = "?";
+    size_t n = 0;
+    if (!size) return buf;
 #if ASYNC_CONFIG_TASK_INFO
-    return t->fut.c.state == ASYNC__PENDING ? t->fut.c.where : "finished";
+    if (t->fut.c.state != ASYNC__PENDING) s = "finished";
+    else if (!t->fut.c.where) s = "not started";
+    else {
+        const char *f = async_task_where_file(t);
+        char digits[5], c;
+        unsigned line = async_task_where_line(t), k = 0;
+        while ((c = (char)async__flash_byte(f++)) != 0 && n + 1 < size) buf[n++] = c;
+        if (n + 1 < size) buf[n++] = ':';
+        do {
+            digits[k++] = (char)('0' + line % 10u);
+            line /= 10u;
+        } while (line);
+        while (k && n + 1 < size) buf[n++] = digits[--k];
+        buf[n] = 0;
+        return buf;
+    }
 #else
     (void)t;
-    return "?";
+#endif
+    while (*s && n + 1 < size) buf[n++] = *s++;
+    buf[n] = 0;
+    return buf;
+}
+
+ASYNC_API unsigned async_task_where_line(const async_task *t) {
+#if ASYNC_CONFIG_TASK_INFO
+    const async_where *w = t->fut.c.where;
+    if (t->fut.c.state != ASYNC__PENDING || !w) return 0;
+#if ASYNC__FLASH_FILE
+    return async__flash_word(&w->line);
+#else
+    return w->line;
+#endif
+#else
+    (void)t;
+    return 0;
+#endif
+}
+
+ASYNC_API const char *async_task_where_file(const async_task *t) {
+#if ASYNC_CONFIG_TASK_INFO
+    const async_where *w = t->fut.c.where;
+    if (t->fut.c.state != ASYNC__PENDING || !w) return NULL;
+#if ASYNC__FLASH_FILE
+    return (const char *)(uintptr_t)async__flash_word(&w->file);
+#else
+    return w->file;
+#endif
+#else
+    (void)t;
+    return NULL;
 #endif
 }
 
@@ -3048,7 +3157,7 @@ ASYNC_API int async__timer_in_heap(const async_loop *loop, const async_timer *t)
 ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async_time ticks) {
     /* done, so that the await raises ctx->err at once; never written */
 #if ASYNC_CONFIG_TASK_INFO
-    static const async_future refused = {{{0}, ASYNC__DONE, 0, 0, "refused"}, NULL, NULL};
+    static const async_future refused = {{{0}, ASYNC__DONE, 0, 0, NULL}, NULL, NULL};
 #else
     static const async_future refused = {{{0}, ASYNC__DONE, 0, 0}, NULL, NULL};
 #endif
@@ -3307,7 +3416,10 @@ ASYNC_API void async_loop_dump(async_loop *loop, async_write_fn w, void *ud) {
         if (t == loop->current) w(ud, ": running");
         else if (on) w(ud, ": waiting at ");
         else w(ud, ": ready at ");
-        if (t != loop->current) w(ud, t->fut.c.where);
+        if (t != loop->current) {
+            char where[ASYNC_WHERE_SIZE];
+            w(ud, async_task_where(t, where, sizeof where));
+        }
         if (on) {
             if (on->c.flags & ASYNC__F_TASK) {
                 w(ud, " on task ");
