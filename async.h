@@ -230,7 +230,8 @@ ASYNC__INLINE void async__misuse_default(const char *msg) { (void)msg; ASYNC__TR
 /* Critical sections: ASYNC_CRITICAL_ENTER(st) masks interrupts and saves in st
  * (an async_critical_state) whether they were masked; ASYNC_CRITICAL_EXIT(st)
  * restores exactly that, so sections nest and one entered from an ISR or with
- * interrupts already off leaves them off. Both are compiler barriers.
+ * interrupts already off leaves them off. Both are statements and compiler
+ * barriers.
  * Defaults, by CPU (GCC/Clang):
  *   ARMv6-M/v7-M/v8-M  PRIMASK (mrs; cpsid i ... msr primask)
  *   ARMv7-M+ with ASYNC_CONFIG_CRITICAL_BASEPRI=n: BASEPRI raised to n
@@ -278,8 +279,16 @@ ASYNC__INLINE void async__misuse_default(const char *msg) { (void)msg; ASYNC__TR
 #endif
 #ifndef ASYNC_CRITICAL_ENTER
 #define ASYNC_CRITICAL_STATE unsigned char
-#define ASYNC_CRITICAL_ENTER(st) ((st) = 0, ASYNC_BARRIER())
-#define ASYNC_CRITICAL_EXIT(st) ((void)(st), ASYNC_BARRIER())
+#define ASYNC_CRITICAL_ENTER(st) \
+    do {                         \
+        (st) = 0;                \
+        ASYNC_BARRIER();         \
+    } while (0)
+#define ASYNC_CRITICAL_EXIT(st) \
+    do {                        \
+        (void)(st);             \
+        ASYNC_BARRIER();        \
+    } while (0)
 #endif
 #ifndef ASYNC_CRITICAL_STATE
 #error "an overridden ASYNC_CRITICAL_ENTER needs ASYNC_CRITICAL_STATE, the type of its saved state"
