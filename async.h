@@ -20,7 +20,8 @@
  *
  * CONTENTS
  *   1. Configuration            ASYNC_CONFIG_* knobs (ASYNC_CONFIG_INLINE: one copy), ASYNC_MISUSE hook
- *   2. Platform selection       the only #if block that depends on the compiler
+ *   2. Platform selection       the only #if block that depends on the compiler;
+ *                               ASYNC_BARRIER, ASYNC_CRITICAL_ENTER/EXIT per CPU
  *   3. Values, statuses, errors async_value, async_status, the ASYNC_E* table
  *   4. Resume points            the continuation mechanism: switch on __LINE__ or label addresses
  *   5. Frames and coroutines    ASYNC_FN, ASYNC_BEGIN/END, YIELD, AWAIT, RETURN, FINALLY
@@ -29,7 +30,8 @@
  *   8. Tasks                    async_task, cancellation, the task dump
  *   9. Timers and the loop      async_timer, async_loop, sleep, call_soon/later, run
  *   10. Backends                virtual clock, bare-metal tick + idle
- *   11. Interrupts              async_isr_raise from an ISR, drained by the loop
+ *   11. Interrupts              async_isr_raise from an ISR, drained by the loop;
+ *                               async_isr_queue (ISR-safe SPSC items)
  *   12. Combinators, synchronization and queues
  *                               gather, wait, wait_for, timeout scopes, as_completed,
  *                               shield, TaskGroup; Lock, Event, Condition, Semaphore,
@@ -1407,7 +1409,8 @@ ASYNC__INLINE void async_loop_init_bare(async_loop *loop, const async_bare *bare
  * section is needed on either side; another core raising needs a fence.
  *   The race between "nothing pending" and going to sleep is the idle hook's
  * to close: check async_isr_pending() with interrupts masked and sleep in the
- * same masked window, which still wakes on a pending interrupt:
+ * same masked window, which still wakes on a pending interrupt (the ports in
+ * ports/ do it with ASYNC_CRITICAL_ENTER/EXIT):
  *   Cortex-M:  cpsid i; if (!async_isr_pending(&hub)) wfi; cpsie i
  *   AVR:       cli(); if (!pending) { sleep_enable(); sei(); sleep_cpu(); } sei();
  *   POSIX:     sigprocmask(SIG_BLOCK); if (!pending) sigsuspend(&unblocked); ...
