@@ -44,7 +44,9 @@ EMB_PKG_avr := gcc-avr
 EMB_CM_HZ := -DASYNC_PORT_CPU_HZ=25000000
 EMB_ARCH_m0 := -mthumb -mcpu=cortex-m0 $(EMB_CM_HZ)
 EMB_ARCH_m3 := -mthumb -mcpu=cortex-m3 $(EMB_CM_HZ)
-EMB_ARCH_m4 := -mthumb -mcpu=cortex-m4 -mfloat-abi=soft $(EMB_CM_HZ)
+# M4 runs its critical sections on BASEPRI (masking priorities 0x80 and
+# below, where the port puts SysTick), M0 and M3 on PRIMASK.
+EMB_ARCH_m4 := -mthumb -mcpu=cortex-m4 -mfloat-abi=soft $(EMB_CM_HZ) -DASYNC_CONFIG_CRITICAL_BASEPRI=0x80
 EMB_ARCH_rv32 := -march=rv32imac -mabi=ilp32 -mcmodel=medany -nostdlib
 EMB_ARCH_avr := -mmcu=atmega328p -DF_CPU=16000000UL
 EMB_START_m0 := $(EMB_CM_BOARD)

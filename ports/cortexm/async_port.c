@@ -26,6 +26,7 @@
 #define ASYNC_PORT__SYST_CSR (*(volatile uint32_t *)0xE000E010u)
 #define ASYNC_PORT__SYST_RVR (*(volatile uint32_t *)0xE000E014u)
 #define ASYNC_PORT__SYST_CVR (*(volatile uint32_t *)0xE000E018u)
+#define ASYNC_PORT__SHPR3 (*(volatile uint32_t *)0xE000ED20u) /* SysTick's priority: bits 31..24 */
 
 void SysTick_Handler(void);
 void SysTick_Handler(void) { async_port__tick(); }
@@ -41,6 +42,8 @@ int async_port_init(async_loop *loop, int mode) {
     }
     async_port__loop_init(loop, mode);
     ASYNC_PORT__SYST_CSR = 0;
+    /* the lowest priority, so that a BASEPRI critical section masks the tick */
+    ASYNC_PORT__SHPR3 = (ASYNC_PORT__SHPR3 & 0x00FFFFFFu) | 0xFF000000u;
     ASYNC_PORT__SYST_RVR =
         (mode == ASYNC_PORT_WARP ? ASYNC_PORT_CPU_HZ / 10000u : ASYNC_PORT_CPU_HZ / ASYNC_TICKS_PER_SEC) - 1u;
     ASYNC_PORT__SYST_CVR = 0;
