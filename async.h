@@ -1455,7 +1455,8 @@ ASYNC_API void async__isr_deliver(async_isr_signal *s, int force);
  * the drain right after each signal has been looked at. Empty by default; a
  * test defines it before including async.h to play an interrupt landing in
  * the middle of the drain (tests/test_isr.c checks that such a raise is never
- * lost). Hazard: it runs in loop context, so it must only do what an ISR may.
+ * lost); with ASYNC_CONFIG_INLINE=0, in the ASYNC_IMPLEMENTATION file. Hazard:
+ * it runs in loop context, so it must only do what an ISR may.
  *   #define ASYNC_ISR_DRAIN_POINT(hub, sig) my_fake_isr(hub, sig) */
 #ifndef ASYNC_ISR_DRAIN_POINT
 #define ASYNC_ISR_DRAIN_POINT(hub, sig) ((void)0)

@@ -159,6 +159,20 @@ $(EMB)/avr/blinky.elf.stack: $(EMB)/avr/blinky.elf $(EMB)/sim_blinky
 EMB_STACKS += $(EMB)/avr/blinky.elf.stack
 CHECKS += embedded-blinky
 
+# Task info on AVR: where a task is suspended, read from program memory
+# (embedded/avr/where.expected). Built apart from the examples, so the
+# footprint report does not list it.
+$(EMB)/avr-where/where.elf: embedded/avr/where.c $(EMB_PORT_avr) $(EMB_DEPS) embedded/board.h
+	@mkdir -p $(@D)
+	@$(call EMB_COMPILE,avr) $(EMB_PORT_avr) examples/port_fmt.c $< $(EMB_LINK_avr) -o $@ >$@.log 2>&1 || { rm -f $@; echo "build failed: $@"; }
+check-embedded-where: $(EMB)/avr-where/where.elf
+	@$(CHECK) embedded-where 30 sh -c '[ -f $< ] || { echo "not built:"; cat $<.log; exit 1; }; \
+	    command -v simavr >/dev/null || { echo "MISSING: simavr (Debian package simavr)"; exit 1; }; \
+	    timeout -k 2 20 simavr -m atmega328p -f 16000000 $< </dev/null >$(EMB)/where.raw 2>&1; rc=$$?; \
+	    sed "s/\x1b\[[0-9;]*m//g; s/\.$$//; /^Loaded [0-9]* \./d; /^board: peak stack/d" $(EMB)/where.raw | sed "$$ { /^$$/d }" >$(EMB)/where.out; \
+	    cat $(EMB)/where.out; [ $$rc -eq 0 ] && diff -u embedded/avr/where.expected $(EMB)/where.out'
+CHECKS += embedded-where
+
 # Tickless idle on RV32 (ports/riscv): one timer interrupt per sleep, in
 # real time on QEMU (embedded/rv32/tickless.expected).
 check-embedded-tickless: $(EMB)/rv32/tickless.elf
