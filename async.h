@@ -20,7 +20,8 @@
  *
  * CONTENTS
  *   1. Configuration            ASYNC_CONFIG_* knobs (ASYNC_CONFIG_INLINE: one copy), ASYNC_MISUSE hook
- *   2. Platform selection       the only #if block that depends on the compiler
+ *   2. Platform selection       the only #if block that depends on the compiler;
+ *                               ASYNC_BARRIER, ASYNC_CRITICAL_ENTER/EXIT per CPU
  *   3. Values, statuses, errors async_value, async_status, the ASYNC_E* table
  *   4. Resume points            the continuation mechanism: switch on __LINE__ or label addresses
  *   5. Frames and coroutines    ASYNC_FN, ASYNC_BEGIN/END, YIELD, AWAIT, RETURN, FINALLY
@@ -30,7 +31,8 @@
  *   9. Timers and the loop      async_timer, async_loop, sleep, call_soon/later, run,
  *                               exception handler, close
  *   10. Backends                virtual clock, bare-metal tick + idle
- *   11. Interrupts              async_isr_raise from an ISR, drained by the loop
+ *   11. Interrupts              async_isr_raise from an ISR, drained by the loop;
+ *                               async_isr_queue (ISR-safe SPSC items)
  *   12. Combinators, synchronization and queues
  *                               gather, wait, wait_for, as_completed, gather and shield
  *                               futures, timeout scopes, shield, TaskGroup (and its
@@ -83,6 +85,15 @@
 #define ASYNC_CONFIG_INLINE 1
 #endif
 
+/* Freestanding (a microcontroller): ASYNC_FREESTANDING, or a compiler that
+ * says it is not hosted (-ffreestanding). It changes three defaults below
+ * (32-bit ticks, 1 kHz, no double) and the misuse hook (a trap). */
+#if defined(ASYNC_FREESTANDING) || !(defined(__STDC_HOSTED__) && __STDC_HOSTED__)
+#define ASYNC__FREESTANDING 1
+#else
+#define ASYNC__FREESTANDING 0
+#endif
+
 /* Resume points: 0 = switch on __LINE__ (portable; no `switch` of your own may
  * contain a resume point), 1 = GCC/Clang label addresses (your own `switch`
  * statements may then contain AWAIT/YIELD). */
@@ -91,14 +102,18 @@
 #endif
 
 /* 1: async_value has a double member and sleep takes seconds as a double.
- * 0: integers and pointers only (saves soft-float code on 8-bit MCUs). */
+ * 0: integers and pointers only (saves soft-float code on 8-bit MCUs).
+ * Default: 1 on hosts, 0 freestanding (sleep in ticks: ASYNC_SLEEP_TICKS). */
 #ifndef ASYNC_CONFIG_FLOAT
-#define ASYNC_CONFIG_FLOAT 1
+#define ASYNC_CONFIG_FLOAT (!ASYNC__FREESTANDING)
 #endif
 
 /* 1: tasks carry a name, the source position where they are suspended and a link
  * in the loop's list of live tasks (async_loop_dump). Costs 4 pointers a task
- * (the position's is in async_ctx, so futures and coroutine objects pay it too). */
+ * (the position's is in async_ctx, so futures and coroutine objects pay it too).
+ * The position is a pointer to a constant record per resume point (file name
+ * and 16-bit line), in flash on every MCU (AVR: the __flash space, file name
+ * included), formatted on demand by async_task_where. */
 #ifndef ASYNC_CONFIG_TASK_INFO
 #define ASYNC_CONFIG_TASK_INFO 1
 #endif
@@ -112,17 +127,30 @@
 #define ASYNC_CONFIG_TRACE 0
 #endif
 
-/* Clock type: unsigned ticks, compared modulo wrap-around, and its signed twin. */
+/* Clock type: unsigned ticks, compared modulo wrap-around, and its signed twin.
+ * Default: 64 bits on hosts; 32 bits freestanding, where a 64-bit compare
+ * costs code on every timer operation (at 1 kHz it wraps after 49 days,
+ * which the modular compare handles). */
 #ifndef ASYNC_TIME_T
+#if ASYNC__FREESTANDING
+#define ASYNC_TIME_T uint32_t
+#define ASYNC_STIME_T int32_t
+#else
 #define ASYNC_TIME_T uint64_t
 #define ASYNC_STIME_T int64_t
+#endif
 #endif
 #ifndef ASYNC_STIME_T
 #error "ASYNC_TIME_T needs ASYNC_STIME_T, its signed twin (e.g. uint32_t and int32_t)"
 #endif
-/* Ticks per second of the clock the backend reports (ns by default). */
+/* Ticks per second of the clock the backend reports: ns on hosts, ms
+ * freestanding (the ports' tick, ports/README.md). */
 #ifndef ASYNC_TICKS_PER_SEC
+#if ASYNC__FREESTANDING
+#define ASYNC_TICKS_PER_SEC 1000
+#else
 #define ASYNC_TICKS_PER_SEC 1000000000
+#endif
 #endif
 
 /* Called with a message when the API is misused; after it returns, the call
@@ -173,7 +201,7 @@
 #endif
 #endif
 
-#if defined(__STDC_HOSTED__) && __STDC_HOSTED__ && !defined(ASYNC_FREESTANDING)
+#if !ASYNC__FREESTANDING
 #include <stdio.h>
 #include <stdlib.h>
 ASYNC__INLINE void async__misuse_default(const char *msg) {
@@ -188,11 +216,93 @@ ASYNC__INLINE void async__misuse_default(const char *msg) { (void)msg; ASYNC__TR
 #define ASYNC__VCLOCK_INLINE 0
 #endif
 
+/* ASYNC_BARRIER(): a compiler barrier. Nothing is cached in registers across
+ * it and no memory access moves past it; it emits no instruction. Enough
+ * between an ISR and the code it interrupts on one core (the library's model:
+ * single core, the ISR and the loop on the same CPU); not a fence between
+ * cores, which need their own. Without GCC/Clang it is empty, and only the
+ * volatile accesses keep their order.
+ *   q->buf[i] = c; ASYNC_BARRIER(); q->head = i + 1;  // item, then its index */
+#ifndef ASYNC_BARRIER
+#if defined(__GNUC__) || defined(__clang__)
+#define ASYNC_BARRIER() __asm__ __volatile__("" ::: "memory")
+#else
+#define ASYNC_BARRIER() ((void)0)
+#endif
+#endif
+
+/* Critical sections: ASYNC_CRITICAL_ENTER(st) masks interrupts and saves in st
+ * (an async_critical_state) whether they were masked; ASYNC_CRITICAL_EXIT(st)
+ * restores exactly that, so sections nest and one entered from an ISR or with
+ * interrupts already off leaves them off. Both are statements and compiler
+ * barriers.
+ * Defaults, by CPU (GCC/Clang):
+ *   ARMv6-M/v7-M/v8-M  PRIMASK (mrs; cpsid i ... msr primask)
+ *   ARMv7-M+ with ASYNC_CONFIG_CRITICAL_BASEPRI=n: BASEPRI raised to n
+ *                      (msr basepri_max): interrupts of priority value < n
+ *                      stay live (they must not call the library at all)
+ *   AVR                SREG (in; cli ... out), the I bit restored
+ *   RISC-V             mstatus.MIE (csrrci ... csrs), machine mode only
+ *   anything else      no-op plus a compiler barrier: hosts, where the
+ *                      "interrupt" is a signal handler, which the idle path
+ *                      masks with sigprocmask itself
+ * Override both, and ASYNC_CRITICAL_STATE (the saved state's type), before
+ * including async.h for another CPU, an RTOS, or a multi-core part (a spin
+ * lock as well). Hazards: keep the section short (it delays every interrupt);
+ * exit in the same function that entered, on every path; the library is not
+ * SMP-safe whatever these do.
+ *   async_critical_state st;
+ *   ASYNC_CRITICAL_ENTER(st);  t = ticks32;  ASYNC_CRITICAL_EXIT(st); */
+#if !defined(ASYNC_CRITICAL_ENTER) && (defined(__GNUC__) || defined(__clang__))
+#if defined(__ARM_ARCH) && defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M'
+#if defined(ASYNC_CONFIG_CRITICAL_BASEPRI) && __ARM_ARCH >= 7
+#define ASYNC_CRITICAL_STATE uint32_t
+#define ASYNC_CRITICAL_ENTER(st)                                                              \
+    __asm__ __volatile__("mrs %0, basepri\n\tmsr basepri_max, %1\n\tisb"                     \
+                         : "=&r"(st) : "r"((uint32_t)(ASYNC_CONFIG_CRITICAL_BASEPRI)) : "memory")
+#define ASYNC_CRITICAL_EXIT(st) __asm__ __volatile__("msr basepri, %0" ::"r"(st) : "memory")
+#else
+#define ASYNC_CRITICAL_STATE uint32_t
+#define ASYNC_CRITICAL_ENTER(st) __asm__ __volatile__("mrs %0, primask\n\tcpsid i" : "=r"(st)::"memory")
+#define ASYNC_CRITICAL_EXIT(st) __asm__ __volatile__("msr primask, %0" ::"r"(st) : "memory")
+#endif
+#elif defined(__AVR__)
+#define ASYNC_CRITICAL_STATE uint8_t
+#define ASYNC_CRITICAL_ENTER(st) __asm__ __volatile__("in %0, __SREG__\n\tcli" : "=r"(st)::"memory")
+#define ASYNC_CRITICAL_EXIT(st) __asm__ __volatile__("out __SREG__, %0" ::"r"(st) : "memory")
+#elif defined(__riscv)
+#if defined(__riscv_zicsr)
+#define ASYNC__RV_CSR(insns) insns
+#else /* -march without _zicsr: name it for the assembler */
+#define ASYNC__RV_CSR(insns) ".option push\n\t.option arch, +zicsr\n\t" insns "\n\t.option pop"
+#endif
+#define ASYNC_CRITICAL_STATE unsigned long
+#define ASYNC_CRITICAL_ENTER(st) __asm__ __volatile__(ASYNC__RV_CSR("csrrci %0, mstatus, 8") : "=r"(st)::"memory")
+#define ASYNC_CRITICAL_EXIT(st) __asm__ __volatile__(ASYNC__RV_CSR("csrs mstatus, %0") ::"r"((st) & 8ul) : "memory")
+#endif
+#endif
+#ifndef ASYNC_CRITICAL_ENTER
+#define ASYNC_CRITICAL_STATE unsigned char
+#define ASYNC_CRITICAL_ENTER(st) \
+    do {                         \
+        (st) = 0;                \
+        ASYNC_BARRIER();         \
+    } while (0)
+#define ASYNC_CRITICAL_EXIT(st) \
+    do {                        \
+        (void)(st);             \
+        ASYNC_BARRIER();        \
+    } while (0)
+#endif
+#ifndef ASYNC_CRITICAL_STATE
+#error "an overridden ASYNC_CRITICAL_ENTER needs ASYNC_CRITICAL_STATE, the type of its saved state"
+#endif
+typedef ASYNC_CRITICAL_STATE async_critical_state;
+
 #define ASYNC__CAT2(a, b) a##b
 #define ASYNC__CAT(a, b) ASYNC__CAT2(a, b)
 #define ASYNC__STR2(x) #x
 #define ASYNC__STR(x) ASYNC__STR2(x)
-#define ASYNC__WHERE __FILE__ ":" ASYNC__STR(__LINE__)
 
 /* The options that change the layout of the structs, spelled in a symbol
  * name: a file that disagrees with the code it links to fails to link, and
@@ -302,6 +412,34 @@ ASYNC_API int16_t async__err(int err);
 /* async_strerror(ASYNC_ETIMEOUT) -> "timeout". Library codes only. */
 ASYNC_API const char *async_strerror(int err);
 
+/* Where a coroutine is suspended: one constant record per resume point, made
+ * by the resume point itself; read it through async_task_where*. On AVR it
+ * and the file name are in program memory (progmem, read with lpm, in the
+ * low 64 KB where avr-gcc places it): no RAM per resume point. */
+#if defined(__AVR__) && (defined(__GNUC__) || defined(__clang__))
+#define ASYNC__PROGMEM __attribute__((__progmem__))
+#define ASYNC__FLASH_FILE 1 /* the file name is a per-coroutine progmem array */
+ASYNC__INLINE uint8_t async__flash_byte(const void *p) {
+    uint8_t r;
+    __asm__("lpm %0, Z" : "=r"(r) : "z"(p));
+    return r;
+}
+/* A 16-bit word (a line, or a pointer: AVR's are 16 bits) in program memory. */
+ASYNC__INLINE uint16_t async__flash_word(const void *p) {
+    return (uint16_t)(async__flash_byte(p) | (unsigned)async__flash_byte((const uint8_t *)p + 1) << 8);
+}
+#else
+#define ASYNC__PROGMEM
+#define ASYNC__FLASH_FILE 0
+ASYNC__INLINE uint8_t async__flash_byte(const void *p) { return *(const uint8_t *)p; }
+#endif
+#if ASYNC_CONFIG_TASK_INFO
+typedef struct async_where {
+    const char *file; /* __FILE__ (on AVR, an address in program memory) */
+    uint16_t line;    /* __LINE__ (modulo 65536) */
+} async_where;
+#endif
+
 typedef ASYNC_TIME_T async_time;
 typedef struct async_ctx async_ctx;
 typedef struct async_loop async_loop;
@@ -319,11 +457,11 @@ struct async_ctx {
     uint8_t flags;     /* ASYNC__F_* */
     int16_t err;       /* error thrown in on resume, or finished with */
 #if ASYNC_CONFIG_TASK_INFO
-    /* "file.c:42" where the coroutine last suspended (task dump); a task's
-     * lives here, not in async_task, so that every suspension stores it without
-     * first testing whether the context is a task's (send: 2.86 -> 2.58 ns). Unused
-     * (never initialised) in plain futures. */
-    const char *where;
+    /* where the coroutine last suspended (NULL: not started); a task's lives
+     * here, not in async_task, so that every suspension stores it without
+     * first testing whether the context is a task's (send: 2.86 -> 2.58 ns).
+     * Unused (never initialised) in plain futures. */
+    const async_where *where;
 #endif
 };
 
@@ -503,10 +641,23 @@ ASYNC__INLINE void async_frame_reset(void *frame) {
     h->flags = 0;
 }
 
-/* Internal: where a task is suspended (for the dump). */
+/* Internal: where a task is suspended (for the dump): the address of this
+ * resume point's constant record, one store as cheap as a string's. */
 #if ASYNC_CONFIG_TASK_INFO
-#define ASYNC__NOTE_WHERE() (async_ctx_->where = ASYNC__WHERE)
+#if ASYNC__FLASH_FILE
+#define ASYNC__WHERE_FILE async_file_
+#define ASYNC__BEGIN_FILE static const char async_file_[] ASYNC__PROGMEM ASYNC__UNUSED = __FILE__;
 #else
+#define ASYNC__WHERE_FILE __FILE__
+#define ASYNC__BEGIN_FILE
+#endif
+#define ASYNC__NOTE_WHERE()                                                                   \
+    {                                                                                         \
+        static const async_where async_where_ ASYNC__PROGMEM = {ASYNC__WHERE_FILE, (uint16_t)__LINE__}; \
+        async_ctx_->where = &async_where_;                                                    \
+    }
+#else
+#define ASYNC__BEGIN_FILE
 #define ASYNC__NOTE_WHERE() ((void)0)
 #endif
 
@@ -535,6 +686,7 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
  * switch mode no resume point inside a `switch` of your own; locals are not kept. */
 #define ASYNC_BEGIN()                                                           \
     async_frame *const async_hdr_ = (async_frame *)(void *)(self);              \
+    ASYNC__BEGIN_FILE                                                           \
     if (0) {                                                                    \
         goto async__return;                                                     \
     async__raise:                                                               \
@@ -1020,9 +1172,24 @@ ASYNC__INLINE async_loop *async_ctx_loop(async_ctx *ctx) {
 #define ASYNC_TASK async_ctx_task(async_ctx_)
 #define ASYNC_LOOP async_ctx_loop(async_ctx_)
 
-/* Python Task.get_name(), and where it is suspended ("file.c:42"). */
+/* Python Task.get_name(). */
 ASYNC_API const char *async_task_name(const async_task *t);
-ASYNC_API const char *async_task_where(const async_task *t);
+
+/* async_task_where(t, buf, size) — where the task is suspended, formatted
+ * into buf: "file.c:42", "not started" or "finished"; truncated to fit and
+ * always terminated (size > 0); returns buf. ASYNC_WHERE_SIZE is a size that
+ * fits any sane path. Formatting costs a copy: to compare positions cheaply,
+ * use async_task_where_line (and _file, which on AVR is a flash address).
+ *   char where[ASYNC_WHERE_SIZE];
+ *   printf("%s\n", async_task_where(&t, where, sizeof where)); */
+#define ASYNC_WHERE_SIZE 128
+ASYNC_API char *async_task_where(const async_task *t, char *buf, size_t size);
+
+/* async_task_where_line(t) — the line it is suspended at; 0 if it has not
+ * started or is done. async_task_where_file(t) — that line's file (NULL then;
+ * on AVR an address in program memory: read it with pgm_read_byte). */
+ASYNC_API unsigned async_task_where_line(const async_task *t);
+ASYNC_API const char *async_task_where_file(const async_task *t);
 /* The future a parked task waits on, or NULL (ready, running or done). */
 ASYNC_API async_future *async_task_waiting_on(const async_task *t);
 
@@ -1345,9 +1512,14 @@ ASYNC__INLINE void async_loop_init_bare(async_loop *loop, const async_bare *bare
  * once if that made something ready. Each signal must have one producer (one
  * ISR, or ISRs that cannot preempt each other). Counts are modulo 256: at most
  * 255 raises between two loop iterations are counted exactly.
+ *   Single core: the ISR and the loop run on one CPU. The ISR writes only
+ * its signal's count and the hub's flag, the loop only the rest, each with
+ * compiler barriers (ASYNC_BARRIER) where the order matters, so no critical
+ * section is needed on either side; another core raising needs a fence.
  *   The race between "nothing pending" and going to sleep is the idle hook's
  * to close: check async_isr_pending() with interrupts masked and sleep in the
- * same masked window, which still wakes on a pending interrupt:
+ * same masked window, which still wakes on a pending interrupt (the ports in
+ * ports/ do it with ASYNC_CRITICAL_ENTER/EXIT):
  *   Cortex-M:  cpsid i; if (!async_isr_pending(&hub)) wfi; cpsie i
  *   AVR:       cli(); if (!pending) { sleep_enable(); sei(); sleep_cpu(); } sei();
  *   POSIX:     sigprocmask(SIG_BLOCK); if (!pending) sigsuspend(&unblocked); ...
@@ -1388,6 +1560,17 @@ ASYNC__INLINE int async_isr_pending(const async_isr_hub *hub) { return hub->flag
  * async_isr_next; otherwise they keep counting for the next consumer. */
 ASYNC_API void async__isr_deliver(async_isr_signal *s, int force);
 
+/* ASYNC_ISR_DRAIN_POINT(hub, sig): a test-only injection point, expanded in
+ * the drain right after each signal has been looked at. Empty by default; a
+ * test defines it before including async.h to play an interrupt landing in
+ * the middle of the drain (tests/test_isr.c checks that such a raise is never
+ * lost); with ASYNC_CONFIG_INLINE=0, in the ASYNC_IMPLEMENTATION file. Hazard:
+ * it runs in loop context, so it must only do what an ISR may.
+ *   #define ASYNC_ISR_DRAIN_POINT(hub, sig) my_fake_isr(hub, sig) */
+#ifndef ASYNC_ISR_DRAIN_POINT
+#define ASYNC_ISR_DRAIN_POINT(hub, sig) ((void)0)
+#endif
+
 /* Clear the hub's flag first, then scan: a raise that lands during the scan
  * sets the flag again, so it is caught now or by the next drain, never lost. */
 ASYNC_API void async__isr_drain(async_isr_hub *hub);
@@ -1412,6 +1595,55 @@ ASYNC_API void async_isr_signal_init(async_isr_signal *s, async_isr_hub *hub);
  *   ASYNC_AWAIT(async_isr_next(&self->button));
  *   presses += ASYNC_VALUE.i; */
 ASYNC_API async_future *async_isr_next(async_isr_signal *s);
+
+/* An ISR-safe single-producer/single-consumer queue of fixed-size items in
+ * caller memory: an ISR puts, the loop gets. The indices run free modulo 256
+ * (one byte each, so every access is atomic on 8-bit CPUs too); the producer
+ * writes only head, the consumer only tail, and each copies the item before
+ * publishing its index (ASYNC_BARRIER), so neither side masks interrupts.
+ * Each put raises the queue's signal: a task awaits async_isr_queue_wait()
+ * and then gets until ASYNC_EEMPTY. Hazards: one producer (one ISR, or ISRs
+ * that cannot preempt each other) and one consumer; single core (section 11). */
+typedef struct async_isr_queue {
+    async_isr_signal sig;   /* raised by every put */
+    unsigned char *buf;     /* capacity * item_size bytes */
+    uint8_t item_size;      /* bytes per item */
+    uint8_t mask;           /* capacity - 1 */
+    volatile uint8_t head;  /* items put so far (mod 256); written by the producer */
+    volatile uint8_t tail;  /* items got so far (mod 256); written by the consumer */
+    volatile uint8_t dropped; /* puts refused because full (mod 256); producer */
+} async_isr_queue;
+
+/* async_isr_queue_init(&q, &hub, buf, item_size, capacity) — capacity is a
+ * power of two from 1 to 128, item_size 1 to 255; anything else is misuse
+ * (ASYNC_EMISUSE). Call it before enabling the producing interrupt.
+ *   static unsigned char rx_buf[32];  static async_isr_queue rx;
+ *   async_isr_queue_init(&rx, &hub, rx_buf, 1, sizeof rx_buf); */
+ASYNC_API int async_isr_queue_init(async_isr_queue *q, async_isr_hub *hub, void *buf, size_t item_size,
+                                   size_t capacity);
+
+/* async_isr_queue_put(&q, &item) — ISR side: copy one item in and raise the
+ * queue's signal; ASYNC_EFULL (and q.dropped counts it) if it is full.
+ *   ISR(USART_RX_vect) { uint8_t c = UDR0; async_isr_queue_put(&rx, &c); } */
+ASYNC_API int async_isr_queue_put(async_isr_queue *q, const void *item);
+
+/* async_isr_queue_get(&q, &item) — loop side: copy the oldest item out;
+ * ASYNC_EEMPTY if there is none.
+ *   while (async_isr_queue_get(&rx, &c) == 0) handle(c); */
+ASYNC_API int async_isr_queue_get(async_isr_queue *q, void *item);
+
+/* async_isr_queue_count(&q) — items waiting (a snapshot: the ISR may add). */
+ASYNC__INLINE unsigned async_isr_queue_count(const async_isr_queue *q) {
+    return (uint8_t)(q->head - q->tail);
+}
+
+/* async_isr_queue_wait(&q) — the future to await for puts not consumed yet
+ * (async_isr_next on the queue's signal): done at once if something was put
+ * since the last wait. It may complete with the queue already emptied by a
+ * get that came after the put: get until ASYNC_EEMPTY, then wait again.
+ *   for (;;) { while (async_isr_queue_get(&self->q, &c) == 0) ...;
+ *              ASYNC_AWAIT(async_isr_queue_wait(&self->q)); } */
+ASYNC__INLINE async_future *async_isr_queue_wait(async_isr_queue *q) { return async_isr_next(&q->sig); }
 
 /* ======================================================================
  * 12. Combinators, synchronization and queues
@@ -2572,7 +2804,7 @@ ASYNC_API void async_coro_init(async_coro *co, async_fn fn, void *frame) {
     co->ctx.flags = 0;
     co->ctx.err = 0;
 #if ASYNC_CONFIG_TASK_INFO
-    co->ctx.where = "not started";
+    co->ctx.where = NULL;
 #endif
     co->fn = fn;
     co->frame = frame;
@@ -2800,7 +3032,7 @@ ASYNC_API void async_task_init(async_task *t) {
     t->fn = NULL;
     t->frame = NULL;
 #if ASYNC_CONFIG_TASK_INFO
-    t->fut.c.where = "not started";
+    t->fut.c.where = NULL;
     t->name = "task";
     t->next_live = t->prev_live = NULL;
 #endif
@@ -2819,7 +3051,7 @@ ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, vo
     t->h.fn = NULL; /* a task: the loop steps it */
 #if ASYNC_CONFIG_TASK_INFO
     t->name = name ? name : "task";
-    t->fut.c.where = "not started";
+    t->fut.c.where = NULL;
     t->prev_live = NULL;
     t->next_live = loop->live;
     if (loop->live) loop->live->prev_live = t;
@@ -2850,12 +3082,62 @@ ASYNC_API const char *async_task_name(const async_task *t) {
 #endif
 }
 
-ASYNC_API const char *async_task_where(const async_task *t) {
+ASYNC_API char *async_task_where(const async_task *t, char *buf, size_t size) {
+    const char *s = "?";
+    size_t n = 0;
+    if (!size) return buf;
 #if ASYNC_CONFIG_TASK_INFO
-    return t->fut.c.state == ASYNC__PENDING ? t->fut.c.where : "finished";
+    if (t->fut.c.state != ASYNC__PENDING) s = "finished";
+    else if (!t->fut.c.where) s = "not started";
+    else {
+        const char *f = async_task_where_file(t);
+        char digits[5], c;
+        unsigned line = async_task_where_line(t), k = 0;
+        while ((c = (char)async__flash_byte(f++)) != 0 && n + 1 < size) buf[n++] = c;
+        if (n + 1 < size) buf[n++] = ':';
+        do {
+            digits[k++] = (char)('0' + line % 10u);
+            line /= 10u;
+        } while (line);
+        while (k && n + 1 < size) buf[n++] = digits[--k];
+        buf[n] = 0;
+        return buf;
+    }
 #else
     (void)t;
-    return "?";
+#endif
+    while (*s && n + 1 < size) buf[n++] = *s++;
+    buf[n] = 0;
+    return buf;
+}
+
+ASYNC_API unsigned async_task_where_line(const async_task *t) {
+#if ASYNC_CONFIG_TASK_INFO
+    const async_where *w = t->fut.c.where;
+    if (t->fut.c.state != ASYNC__PENDING || !w) return 0;
+#if ASYNC__FLASH_FILE
+    return async__flash_word(&w->line);
+#else
+    return w->line;
+#endif
+#else
+    (void)t;
+    return 0;
+#endif
+}
+
+ASYNC_API const char *async_task_where_file(const async_task *t) {
+#if ASYNC_CONFIG_TASK_INFO
+    const async_where *w = t->fut.c.where;
+    if (t->fut.c.state != ASYNC__PENDING || !w) return NULL;
+#if ASYNC__FLASH_FILE
+    return (const char *)(uintptr_t)async__flash_word(&w->file);
+#else
+    return w->file;
+#endif
+#else
+    (void)t;
+    return NULL;
 #endif
 }
 
@@ -3103,7 +3385,7 @@ ASYNC_API int async__timer_in_heap(const async_loop *loop, const async_timer *t)
 ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async_time ticks, async_value v) {
     /* done, so that the await raises ctx->err at once; never written */
 #if ASYNC_CONFIG_TASK_INFO
-    static const async_future refused = {{{0}, ASYNC__DONE, 0, 0, "refused"}, NULL, NULL};
+    static const async_future refused = {{{0}, ASYNC__DONE, 0, 0, NULL}, NULL, NULL};
 #else
     static const async_future refused = {{{0}, ASYNC__DONE, 0, 0}, NULL, NULL};
 #endif
@@ -3423,7 +3705,10 @@ ASYNC_API void async_loop_dump(async_loop *loop, async_write_fn w, void *ud) {
         if (t == loop->current) w(ud, ": running");
         else if (on) w(ud, ": waiting at ");
         else w(ud, ": ready at ");
-        if (t != loop->current) w(ud, t->fut.c.where);
+        if (t != loop->current) {
+            char where[ASYNC_WHERE_SIZE];
+            w(ud, async_task_where(t, where, sizeof where));
+        }
         if (on) {
             if (on->c.flags & ASYNC__F_TASK) {
                 w(ud, " on task ");
@@ -3460,8 +3745,10 @@ ASYNC_API int async__bare_wait(void *data, async_loop *loop, const async_time *d
 }
 
 ASYNC_API void async_isr_raise(async_isr_signal *s) {
+    ASYNC_BARRIER(); /* what the ISR wrote for the loop lands before the raise */
     s->raised = (uint8_t)(s->raised + 1u);
     s->hub->flag = 1;
+    ASYNC_BARRIER();
 }
 
 ASYNC_API void async__isr_deliver(async_isr_signal *s, int force) {
@@ -3475,7 +3762,11 @@ ASYNC_API void async__isr_drain(async_isr_hub *hub) {
     async_isr_signal *s;
     if (!hub->flag) return;
     hub->flag = 0;
-    for (s = hub->signals; s; s = s->next) async__isr_deliver(s, 0);
+    ASYNC_BARRIER(); /* no read of a count may move above the clear */
+    for (s = hub->signals; s; s = s->next) {
+        async__isr_deliver(s, 0);
+        ASYNC_ISR_DRAIN_POINT(hub, s);
+    }
 }
 
 ASYNC_API async_time async__isr_now(void *data) {
@@ -3518,6 +3809,47 @@ ASYNC_API async_future *async_isr_next(async_isr_signal *s) {
     if (s->fut.c.state != ASYNC__PENDING) async_future_init(&s->fut, s->hub->loop);
     async__isr_deliver(s, 1);
     return &s->fut;
+}
+
+ASYNC_API int async_isr_queue_init(async_isr_queue *q, async_isr_hub *hub, void *buf, size_t item_size,
+                                   size_t capacity) {
+    if (!buf || item_size < 1 || item_size > 255 || capacity < 1 || capacity > 128 || (capacity & (capacity - 1)))
+        return async__bad("async_isr_queue_init: needs a buffer, an item size of 1..255 and a capacity "
+                          "that is a power of two from 1 to 128");
+    async_isr_signal_init(&q->sig, hub);
+    q->buf = (unsigned char *)buf;
+    q->item_size = (uint8_t)item_size;
+    q->mask = (uint8_t)(capacity - 1u);
+    q->head = q->tail = q->dropped = 0;
+    return 0;
+}
+
+ASYNC_API int async_isr_queue_put(async_isr_queue *q, const void *item) {
+    uint8_t h = q->head, n = q->item_size;
+    unsigned char *d = q->buf + (size_t)(h & q->mask) * n;
+    const unsigned char *src = (const unsigned char *)item;
+    if ((uint8_t)(h - q->tail) > q->mask) {
+        q->dropped = (uint8_t)(q->dropped + 1u);
+        return ASYNC_EFULL;
+    }
+    while (n--) *d++ = *src++;
+    ASYNC_BARRIER(); /* the item, then the index that publishes it */
+    q->head = (uint8_t)(h + 1u);
+    async_isr_raise(&q->sig);
+    return 0;
+}
+
+ASYNC_API int async_isr_queue_get(async_isr_queue *q, void *item) {
+    uint8_t t = q->tail, n = q->item_size;
+    const unsigned char *src;
+    unsigned char *d = (unsigned char *)item;
+    if (q->head == t) return ASYNC_EEMPTY;
+    ASYNC_BARRIER(); /* read the item only after its index */
+    src = q->buf + (size_t)(t & q->mask) * n;
+    while (n--) *d++ = *src++;
+    ASYNC_BARRIER(); /* the copy, then the index that frees the slot */
+    q->tail = (uint8_t)(t + 1u);
+    return 0;
 }
 
 ASYNC_API int async__bad(const char *msg) {

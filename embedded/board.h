@@ -1,8 +1,10 @@
 /* board.h — what a board port (embedded/<board>/port_*.c) offers beyond
- * examples/port.h, for programs written for the board itself (blinky.c). */
+ * examples/port.h, for programs written for the board itself (blinky.c);
+ * the clock, hub and idle are the CPU's port (ports/async_port.h). */
 #ifndef EMBEDDED_BOARD_H
 #define EMBEDDED_BOARD_H
 #include "port.h"
+#include "async_port.h"
 
 /* A loop on the board's real-time clock: ASYNC_TICKS_PER_SEC ticks a second
  * counted by the timer interrupt (port_loop_init gives the warp clock). */

@@ -21,11 +21,11 @@ EMB_EX := $(filter $(EMB_WANT),$(patsubst examples/%.c,%,$(wildcard examples/*.c
 EMB_TARGETS := m0 m3 m4 rv32 avr
 EMB_RUN_BOARDS := m3 m4 rv32 avr
 
-# The issue's flags for every target, -Os, and the boards' clock: 1 ms ticks
-# in 32 bits (49 days before wrap-around, compared modulo wrap anyway).
+# The issue's flags for every target, -Os. The boards' clock, 1 ms ticks in
+# 32 bits (49 days before wrap-around, compared modulo wrap anyway), and no
+# double are async.h's freestanding defaults.
 EMB_CFLAGS := -std=c99 -pedantic -Wall -Wextra -Werror -ffreestanding -Os -ffunction-sections \
-              -fdata-sections -I. -Iexamples -Iembedded -Iembedded/footprint \
-              -DASYNC_TIME_T=uint32_t -DASYNC_STIME_T=int32_t -DASYNC_TICKS_PER_SEC=1000
+              -fdata-sections -I. -Iexamples -Iembedded -Iembedded/footprint -Iports
 # The lean configuration of the footprint report: no task names/positions, no doubles.
 EMB_LEAN := -DASYNC_CONFIG_TASK_INFO=0 -DASYNC_CONFIG_FLOAT=0
 
@@ -41,9 +41,12 @@ EMB_PKG_m3 := gcc-arm-none-eabi
 EMB_PKG_m4 := gcc-arm-none-eabi
 EMB_PKG_rv32 := gcc-riscv64-unknown-elf
 EMB_PKG_avr := gcc-avr
-EMB_ARCH_m0 := -mthumb -mcpu=cortex-m0
-EMB_ARCH_m3 := -mthumb -mcpu=cortex-m3
-EMB_ARCH_m4 := -mthumb -mcpu=cortex-m4 -mfloat-abi=soft
+EMB_CM_HZ := -DASYNC_PORT_CPU_HZ=25000000
+EMB_ARCH_m0 := -mthumb -mcpu=cortex-m0 $(EMB_CM_HZ)
+EMB_ARCH_m3 := -mthumb -mcpu=cortex-m3 $(EMB_CM_HZ)
+# M4 runs its critical sections on BASEPRI (masking priorities 0x80 and
+# below, where the port puts SysTick), M0 and M3 on PRIMASK.
+EMB_ARCH_m4 := -mthumb -mcpu=cortex-m4 -mfloat-abi=soft $(EMB_CM_HZ) -DASYNC_CONFIG_CRITICAL_BASEPRI=0x80
 EMB_ARCH_rv32 := -march=rv32imac -mabi=ilp32 -mcmodel=medany -nostdlib
 EMB_ARCH_avr := -mmcu=atmega328p -DF_CPU=16000000UL
 EMB_START_m0 := $(EMB_CM_BOARD)
@@ -51,24 +54,28 @@ EMB_START_m3 := $(EMB_CM_BOARD)
 EMB_START_m4 := $(EMB_CM_BOARD)
 EMB_START_rv32 := embedded/rv32/startup.c
 EMB_START_avr :=
-EMB_PORT_m0 := embedded/cortexm/port_cortexm.c
-EMB_PORT_m3 := embedded/cortexm/port_cortexm.c
-EMB_PORT_m4 := embedded/cortexm/port_cortexm.c
-EMB_PORT_rv32 := embedded/rv32/port_rv32.c
-EMB_PORT_avr := embedded/avr/port_avr.c
+# The board (console, exit, start-up) and the CPU's port (ports/: tick,
+# critical sections, idle).
+EMB_PORT_m0 := embedded/cortexm/port_cortexm.c ports/cortexm/async_port.c
+EMB_PORT_m3 := $(EMB_PORT_m0)
+EMB_PORT_m4 := $(EMB_PORT_m0)
+EMB_PORT_rv32 := embedded/rv32/port_rv32.c ports/riscv/async_port.c
+EMB_PORT_avr := embedded/avr/port_avr.c ports/avr/async_port.c
 EMB_LINK_m0 := $(EMB_CM_LINK)
 EMB_LINK_m3 := $(EMB_CM_LINK)
 EMB_LINK_m4 := $(EMB_CM_LINK)
 EMB_LINK_rv32 := -Wl,--gc-sections -T embedded/rv32/rv32.ld -lgcc
 EMB_LINK_avr := -Wl,--gc-sections
 
-EMB_DEPS := async.h examples/port.h examples/port_fmt.c embedded/board_clock.h embedded/rules.mk \
+EMB_DEPS := async.h examples/port.h examples/port_fmt.c $(wildcard ports/*.h) embedded/rules.mk \
             $(wildcard embedded/footprint/*.h)
 EMB_FP := fp_empty fp_one_task fp_one_task_lean
 
 # Programs of a board's own (embedded/<dir>/<name>.c with the board's port).
 EMB_OWN_avr := blinky
 EMB_OWN_DIR_avr := avr
+EMB_OWN_rv32 := tickless
+EMB_OWN_DIR_rv32 := rv32
 
 # A build rule never stops make: it leaves the ELF, or a log and no ELF, and
 # the check that needs the ELF reports the failure (so it is counted).
@@ -151,6 +158,30 @@ $(EMB)/avr/blinky.elf.stack: $(EMB)/avr/blinky.elf $(EMB)/sim_blinky
 	@$(EMB)/sim_blinky $< 2>&1 >/dev/null | sed -n 's/^board: peak stack \([0-9]*\) B$$/\1/p' >$@
 EMB_STACKS += $(EMB)/avr/blinky.elf.stack
 CHECKS += embedded-blinky
+
+# Task info on AVR: where a task is suspended, read from program memory
+# (embedded/avr/where.expected). Built apart from the examples, so the
+# footprint report does not list it.
+$(EMB)/avr-where/where.elf: embedded/avr/where.c $(EMB_PORT_avr) $(EMB_DEPS) embedded/board.h
+	@mkdir -p $(@D)
+	@$(call EMB_COMPILE,avr) $(EMB_PORT_avr) examples/port_fmt.c $< $(EMB_LINK_avr) -o $@ >$@.log 2>&1 || { rm -f $@; echo "build failed: $@"; }
+check-embedded-where: $(EMB)/avr-where/where.elf
+	@$(CHECK) embedded-where 30 sh -c '[ -f $< ] || { echo "not built:"; cat $<.log; exit 1; }; \
+	    command -v simavr >/dev/null || { echo "MISSING: simavr (Debian package simavr)"; exit 1; }; \
+	    timeout -k 2 20 simavr -m atmega328p -f 16000000 $< </dev/null >$(EMB)/where.raw 2>&1; rc=$$?; \
+	    sed "s/\x1b\[[0-9;]*m//g; s/\.$$//; /^Loaded [0-9]* \./d; /^board: peak stack/d" $(EMB)/where.raw | sed "$$ { /^$$/d }" >$(EMB)/where.out; \
+	    cat $(EMB)/where.out; [ $$rc -eq 0 ] && diff -u embedded/avr/where.expected $(EMB)/where.out'
+CHECKS += embedded-where
+
+# Tickless idle on RV32 (ports/riscv): one timer interrupt per sleep, in
+# real time on QEMU (embedded/rv32/tickless.expected).
+check-embedded-tickless: $(EMB)/rv32/tickless.elf
+	@$(CHECK) embedded-tickless 30 sh -c '[ -f $< ] || { echo "not built:"; cat $<.log; exit 1; }; \
+	    command -v qemu-system-riscv32 >/dev/null || { echo "MISSING: qemu-system-riscv32 (Debian package qemu-system-misc)"; exit 1; }; \
+	    timeout -k 2 20 qemu-system-riscv32 -M virt -bios none -nographic -monitor none -serial stdio -kernel $< </dev/null >$(EMB)/tickless.raw 2>&1; rc=$$?; \
+	    grep -v "^board: peak stack" $(EMB)/tickless.raw >$(EMB)/tickless.out; cat $(EMB)/tickless.out; \
+	    [ $$rc -eq 0 ] && diff -u embedded/rv32/tickless.expected $(EMB)/tickless.out'
+CHECKS += embedded-tickless
 
 .PHONY: embedded
 embedded: $(EMB_FP_INPUTS) $(EMB_STACKS)

@@ -27,6 +27,14 @@ static void debug_take_retrieved(async__rt *rt) {
 
 static void json_trace(async__rt *rt, async_trace_event ev, async_task *t, async_status s);
 
+/* A resume point's record as "file.c:42" (NULL: the task had not started):
+ * the step traces keep the record, and format only what they print. */
+static const char *where_str(const async_where *w, char *buf, size_t size) {
+    if (!w) return "not started";
+    snprintf(buf, size, "%s:%u", w->file, (unsigned)w->line);
+    return buf;
+}
+
 static void debug_trace(async_loop *loop, async_trace_event ev, async_task *t, async_status s, void *ud) {
     async__rt *rt = (async__rt *)ud;
     (void)loop;
@@ -38,14 +46,16 @@ static void debug_trace(async_loop *loop, async_trace_event ev, async_task *t, a
     }
     debug_take_retrieved(rt);
     if (ev == ASYNC_TRACE_STEP_BEGIN) {
-        rt->step_where = async_task_where(t);
+        rt->step_where = t->fut.c.where;
         rt->step_start = async__mono_ns();
     } else if (ev == ASYNC_TRACE_STEP_END) {
         double held = (double)(async__mono_ns() - rt->step_start) / 1e9;
+        char from[ASYNC_WHERE_SIZE], to[ASYNC_WHERE_SIZE];
         if (held > rt->slow)
             async__rt_warn(rt, "slow step: task '%s' held the loop for %.1f ms (resumed at %s, %s %s)",
-                           async_task_name(t), held * 1e3, rt->step_where,
-                           s >= ASYNC_YIELDED ? "suspended at" : "finished", s >= ASYNC_YIELDED ? async_task_where(t) : "");
+                           async_task_name(t), held * 1e3, where_str(rt->step_where, from, sizeof from),
+                           s >= ASYNC_YIELDED ? "suspended at" : "finished",
+                           s >= ASYNC_YIELDED ? async_task_where(t, to, sizeof to) : "");
         /* A task that failed while nothing awaited it: reported at close from
          * this copy unless its error is read before (ASYNC_TRACE_RETRIEVED),
          * since by then the task may be freed. */
@@ -113,9 +123,10 @@ void async__debug_close(async__rt *rt) {
 #if ASYNC_CONFIG_TASK_INFO
     {
         async_task *t;
+        char where[ASYNC_WHERE_SIZE];
         for (t = rt->loop->live; t; t = t->next_live)
             async__rt_warn(rt, "task '%s' destroyed while pending (suspended at %s)", async_task_name(t),
-                           async_task_where(t));
+                           async_task_where(t, where, sizeof where));
     }
 #endif
 }
@@ -146,7 +157,7 @@ struct async__tj {
     FILE *f;
     unsigned long nevents, max;
     async_time t0, step_start;
-    const char *step_from;
+    const async_where *step_from;
     tj_task *tab;
     size_t cap, n;
     unsigned next_id;
@@ -223,6 +234,7 @@ static void json_trace(async__rt *rt, async_trace_event ev, async_task *t, async
     struct async__tj *tj = rt->tj;
     async_time now;
     tj_task *e;
+    char wbuf[ASYNC_WHERE_SIZE];
     if (ev != ASYNC_TRACE_STEP_BEGIN && ev != ASYNC_TRACE_STEP_END) return;
     now = async__mono_ns();
     e = tj_lookup(rt, tj, t);
@@ -248,18 +260,18 @@ static void json_trace(async__rt *rt, async_trace_event ev, async_task *t, async
             e->wake_from = 0;
         }
         tj->step_start = now;
-        tj->step_from = async_task_where(t);
+        tj->step_from = t->fut.c.where;
         return;
     }
     if (tj_event(tj, "X", e->id, tj->step_start)) {
         fprintf(tj->f, ",\"dur\":%.3f,\"cat\":\"step\",\"name\":", tj_us(tj, now) - tj_us(tj, tj->step_start));
         tj_str(tj->f, async_task_name(t));
         fprintf(tj->f, ",\"args\":{\"from\":");
-        tj_str(tj->f, tj->step_from);
+        tj_str(tj->f, where_str(tj->step_from, wbuf, sizeof wbuf));
         fprintf(tj->f, ",\"to\":");
         if (s == ASYNC_DONE) tj_str(tj->f, "returned");
         else if (s == ASYNC_FAILED) tj_str(tj->f, async_rt_strerror(t->fut.c.err));
-        else tj_str(tj->f, t->fut.c.where);
+        else tj_str(tj->f, where_str(t->fut.c.where, wbuf, sizeof wbuf));
         fprintf(tj->f, "}}");
     }
     if (s == ASYNC_AWAITING) {
@@ -380,7 +392,7 @@ static void tree_server(tree *tr, async_server *srv, int last, int depth) {
 }
 
 static void tree_task(tree *tr, async_task *t, int last, int depth) {
-    char line[256], what[96];
+    char line[256], what[96], where[ASYNC_WHERE_SIZE];
     async_future *on = async_task_waiting_on(t);
     async_server *srv = NULL;
     size_t len;
@@ -388,11 +400,12 @@ static void tree_task(tree *tr, async_task *t, int last, int depth) {
         if (tr->rt && !(on->c.flags & (ASYNC__F_TASK | ASYNC__F_TIMER)))
             async__streams_describe(tr->rt, on, what, sizeof what, &srv);
         async__describe_future(tr->rt, on, what, sizeof what);
-        snprintf(line, sizeof line, "task %s: waiting at %s on %s", async_task_name(t), async_task_where(t), what);
+        snprintf(line, sizeof line, "task %s: waiting at %s on %s", async_task_name(t),
+                 async_task_where(t, where, sizeof where), what);
     } else if (t == tr->loop->current) {
         snprintf(line, sizeof line, "task %s: running", async_task_name(t));
     } else {
-        snprintf(line, sizeof line, "task %s: ready at %s", async_task_name(t), async_task_where(t));
+        snprintf(line, sizeof line, "task %s: ready at %s", async_task_name(t), async_task_where(t, where, sizeof where));
     }
     if (t->fut.c.flags & ASYNC__F_MUST_CANCEL) strncat(line, " (cancelling)", sizeof line - strlen(line) - 1);
     tree_line(tr, last, depth, line);

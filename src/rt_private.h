@@ -35,7 +35,7 @@ typedef struct async__rt {
     /* debug mode */
     double slow;               /* seconds; 0 = off */
     async_time step_start;
-    const char *step_where;
+    const async_where *step_where; /* the task's resume point when its step began */
     void (*sink)(void *ud, const char *line);
     void *sink_ud;
     int closing;               /* in async_rt_loop_close: completions drop their owners */

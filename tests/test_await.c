@@ -424,7 +424,10 @@ static void test_deep_nesting(void **state) {
         assert_ptr_equal(async_task_waiting_on(&t), &f);
         snprintf(where, sizeof where, "%s:%d", __FILE__, n[DEPTH - 1].line);
 #if ASYNC_CONFIG_TASK_INFO
-        assert_string_equal(async_task_where(&t), where); /* the innermost level */
+        {
+            char wbuf[ASYNC_WHERE_SIZE];
+            assert_string_equal(async_task_where(&t, wbuf, sizeof wbuf), where); /* the innermost level */
+        }
 #endif
         if (how == 0) {
             async_future_set_result(&f, async_int(1000));

@@ -1,10 +1,15 @@
-/* tests/test_isr.c — async.h section 10: waking the loop from an interrupt.
+/* tests/test_isr.c — async.h section 11: waking the loop from an interrupt.
  * An ISR may only call async_isr_raise(); the loop drains raises into the
  * signal's future. Here interrupts are simulated twice: by calls from loop
  * callbacks or backends at chosen moments (deterministic, virtual clock), and
  * by a real POSIX signal handler fired by a timer every millisecond while the
  * loop sleeps in pselect() (the host's "wfi"), which checks the race between
  * "nothing pending" and going to sleep the way a board's idle hook must. */
+/* The drain's injection point: "an interrupt" that lands right after the
+ * drain looked at a chosen signal (test_raise_during_drain_is_not_lost). */
+struct async_isr_signal;
+static void drain_point(struct async_isr_signal *s);
+#define ASYNC_ISR_DRAIN_POINT(hub, sig) drain_point(sig)
 #include "test_support.h"
 #include <signal.h>
 #include <sys/select.h>
@@ -173,6 +178,134 @@ static void test_raise_before_sleep_is_not_lost(void **state) {
     assert_rec("1@0");
 }
 
+/* The hub's ordering: the drain clears its flag before it scans, so a raise
+ * that lands in the middle of the scan, on a signal already looked at, leaves
+ * the flag set and the idle hook does not sleep on it. (Clearing the flag
+ * after the scan instead loses that wake-up: the task would sleep until the
+ * 10 s timer's raise.) */
+static async_isr_signal *drain_target;
+static int drain_fires;
+static void drain_point(async_isr_signal *s) {
+    if (s == drain_target && drain_fires == 0) {
+        drain_fires++;
+        async_isr_raise(s);
+    }
+}
+static void test_raise_during_drain_is_not_lost(void **state) {
+    static const async_bare board = {race_now, race_idle};
+    async_loop loop;
+    async_isr_hub hub;
+    async_isr_signal sig, other;
+    async_task t;
+    async_timer tm;
+    async_callback cb;
+    struct waiter w = {{0}, NULL, 1, 0};
+    async_task_init(&t);
+    (void)state;
+    race_ticks = 0;
+    race_slept = 0;
+    race_idles = 1; /* race_idle raises nothing itself */
+    async_loop_init_bare(&loop, &board);
+    async_isr_hub_init(&hub, &loop);
+    async_isr_signal_init(&sig, &hub);
+    async_isr_signal_init(&other, &hub);
+    race_sig = &sig;
+    race_hub = &hub;
+    w.sig = &sig;
+    async_task_create(&loop, &t, waiter, &w, "waiter");
+    async_call_later(&loop, &tm, &cb, async_ms(10000), raise_cb, &sig);
+    assert_int_equal(test_run_iterations(&loop, NULL, 1), 1); /* the task awaits sig */
+    async_isr_raise(&other); /* so the next drain scans */
+    drain_target = &sig;
+    drain_fires = 0;
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    drain_target = NULL;
+    assert_int_equal(drain_fires, 1);
+    assert_int_equal(race_slept, 0);
+    assert_rec("1@0");
+    async_timer_cancel(&tm);
+}
+
+/* The SPSC item queue: puts from "the ISR" (timer callbacks), gets in a task;
+ * order kept across the wrap of the one-byte indices, full reported and
+ * counted, nothing lost or doubled. */
+struct rx_item { uint8_t seq; uint16_t payload; };
+static async_isr_queue rxq;
+static struct rx_item rx_buf[4];
+static int rx_next;
+static void put_burst(async_future *f, void *arg) {
+    int i, n = (int)(intptr_t)arg;
+    (void)f;
+    for (i = 0; i < n; i++) {
+        struct rx_item it;
+        it.seq = (uint8_t)rx_next;
+        it.payload = (uint16_t)(rx_next * 3);
+        if (async_isr_queue_put(&rxq, &it) == 0) rx_next++;
+    }
+}
+struct consumer { async_frame hdr; int got; int bad; };
+static ASYNC_FN(consumer, struct consumer) {
+    struct rx_item it;
+    ASYNC_BEGIN();
+    while (self->got < 300) {
+        while (async_isr_queue_get(&rxq, &it) == 0) {
+            if (it.seq != (uint8_t)self->got || it.payload != (uint16_t)(self->got * 3)) self->bad++;
+            self->got++;
+        }
+        ASYNC_AWAIT(async_isr_queue_wait(&rxq));
+    }
+    ASYNC_RETURN(async_int(self->got));
+    ASYNC_END();
+}
+static void test_isr_queue(void **state) {
+    async_loop loop;
+    async_isr_hub hub;
+    async_task t;
+    async_timer tm[100];
+    async_callback cb[100];
+    struct consumer c = {{0}, 0, 0};
+    struct rx_item it;
+    int i;
+    unsigned char odd[3];
+    (void)state;
+    async_task_init(&t);
+    async_loop_init_virtual(&loop);
+    async_isr_hub_init(&hub, &loop);
+    assert_int_equal(async_isr_queue_init(&rxq, &hub, odd, 1, 3), ASYNC_EMISUSE);
+    expect_misuse("power of two");
+    assert_int_equal(async_isr_queue_init(&rxq, &hub, rx_buf, sizeof rx_buf[0], 4), 0);
+    assert_int_equal(async_isr_queue_get(&rxq, &it), ASYNC_EEMPTY);
+    rx_next = 0;
+    put_burst(NULL, (void *)(intptr_t)6); /* only 4 fit */
+    assert_int_equal(rx_next, 4);
+    assert_int_equal(rxq.dropped, 2);
+    assert_int_equal(async_isr_queue_count(&rxq), 4);
+    async_task_create(&loop, &t, consumer, &c, "consumer");
+    for (i = 0; i < 100; i++) /* bursts of 3, one per ms: 4 + 99 * 3 > 300 */
+        async_call_later(&loop, &tm[i], &cb[i], async_ms(i + 1), put_burst, (void *)(intptr_t)3);
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    assert_int_equal(c.bad, 0);
+    assert_true(c.got >= 300);
+    for (i = 0; i < 100; i++) async_timer_cancel(&tm[i]);
+    expect_no_misuse();
+}
+
+/* The critical-section hooks nest (saved state per level); on a host they
+ * are compiler barriers around a volatile read, usable wherever a board's are. */
+static volatile uint32_t crit_ticks = 7;
+static void test_critical_sections_nest(void **state) {
+    async_critical_state outer, inner;
+    uint32_t t;
+    (void)state;
+    ASYNC_CRITICAL_ENTER(outer);
+    ASYNC_CRITICAL_ENTER(inner);
+    t = crit_ticks;
+    ASYNC_CRITICAL_EXIT(inner);
+    crit_ticks = t + 1u;
+    ASYNC_CRITICAL_EXIT(outer);
+    assert_int_equal(crit_ticks, 8);
+}
+
 /* ---- A real asynchronous interrupt: a POSIX signal from a timer ---------- */
 static async_isr_signal *tick_sig;
 static volatile sig_atomic_t tick_fired;
@@ -266,6 +399,9 @@ int main(void) {
         TEST(test_counts_accumulate_until_rearmed),
         TEST(test_cancel_then_rearm),
         TEST(test_raise_before_sleep_is_not_lost),
+        TEST(test_raise_during_drain_is_not_lost),
+        TEST(test_isr_queue),
+        TEST(test_critical_sections_nest),
         TEST(test_signal_handler_wakes_loop),
     };
     return TEST_RUN(tests);

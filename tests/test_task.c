@@ -104,7 +104,7 @@ static void test_where(void **state) {
     async_task t;
     async_future f;
     struct body b = {{0}, "w", NULL, 0, 0, 0};
-    char expect[256];
+    char expect[256], wbuf[ASYNC_WHERE_SIZE];
     async_task_init(&t);
     (void)state;
     TEST_NEED_INFO();
@@ -112,14 +112,21 @@ static void test_where(void **state) {
     async_future_init(&f, &loop);
     b.f = &f;
     async_task_create(&loop, &t, body_co, &b, "w");
-    assert_string_equal(async_task_where(&t), "not started");
+    assert_string_equal(async_task_where(&t, wbuf, sizeof wbuf), "not started");
+    assert_int_equal(async_task_where_line(&t), 0);
     async_loop_run_once(&loop);
     snprintf(expect, sizeof expect, "%s:%d", __FILE__, b.line);
-    assert_string_equal(async_task_where(&t), expect);
+    assert_string_equal(async_task_where(&t, wbuf, sizeof wbuf), expect);
+    assert_int_equal(async_task_where_line(&t), b.line);
+    assert_string_equal(async_task_where_file(&t), __FILE__);
+    /* truncated to fit, always terminated */
+    assert_string_equal(async_task_where(&t, wbuf, 4), "tes");
+    assert_string_equal(async_task_where(&t, wbuf, 1), "");
     assert_ptr_equal(async_task_waiting_on(&t), &f);
     async_future_set_result(&f, async_none());
     assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
-    assert_string_equal(async_task_where(&t), "finished");
+    assert_string_equal(async_task_where(&t, wbuf, sizeof wbuf), "finished");
+    assert_null(async_task_where_file(&t));
     assert_null(async_task_waiting_on(&t));
     test_loop_close(&loop);
 }
@@ -148,7 +155,7 @@ static void test_where_nested(void **state) {
     async_loop loop;
     async_task t;
     struct shallow s;
-    char expect[256];
+    char expect[256], wbuf[ASYNC_WHERE_SIZE];
     async_task_init(&t);
     (void)state;
     TEST_NEED_INFO();
@@ -156,7 +163,7 @@ static void test_where_nested(void **state) {
     async_task_create(&loop, &t, shallow_co, &s, "s");
     async_loop_run_once(&loop);
     snprintf(expect, sizeof expect, "%s:%d", __FILE__, s.d.line);
-    assert_string_equal(async_task_where(&t), expect);
+    assert_string_equal(async_task_where(&t, wbuf, sizeof wbuf), expect);
     assert_null(async_task_waiting_on(&t)); /* a yield waits on nothing: it is ready */
     assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
     test_loop_close(&loop);

@@ -1,12 +1,12 @@
 /* blinky.c — the embedded example: three coroutines on an ATmega328P, woken
- * by interrupts through async.h's ISR signals (section 10).
+ * by interrupts through async.h's ISR signals and queue (section 11).
  *   blink    toggles the LED on PB5 (Arduino pin 13) every 250 ms
  *   button   a push button on PD2 (INT0, active low, pull-up): every edge
  *            interrupt raises a signal; the coroutine debounces (the level
  *            must hold for 20 ms) and reports presses and releases, with how
  *            many edges the contact bounce produced
- *   lines    reads lines from the UART (the RX interrupt fills a ring buffer
- *            and raises a signal); each line must come within 1 s, else it
+ *   lines    reads lines from the UART (the RX interrupt puts each byte in
+ *            an async_isr_queue); each line must come within 1 s, else it
  *            reports a timeout (asyncio.wait_for: the reader task is cancelled)
  * main runs them for 2.8 s of real time (1 ms ticks from Timer1), then prints
  * totals. The output is its trace; embedded/avr/sim_blinky.c runs it in
@@ -20,31 +20,19 @@
 #define DEBOUNCE_MS 20u
 #define LINE_TIMEOUT_MS 1000u
 
-static async_isr_signal button_sig, rx_sig;
+static async_isr_signal button_sig;
 
-/* The RX ring: one producer (the ISR moves head), one consumer (the loop
- * moves tail); 8-bit indices are read and written atomically. */
-static volatile uint8_t rx_buf[32];
-static volatile uint8_t rx_head, rx_tail;
+/* The received bytes: the RX interrupt puts, the reader gets (a full queue
+ * drops the byte). */
+static unsigned char rx_buf[32];
+static async_isr_queue rx;
 
 ISR(USART_RX_vect) {
-    uint8_t c = UDR0, next = (uint8_t)((rx_head + 1u) % sizeof rx_buf);
-    if (next != rx_tail) { /* full: drop the byte */
-        rx_buf[rx_head] = c;
-        rx_head = next;
-    }
-    async_isr_raise(&rx_sig);
+    uint8_t c = UDR0;
+    async_isr_queue_put(&rx, &c);
 }
 
 ISR(INT0_vect) { async_isr_raise(&button_sig); }
-
-static int rx_pop(void) {
-    int c;
-    if (rx_tail == rx_head) return -1;
-    c = rx_buf[rx_tail];
-    rx_tail = (uint8_t)((rx_tail + 1u) % sizeof rx_buf);
-    return c;
-}
 
 static unsigned long now_ms(async_ctx *ctx) {
     return (unsigned long)(async_loop_time(async_ctx_loop(ctx)) / (ASYNC_TICKS_PER_SEC / 1000u));
@@ -93,17 +81,17 @@ static ASYNC_FN(button, struct button) {
 struct reader { async_frame hdr; char buf[24]; uint8_t n; };
 /* Read up to '\n' (a partial line survives a timeout: the next reader goes on). */
 static ASYNC_FN(read_line, struct reader) {
-    int c;
+    unsigned char c;
     ASYNC_BEGIN();
     for (;;) {
-        while ((c = rx_pop()) >= 0) {
+        while (async_isr_queue_get(&rx, &c) == 0) {
             if (c == '\n') {
                 self->buf[self->n] = 0;
                 ASYNC_RETURN(async_int(self->n));
             }
             if (self->n < sizeof self->buf - 1) self->buf[self->n++] = (char)c;
         }
-        ASYNC_AWAIT(async_isr_next(&rx_sig));
+        ASYNC_AWAIT(async_isr_queue_wait(&rx));
     }
     ASYNC_END();
 }
@@ -186,7 +174,7 @@ int main(void) {
     PORTD |= _BV(PORTD2); /* button input with pull-up */
     board_loop_init_real(&loop);
     async_isr_signal_init(&button_sig, board_isr_hub());
-    async_isr_signal_init(&rx_sig, board_isr_hub());
+    async_isr_queue_init(&rx, board_isr_hub(), rx_buf, 1, sizeof rx_buf);
     EICRA = _BV(ISC00); /* INT0 on any edge */
     EIMSK = _BV(INT0);
     UCSR0B |= _BV(RXCIE0);

@@ -1,30 +1,12 @@
 /* port_avr.c — examples/port.h on an ATmega328P at 16 MHz (simavr): console
- * on USART0, the scheduler's clock from Timer1 compare-match interrupts, idle
- * in the SLEEP instruction (board_clock.h). avr-libc supplies the C runtime
+ * on USART0, the scheduler's clock (Timer1 compare match), critical sections
+ * and idle (SLEEP) are ports/avr. avr-libc supplies the C runtime
  * start-up and the vector table (its crt for the part, as every AVR program
  * uses); everything else here is ours. */
 #include <avr/io.h>
 #include <avr/interrupt.h>
 #include <avr/sleep.h>
 #include "board.h"
-
-#define BOARD_CPU_HZ 16000000UL
-
-#define BOARD_IRQ_OFF() cli()
-#define BOARD_IRQ_ON() sei()
-/* `sei` takes effect after the next instruction, so `sei; sleep` cannot lose
- * an interrupt that became pending in between: it wakes the sleep. */
-#define BOARD_SLEEP()       \
-    do {                    \
-        sleep_enable();     \
-        sei();              \
-        sleep_cpu();        \
-        cli();              \
-        sleep_disable();    \
-    } while (0)
-#include "board_clock.h"
-
-ISR(TIMER1_COMPA_vect) { board_clock_tick(); }
 
 static void board__putc(char c) {
     while (!(UCSR0A & _BV(UDRE0))) {
@@ -77,34 +59,15 @@ void port_exit(int status) {
     for (;;) sleep_cpu();
 }
 
-/* Timer1 in CTC mode: 1 ms ticks (real mode; prescaler 64, 250 counts) or
- * 100 us ticks (warp mode; prescaler 8, 200 counts). */
-static void board__timer_start(int warp) {
-    TCCR1A = 0;
-    TCNT1 = 0;
-    OCR1A = warp ? (uint16_t)(BOARD_CPU_HZ / 8 / 10000 - 1) : (uint16_t)(BOARD_CPU_HZ / 64 / ASYNC_TICKS_PER_SEC - 1);
-    TIMSK1 = _BV(OCIE1A);
-    TCCR1B = warp ? (_BV(WGM12) | _BV(CS11)) : (_BV(WGM12) | _BV(CS11) | _BV(CS10));
-    sei();
-}
+int port_loop_init(async_loop *loop) { return async_port_init(loop, ASYNC_PORT_WARP) == 0; }
 
-int port_loop_init(async_loop *loop) {
-    board_loop_init(loop, 1);
-    board__timer_start(1);
-    return 1;
-}
+void board_loop_init_real(async_loop *loop) { async_port_init(loop, ASYNC_PORT_PERIODIC); }
 
-void board_loop_init_real(async_loop *loop) {
-    board_loop_init(loop, 0);
-    board__timer_start(0);
-}
-
-async_isr_hub *board_isr_hub(void) { return &board_hub; }
+async_isr_hub *board_isr_hub(void) { return async_port_hub(); }
 
 void port_loop_close(async_loop *loop) {
     (void)loop;
-    TCCR1B = 0;
-    TIMSK1 = 0;
+    async_port_stop();
 }
 
 double port_elapsed(async_loop *loop, async_time since) {

@@ -1,25 +1,10 @@
 /* port_cortexm.c — examples/port.h on Cortex-M0/M3/M4, as emulated by QEMU's
- * MPS2 boards: console through ARM semihosting (SYS_WRITE0, SYS_EXIT), the
- * scheduler's clock from SysTick interrupts, idle in `wfi` (board_clock.h). */
+ * MPS2 boards: console through ARM semihosting (SYS_WRITE0, SYS_EXIT); the
+ * scheduler's clock (SysTick), critical sections and idle (`wfi`) are
+ * ports/cortexm, built with -DASYNC_PORT_CPU_HZ=25000000 (the core clock of
+ * QEMU's mps2-an385/an386). */
 #include <stdint.h>
 #include "board.h"
-
-/* The core clock of QEMU's mps2-an385/an386 (SysTick counts it). */
-#define BOARD_CPU_HZ 25000000u
-
-#define BOARD_IRQ_OFF() __asm__ volatile("cpsid i" ::: "memory")
-#define BOARD_IRQ_ON() __asm__ volatile("cpsie i" ::: "memory")
-/* wfi wakes on a pending interrupt even while PRIMASK masks it; the handler
- * then runs in the short unmasked window. */
-#define BOARD_SLEEP() __asm__ volatile("wfi\n\tcpsie i\n\tisb\n\tcpsid i" ::: "memory")
-#include "board_clock.h"
-
-#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
-#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
-#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
-
-void SysTick_Handler(void);
-void SysTick_Handler(void) { board_clock_tick(); }
 
 /* ARM semihosting: operation in r0, argument in r1, `bkpt 0xAB` on M-profile. */
 static int board__semihost(int op, const void *arg) {
@@ -53,34 +38,17 @@ void board_fault(void) {
     port_exit(1);
 }
 
-/* SysTick every 1 ms (real mode), or every 100 us (warp mode: a tick only
- * moves the clock to the awaited deadline, so its period is just the latency
- * of each jump). */
-static void board__systick_start(int warp) {
-    SYST_CSR = 0;
-    SYST_RVR = (warp ? BOARD_CPU_HZ / 10000u : BOARD_CPU_HZ / ASYNC_TICKS_PER_SEC) - 1u;
-    SYST_CVR = 0;
-    SYST_CSR = 7u; /* enable, interrupt, core clock */
-}
-
 /* The examples always run on the warp clock: same output as the host's
- * ASYNC_VIRTUAL_TIME=1 run (board_clock.h). */
-int port_loop_init(async_loop *loop) {
-    board_loop_init(loop, 1);
-    board__systick_start(1);
-    return 1;
-}
+ * ASYNC_VIRTUAL_TIME=1 run (ports/async_port.h). */
+int port_loop_init(async_loop *loop) { return async_port_init(loop, ASYNC_PORT_WARP) == 0; }
 
-void board_loop_init_real(async_loop *loop) {
-    board_loop_init(loop, 0);
-    board__systick_start(0);
-}
+void board_loop_init_real(async_loop *loop) { async_port_init(loop, ASYNC_PORT_PERIODIC); }
 
-async_isr_hub *board_isr_hub(void) { return &board_hub; }
+async_isr_hub *board_isr_hub(void) { return async_port_hub(); }
 
 void port_loop_close(async_loop *loop) {
     (void)loop;
-    SYST_CSR = 0;
+    async_port_stop();
 }
 
 double port_elapsed(async_loop *loop, async_time since) {
