@@ -411,6 +411,7 @@ typedef struct async_frame {
 
 #define ASYNC__IN_FINALLY 1u
 #define ASYNC__RETURNED 2u
+#define ASYNC__IN_TRY 4u /* a try block is active: the stack follows the header (ASYNC_TRY_FRAME) */
 
 /* Context flags. */
 #define ASYNC__F_TASK 0x01u        /* the context is a task's */
@@ -518,6 +519,10 @@ ASYNC_API void async__trace_co(async_ctx *ctx, int ev, const char *fn);
 /* Internal helpers of the macros. */
 ASYNC_API int async__raise(async_ctx *ctx, async_frame *h);
 
+/* Internal: a return leaving try blocks: 1 if a finally block runs first
+ * (the frame then resumes at that try's resume point). */
+ASYNC_API int async__try_return(async_frame *h);
+
 ASYNC_API async_status async__finish(async_ctx *ctx, async_frame *h);
 
 /* The resume switch found no case for the saved resume point: it sits inside a
@@ -537,9 +542,12 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
         if (async__raise(async_ctx_, async_hdr_)) return ASYNC_FAILED;          \
         goto async__dispatch;                                                   \
     async__return:                                                              \
-        if (async_hdr_->flags & ASYNC__IN_FINALLY) {                            \
-            async_hdr_->err = 0; /* Python: return in finally drops the error */ \
-            goto async__end;                                                    \
+        if (async_hdr_->flags & (ASYNC__IN_FINALLY | ASYNC__IN_TRY)) {          \
+            if (async__try_return(async_hdr_)) goto async__dispatch;            \
+            if (async_hdr_->flags & ASYNC__IN_FINALLY) {                        \
+                async_hdr_->err = 0; /* Python: return in finally drops the error */ \
+                goto async__end;                                                \
+            }                                                                   \
         }                                                                       \
         ASYNC__HSET(async_hdr_, ASYNC__S_FINALLY);                                  \
     }                                                                           \
@@ -687,6 +695,139 @@ ASYNC_API int async__await_end(async_ctx *ctx);
             (errv) = async_s_ == ASYNC_FAILED ? async_ctx_->err : 0;            \
             async_ctx_->err = 0;                                                \
         }                                                                       \
+    } while (0)
+
+/* --------------------------------------------------------- try blocks */
+
+/* A resume point as a frame stores it (the type of async_frame.state). */
+#if ASYNC_CONFIG_LABELS
+typedef void *async__point;
+#else
+typedef uint_least16_t async__point;
+#endif
+
+/* One active try block: where a raise re-enters it, and its error. */
+typedef struct async_try_slot {
+    async__point at; /* the ASYNC_TRY's own resume point */
+    int16_t err;     /* caught (in EXCEPT), pending (in FINALLY) */
+    uint8_t phase;   /* ASYNC__T_*; ASYNC__T_RET: a return waits for the finally block */
+} async_try_slot;
+
+#define ASYNC__T_BODY 0u
+#define ASYNC__T_RAISED 1u  /* an error looks for a matching EXCEPT */
+#define ASYNC__T_EXCEPT 2u
+#define ASYNC__T_FINALLY 3u
+#define ASYNC__T_RET 0x80u
+
+/* ASYNC_TRY_FRAME(n); — replaces `async_frame hdr;` as the first member of a
+ * frame whose body uses try blocks nested at most n deep (a timeout block
+ * counts as one). Only such frames pay for try blocks: n slots of a resume
+ * point and 3 bytes, and a depth byte; async_frame itself stays as it is.
+ *   struct fetch { ASYNC_TRY_FRAME(2); async_timer t; int tries; };
+ * Hazard: keep it first (the runtime finds the slots right after the header);
+ * nesting deeper than n is misuse (ASYNC_EMISUSE is raised at that ASYNC_TRY). */
+#define ASYNC_TRY_FRAME(n)                                                      \
+    async_frame hdr;                                                            \
+    struct {                                                                    \
+        uint8_t depth;                                                          \
+        async_try_slot slot[n];                                                 \
+    } async_try_
+
+/* Internal: the layout every ASYNC_TRY_FRAME shares, for the runtime. */
+typedef struct async__try_stack {
+    uint8_t depth;
+    async_try_slot slot[1];
+} async__try_stack;
+#define ASYNC__TRY_STACK(h) ((async__try_stack *)(void *)((char *)(h) + sizeof(async_frame)))
+
+ASYNC_API int async__try_push(async_ctx *ctx, async_frame *h, async__point at, unsigned cap);
+ASYNC_API void async__try_finally(async_frame *h);
+ASYNC_API int async__try_end(async_ctx *ctx, async_frame *h);
+
+#define ASYNC__TRY_TOP (self->async_try_.slot[self->async_try_.depth - 1])
+#define ASYNC__TRY_CAP ((unsigned)(sizeof(self->async_try_.slot) / sizeof(self->async_try_.slot[0])))
+
+#if ASYNC_CONFIG_LABELS
+#define ASYNC__TRY_PUSH()                                                       \
+    if (async__try_push(async_ctx_, async_hdr_,                                 \
+                        __extension__({ void *async_l_ = &&ASYNC__LBL;          \
+                                        ASYNC__OPAQUE(async_l_); async_l_; }),  \
+                        ASYNC__TRY_CAP))                                        \
+        goto async__raise;                                                      \
+    ASYNC__LBL:
+#else
+#define ASYNC__TRY_PUSH()                                                       \
+    (void)sizeof(char[(__LINE__) < 65536 ? 1 : -1]);                            \
+    if (async__try_push(async_ctx_, async_hdr_, __LINE__, ASYNC__TRY_CAP))     \
+        goto async__raise;                                                      \
+    goto ASYNC__CAT(async__try_, __LINE__);                                     \
+    case __LINE__:                                                              \
+    ASYNC__CAT(async__try_, __LINE__):
+#endif
+
+/* ASYNC_TRY { ... } [ASYNC_EXCEPT(code) { ... }]... [ASYNC_TRY_FINALLY { ... }]
+ * ASYNC_END_TRY; — Python's try/except/finally inside a body, around any
+ * number of awaits, nestable, in loops. Every error raised in the try part
+ * (an await's error, a cancellation, ASYNC_RAISE, a child's error) goes to the
+ * first matching EXCEPT: ASYNC_EXCEPT(code) one code, ASYNC_EXCEPT_IF(cond) a
+ * set (cond reads ASYNC_CAUGHT), ASYNC_EXCEPT_ANY all. An error no EXCEPT
+ * matches, or one raised in an EXCEPT, passes on after the finally block to
+ * the enclosing try, then to the function-level ASYNC_FINALLY and the awaiter.
+ * ASYNC_RETURN inside runs the finally blocks, innermost first, then returns.
+ *   ASYNC_TRY {
+ *       ASYNC_AWAIT(&self->reply);
+ *   } ASYNC_EXCEPT(ASYNC_ETIMEOUT) {
+ *       self->timeouts++;             // handled: go on after ASYNC_END_TRY
+ *   } ASYNC_TRY_FINALLY {
+ *       close_it(self);
+ *   } ASYNC_END_TRY;
+ * The frame needs ASYNC_TRY_FRAME(depth). Hazards: ASYNC_TRY is a resume point
+ * (its own line; switch mode: not inside a switch of yours); leave a try
+ * block only by its end, ASYNC_RETURN or an error, never by break, continue
+ * or goto; an await in a finally block overwrites a pending return value. */
+#define ASYNC_TRY                                                               \
+    ASYNC__TRY_PUSH()                                                           \
+    if (ASYNC__TRY_TOP.phase == ASYNC__T_BODY)
+
+/* ASYNC_EXCEPT_IF(cond) { ... } — handle the error if cond (which may read
+ * ASYNC_CAUGHT) holds; handled, it is gone, as in `except E:`.
+ *   } ASYNC_EXCEPT_IF(ASYNC_CAUGHT == EPIPE || ASYNC_CAUGHT == ECONNRESET) { */
+#define ASYNC_EXCEPT_IF(cond)                                                   \
+    else if (ASYNC__TRY_TOP.phase == ASYNC__T_RAISED && (cond) &&               \
+             (ASYNC__TRY_TOP.phase = ASYNC__T_EXCEPT) != 0)
+
+/* ASYNC_EXCEPT(code) { ... } — handle one error code.
+ *   } ASYNC_EXCEPT(ASYNC_ECANCELLED) { log("cancelled: %s", async_cancel_message(ASYNC_TASK)); ASYNC_RERAISE(); } */
+#define ASYNC_EXCEPT(code) ASYNC_EXCEPT_IF(ASYNC_CAUGHT == (code))
+
+/* ASYNC_EXCEPT_ANY { ... } — handle every error (`except BaseException:`;
+ * re-raise a cancellation you do not mean to swallow). */
+#define ASYNC_EXCEPT_ANY ASYNC_EXCEPT_IF(1)
+
+/* ASYNC_CAUGHT — in an EXCEPT (and its condition), the error being handled;
+ * in a finally block, the error that will pass on after it (0 if none: an
+ * lvalue, set it to 0 to swallow, or change it). Innermost try block's.
+ *   } ASYNC_EXCEPT_ANY { self->last_err = ASYNC_CAUGHT; } */
+#define ASYNC_CAUGHT (ASYNC__TRY_TOP.err)
+
+/* ASYNC_RERAISE(); — in an EXCEPT: raise the error being handled again. */
+#define ASYNC_RERAISE() ASYNC_RAISE(ASYNC_CAUGHT)
+
+/* ASYNC_TRY_FINALLY { ... } — the try block's finally part: runs when the try
+ * part or an EXCEPT ends, normally, by ASYNC_RETURN or by an error (which
+ * passes on after it, see ASYNC_CAUGHT). It may await. (The function-level
+ * ASYNC_FINALLY() is another thing: once, at the end of a body.)
+ *   } ASYNC_TRY_FINALLY { async_lock_release(&self->lock); } ASYNC_END_TRY; */
+#define ASYNC_TRY_FINALLY                                                       \
+    async__try_finally(async_hdr_);
+
+/* ASYNC_END_TRY; — closes a try block: goes on, or carries on the pending
+ * error or return. */
+#define ASYNC_END_TRY                                                           \
+    do {                                                                        \
+        int async_t_ = async__try_end(async_ctx_, async_hdr_);                  \
+        if (async_t_ == 1) goto async__raise;                                   \
+        if (async_t_ == 2) goto async__return;                                  \
     } while (0)
 
 /* ======================================================================
@@ -2310,7 +2451,91 @@ ASYNC_API const char *async_strerror(int err) {
 #undef ASYNC__ERROR_CASE
 }
 
+ASYNC_API int async__try_push(async_ctx *ctx, async_frame *h, async__point at, unsigned cap) {
+    async__try_stack *ts = ASYNC__TRY_STACK(h);
+    async_try_slot *s;
+    if (!(h->flags & ASYNC__IN_TRY)) ts->depth = 0; /* the frame's first: depth is not yet set */
+    if (ts->depth >= cap) {
+        ASYNC_MISUSE("try blocks nested deeper than the frame's ASYNC_TRY_FRAME(n)");
+        ctx->err = ASYNC_EMISUSE;
+        return 1;
+    }
+    /* not ts->slot[depth]: the array is declared with one element here */
+    s = (async_try_slot *)(void *)((char *)ts + offsetof(async__try_stack, slot)) + ts->depth;
+    s->at = at;
+    s->err = 0;
+    s->phase = ASYNC__T_BODY;
+    ts->depth++;
+    h->flags |= ASYNC__IN_TRY;
+    return 0;
+}
+
+ASYNC__INLINE async_try_slot *async__try_top(async_frame *h) {
+    async__try_stack *ts = ASYNC__TRY_STACK(h);
+    return (async_try_slot *)(void *)((char *)ts + offsetof(async__try_stack, slot)) + (ts->depth - 1);
+}
+
+/* Drops the innermost try block; 0 when none is left. */
+ASYNC__INLINE int async__try_pop(async_frame *h) {
+    async__try_stack *ts = ASYNC__TRY_STACK(h);
+    if (--ts->depth) return 1;
+    h->flags &= (uint8_t)~ASYNC__IN_TRY;
+    return 0;
+}
+
+ASYNC_API void async__try_finally(async_frame *h) {
+    async_try_slot *s = async__try_top(h);
+    if ((s->phase & ~ASYNC__T_RET) == ASYNC__T_FINALLY) return; /* sent here by a raise or return */
+    if (s->phase != ASYNC__T_RAISED) s->err = 0;                /* nothing left unhandled */
+    s->phase = ASYNC__T_FINALLY;
+}
+
+ASYNC_API int async__try_end(async_ctx *ctx, async_frame *h) {
+    async_try_slot *s;
+    int err, ret;
+    async__try_finally(h);
+    s = async__try_top(h);
+    err = s->err;
+    ret = s->phase & ASYNC__T_RET;
+    async__try_pop(h);
+    if (err) {
+        ctx->err = (int16_t)err;
+        return 1;
+    }
+    return ret ? 2 : 0;
+}
+
+/* The innermost try block still open takes the error: 1 to re-enter it. */
+ASYNC__INLINE int async__try_raise(async_ctx *ctx, async_frame *h) {
+    h->flags &= (uint8_t)~ASYNC__RETURNED; /* an error ends a pending return */
+    do {
+        async_try_slot *s = async__try_top(h);
+        if (s->phase == ASYNC__T_BODY) s->phase = ASYNC__T_RAISED;
+        else if (s->phase == ASYNC__T_EXCEPT) s->phase = ASYNC__T_FINALLY;
+        else continue; /* raised in its finally block: it is over */
+        s->err = ctx->err;
+        ctx->err = 0;
+        ASYNC__HSET(h, s->at);
+        return 1;
+    } while (async__try_pop(h));
+    return 0;
+}
+
+ASYNC_API int async__try_return(async_frame *h) {
+    if (!(h->flags & ASYNC__IN_TRY)) return 0;
+    do {
+        async_try_slot *s = async__try_top(h);
+        if ((s->phase & ~ASYNC__T_RET) == ASYNC__T_FINALLY) continue; /* Python: return in finally drops its error */
+        s->phase = ASYNC__T_FINALLY | ASYNC__T_RET;
+        s->err = 0;
+        ASYNC__HSET(h, s->at);
+        return 1;
+    } while (async__try_pop(h));
+    return 0;
+}
+
 ASYNC_API int async__raise(async_ctx *ctx, async_frame *h) {
+    if ((h->flags & ASYNC__IN_TRY) && async__try_raise(ctx, h)) return 0;
     h->err = ctx->err;
     ctx->err = 0;
     if (h->flags & ASYNC__IN_FINALLY) { /* raised in FINALLY (or before start): end now */
