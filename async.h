@@ -397,6 +397,13 @@ typedef async_status (*async_fn)(async_ctx *ctx, void *frame);
  * 5. Frames and coroutines
  * ====================================================================== */
 
+/* A resume point as a frame stores it (the type of async_frame.state). */
+#if ASYNC_CONFIG_LABELS
+typedef void *async__point;
+#else
+typedef uint_least16_t async__point;
+#endif
+
 /* The header every frame struct starts with. Zero it (or let the awaiting code
  * reset it) before the first resume; the rest of the frame is yours. */
 typedef struct async_frame {
@@ -411,7 +418,13 @@ typedef struct async_frame {
 
 #define ASYNC__IN_FINALLY 1u
 #define ASYNC__RETURNED 2u
-#define ASYNC__IN_TRY 4u /* a try block is active: the stack follows the header (ASYNC_TRY_FRAME) */
+#define ASYNC__IN_TRY 4u    /* a try block is active: its slots follow the header (ASYNC_TRY_FRAME) */
+#define ASYNC__RETURNING 8u /* a return on its way through the try blocks' finally parts */
+
+/* Internal: where an error or a return re-enters a frame's innermost try
+ * block, its ASYNC_TRY. Loads only, no call: the bodies without try blocks,
+ * which have this on their raise and return paths, keep their code as it was. */
+ASYNC__INLINE async__point async__try_at(const async_frame *h);
 
 /* Context flags. */
 #define ASYNC__F_TASK 0x01u        /* the context is a task's */
@@ -519,9 +532,6 @@ ASYNC_API void async__trace_co(async_ctx *ctx, int ev, const char *fn);
 /* Internal helpers of the macros. */
 ASYNC_API int async__raise(async_ctx *ctx, async_frame *h);
 
-/* Internal: a return leaving try blocks: 1 if a finally block runs first
- * (the frame then resumes at that try's resume point). */
-ASYNC_API int async__try_return(async_frame *h);
 
 ASYNC_API async_status async__finish(async_ctx *ctx, async_frame *h);
 
@@ -543,7 +553,11 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
         goto async__dispatch;                                                   \
     async__return:                                                              \
         if (async_hdr_->flags & (ASYNC__IN_FINALLY | ASYNC__IN_TRY)) {          \
-            if (async__try_return(async_hdr_)) goto async__dispatch;            \
+            if (ASYNC__UNLIKELY(async_hdr_->flags & ASYNC__IN_TRY)) { /* try blocks first */ \
+                async_hdr_->flags |= ASYNC__RETURNING;                          \
+                ASYNC__HSET(async_hdr_, async__try_at(async_hdr_));             \
+                goto async__dispatch;                                           \
+            }                                                                   \
             if (async_hdr_->flags & ASYNC__IN_FINALLY) {                        \
                 async_hdr_->err = 0; /* Python: return in finally drops the error */ \
                 goto async__end;                                                \
@@ -699,12 +713,6 @@ ASYNC_API int async__await_end(async_ctx *ctx);
 
 /* --------------------------------------------------------- try blocks */
 
-/* A resume point as a frame stores it (the type of async_frame.state). */
-#if ASYNC_CONFIG_LABELS
-typedef void *async__point;
-#else
-typedef uint_least16_t async__point;
-#endif
 
 /* One active try block: where a raise re-enters it, and its error. */
 typedef struct async_try_slot {
@@ -739,10 +747,17 @@ typedef struct async__try_stack {
     async_try_slot slot[1];
 } async__try_stack;
 #define ASYNC__TRY_STACK(h) ((async__try_stack *)(void *)((char *)(h) + sizeof(async_frame)))
+ASYNC__INLINE async__point async__try_at(const async_frame *h) {
+    const async__try_stack *ts = (const async__try_stack *)(const void *)((const char *)h + sizeof(async_frame));
+    return ((const async_try_slot *)(const void *)((const char *)ts + offsetof(async__try_stack, slot)))[ts->depth - 1].at;
+}
 
 ASYNC_API int async__try_push(async_ctx *ctx, async_frame *h, async__point at, unsigned cap);
 ASYNC_API void async__try_finally(async_frame *h);
 ASYNC_API int async__try_end(async_ctx *ctx, async_frame *h);
+/* An error or a return arrived at the ASYNC_TRY: 0 go on into the block's
+ * parts, 1 raise on (ctx->err), 2 return on. */
+ASYNC_API int async__try_arrive(async_ctx *ctx, async_frame *h);
 
 #define ASYNC__TRY_TOP (self->async_try_.slot[self->async_try_.depth - 1])
 #define ASYNC__TRY_CAP ((unsigned)(sizeof(self->async_try_.slot) / sizeof(self->async_try_.slot[0])))
@@ -787,6 +802,11 @@ ASYNC_API int async__try_end(async_ctx *ctx, async_frame *h);
  * or goto; an await in a finally block overwrites a pending return value. */
 #define ASYNC_TRY                                                               \
     ASYNC__TRY_PUSH()                                                           \
+    if (ASYNC__UNLIKELY(async_ctx_->err || (async_hdr_->flags & ASYNC__RETURNING))) { \
+        int async_t_ = async__try_arrive(async_ctx_, async_hdr_);               \
+        if (async_t_ == 1) goto async__raise;                                   \
+        if (async_t_ == 2) goto async__return;                                  \
+    }                                                                           \
     if (ASYNC__TRY_TOP.phase == ASYNC__T_BODY)
 
 /* ASYNC_EXCEPT_IF(cond) { ... } — handle the error if cond (which may read
@@ -2505,45 +2525,44 @@ ASYNC_API int async__try_end(async_ctx *ctx, async_frame *h) {
     return ret ? 2 : 0;
 }
 
-/* The innermost try block still open takes the error: 1 to re-enter it. */
-ASYNC__INLINE int async__try_raise(async_ctx *ctx, async_frame *h) {
-    h->flags &= (uint8_t)~ASYNC__RETURNED; /* an error ends a pending return */
-    do {
-        async_try_slot *s = async__try_top(h);
+ASYNC_API int async__try_arrive(async_ctx *ctx, async_frame *h) {
+    async_try_slot *s = async__try_top(h);
+    if (ctx->err) {
+        h->flags &= (uint8_t)~(ASYNC__RETURNED | ASYNC__RETURNING); /* an error ends a pending return */
         if (s->phase == ASYNC__T_BODY) s->phase = ASYNC__T_RAISED;
         else if (s->phase == ASYNC__T_EXCEPT) s->phase = ASYNC__T_FINALLY;
-        else continue; /* raised in its finally block: it is over */
+        else { /* raised in its finally block: this one is over */
+            async__try_pop(h);
+            return 1;
+        }
         s->err = ctx->err;
         ctx->err = 0;
-        ASYNC__HSET(h, s->at);
-        return 1;
-    } while (async__try_pop(h));
-    return 0;
-}
-
-ASYNC_API int async__try_return(async_frame *h) {
-    if (!(h->flags & ASYNC__IN_TRY)) return 0;
-    do {
-        async_try_slot *s = async__try_top(h);
-        if ((s->phase & ~ASYNC__T_RET) == ASYNC__T_FINALLY) continue; /* Python: return in finally drops its error */
-        s->phase = ASYNC__T_FINALLY | ASYNC__T_RET;
-        s->err = 0;
-        ASYNC__HSET(h, s->at);
-        return 1;
-    } while (async__try_pop(h));
+        return 0;
+    }
+    if ((s->phase & ~ASYNC__T_RET) == ASYNC__T_FINALLY) { /* Python: return in finally drops its error */
+        if (!async__try_pop(h)) h->flags &= (uint8_t)~ASYNC__RETURNING;
+        return 2;
+    }
+    h->flags &= (uint8_t)~ASYNC__RETURNING;
+    s->phase = ASYNC__T_FINALLY | ASYNC__T_RET;
+    s->err = 0;
     return 0;
 }
 
 ASYNC_API int async__raise(async_ctx *ctx, async_frame *h) {
-    if ((h->flags & ASYNC__IN_TRY) && async__try_raise(ctx, h)) return 0;
-    h->err = ctx->err;
-    ctx->err = 0;
-    if (h->flags & ASYNC__IN_FINALLY) { /* raised in FINALLY (or before start): end now */
-        ctx->err = h->err;
+    if (h->flags & (ASYNC__IN_FINALLY | ASYNC__IN_TRY)) {
+        if (h->flags & ASYNC__IN_TRY) { /* the innermost try block takes it, at its ASYNC_TRY */
+            ASYNC__HSET(h, async__try_at(h));
+            return 0;
+        }
+        /* raised in FINALLY (or before start): end now */
+        h->err = ctx->err;
         ASYNC__HSET(h, ASYNC__S_DONE);
         h->flags = 0;
         return 1;
     }
+    h->err = ctx->err;
+    ctx->err = 0;
     ASYNC__HSET(h, ASYNC__S_FINALLY);
     return 0;
 }
