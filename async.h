@@ -964,7 +964,7 @@ ASYNC_API int async_future_set_result(async_future *f, async_value v);
  *   async_future_set_error(&self->reply, ETIMEDOUT); */
 ASYNC_API int async_future_set_error(async_future *f, int err);
 
-ASYNC_API int async__task_cancel_fut(async_future *f);
+ASYNC_API int async__task_cancel_fut(async_future *f, const char *msg);
 ASYNC_API void async__timer_disarm(async_timer *t);
 
 /* An operation: a future tied to something outside the core that completes it
@@ -996,6 +996,15 @@ ASYNC_API void async__op_cancelled(async_future *f);
 /* async_future_cancel(&fut) — cancel a pending future: 1 if it is now cancelled
  * (or, for a task, cancellation was requested), 0 if it was already done. */
 ASYNC_API int async_future_cancel(async_future *f);
+
+/* async_future_cancel_msg(&fut, "why") — cancel with a message (Future.cancel(msg));
+ * async_future_cancel_message(&fut) — that message once fut is cancelled, else
+ * NULL. A plain future keeps it in its (unused) result slot, so no future pays
+ * for the feature; a task keeps it in the task. Not copied: pass a literal.
+ *   async_future_cancel_msg(&self->reply, "peer gone");
+ *   if (async_future_cancelled(&f)) puts(async_future_cancel_message(&f)); */
+ASYNC_API int async_future_cancel_msg(async_future *f, const char *msg);
+ASYNC_API const char *async_future_cancel_message(const async_future *f);
 
 ASYNC_API void async__waiter_add(async_future *f, async_handle *h);
 
@@ -1043,6 +1052,8 @@ struct async_task {
     async_handle h;   /* its turn in the ready queue / a waiter list */
     async_fn fn;      /* root coroutine */
     void *frame;      /* its frame */
+    const char *cancel_msg; /* the latest cancel request's message (Task.cancel(msg)) */
+    uint8_t cancelling;     /* pending cancel requests (Task.cancelling()), saturates */
 #if ASYNC_CONFIG_TASK_INFO
     const char *name;          /* for the dump */
     async_task *next_live;     /* the loop's list of live tasks */
@@ -1145,8 +1156,37 @@ ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, vo
 /* Works on the task's future only: async_future_cancel calls it on a plain
  * async_future *, and a cast to async_task * there makes GCC 12 -O2 report
  * -Warray-bounds (the task is larger than a local future) in user code. */
-ASYNC_API int async__task_cancel_fut(async_future *f);
-ASYNC__INLINE int async_task_cancel(async_task *t) { return async__task_cancel_fut(&t->fut); }
+ASYNC__COLD_API void async__task_note_cancel(async_future *f, const char *msg);
+ASYNC_API int async__task_cancel_fut(async_future *f, const char *msg);
+ASYNC__INLINE int async_task_cancel(async_task *t) { return async__task_cancel_fut(&t->fut, NULL); }
+
+/* async_task_cancel_msg(&task, "why") — async_task_cancel with a message
+ * (Task.cancel(msg)): the code that catches the cancellation reads it with
+ * ASYNC_CANCEL_MESSAGE, and once the task has ended cancelled,
+ * async_future_cancel_message(&task.fut) returns it. The string is not
+ * copied: it must outlive those reads (a literal). Each request counts
+ * (async_task_cancelling); the latest message wins.
+ *   async_task_cancel_msg(&self->worker, "shutting down"); */
+ASYNC__INLINE int async_task_cancel_msg(async_task *t, const char *msg) { return async__task_cancel_fut(&t->fut, msg); }
+
+/* async_task_cancelling(&task) — how many cancel requests are pending
+ * (Task.cancelling()): each cancel adds one, async_task_uncancel takes one
+ * back. Timeout blocks and TaskGroup use it to tell their own cancellation
+ * from one that came from outside.
+ *   if (async_task_cancelling(ASYNC_TASK) == 0) ... // nobody else wants us gone
+ * async_task_uncancel(&task) — withdraw one request (Task.uncancel()),
+ * returns the count left; at 0 a cancellation not yet delivered is dropped.
+ * Hazard: only the code that requested a cancellation should withdraw it. */
+ASYNC_API unsigned async_task_cancelling(const async_task *t);
+ASYNC_API unsigned async_task_uncancel(async_task *t);
+
+/* ASYNC_CANCEL_MESSAGE — inside a task's body, the message of the latest
+ * cancellation (NULL if none came with one), e.g. in an
+ * ASYNC_EXCEPT(ASYNC_ECANCELLED) handler. For a future cancelled with a
+ * message that the task awaited, that future's message.
+ *   } ASYNC_EXCEPT(ASYNC_ECANCELLED) { log("stopping: %s", ASYNC_CANCEL_MESSAGE); ASYNC_RERAISE(); } */
+ASYNC_API const char *async_task_cancel_message(const async_task *t);
+#define ASYNC_CANCEL_MESSAGE async_task_cancel_message(ASYNC_TASK)
 
 /* The task a coroutine runs in, and its loop (NULL for a bare coroutine driven
  * by async_send). Inside a body: ASYNC_TASK and ASYNC_LOOP.
@@ -1182,6 +1222,7 @@ ASYNC__INLINE int async__await_begin(async_ctx *ctx, async_future *f) {
 }
 
 ASYNC_API int async__await_end(async_ctx *ctx);
+ASYNC__COLD_API void async__task_cancelled_by(async_ctx *ctx, const async_future *f);
 
 /* ======================================================================
  * 9. Timers and the loop
@@ -2284,18 +2325,20 @@ ASYNC__CO(async_as_completed_next_co) {
 
 /* asyncio.timeout(): a deadline around a stretch of a coroutine. At the deadline
  * the task is cancelled; async_timeout_exit turns that cancellation (and only
- * that one) into ASYNC_ETIMEOUT. The stretch must catch its errors (the *_CATCH
- * awaits) so that exit sees them; ASYNC_WITH_TIMEOUT does this around a child
- * coroutine. Nested scopes work: an outer deadline passes through an inner scope
- * as a cancellation. Hazard: the core keeps no count of cancel requests, so an
- * outside cancel arriving while the scope's own cancellation is in flight is
- * reported as the timeout (asyncio would report the cancellation).
+ * that one) into ASYNC_ETIMEOUT. Write it as a block, ASYNC_TIMEOUT (below),
+ * or by hand: the stretch must then catch its errors so that exit sees them;
+ * ASYNC_WITH_TIMEOUT does this around a child coroutine. Nested scopes work:
+ * an outer deadline passes through an inner scope as a cancellation. As in
+ * 3.11 the scope counts cancel requests (async_task_cancelling): a cancel from
+ * outside that is still pending at exit stays a cancellation. A deadline
+ * already due at entry cancels at once: the first await raises.
  * Initialise the struct once before its first use (async_timeout_init, or zero
  * it): entering it looks at its state to refuse entering it twice. */
 typedef struct async_timeout {
     async_timer timer;
     async_callback cb;
     uint8_t state, armed, fired;
+    uint8_t cancelling; /* the task's async_task_cancelling() at entry */
     async_task *task;
     int err; /* for ASYNC_WITH_TIMEOUT */
 } async_timeout;
@@ -2354,6 +2397,34 @@ ASYNC_API int async_timeout_exit(async_timeout *to, int err);
         ASYNC_AWAIT_CO_CATCH(fn, (child), (to)->err);                           \
         if (async_timeout_exit((to), (to)->err)) ASYNC_RAISE((to)->err);        \
     } while (0)
+
+/* ASYNC_TIMEOUT(&self->to, delay_ticks) { ... } ASYNC_END_TIMEOUT(&self->to); —
+ * `async with asyncio.timeout(delay):` around any number of awaits, in a
+ * loop, nested; ASYNC_TIMEOUT_AT(&self->to, when) for an absolute deadline
+ * (asyncio.timeout_at), ASYNC_NO_TIMEOUT for none yet (reschedule it inside
+ * with async_timeout_reschedule). At the deadline the awaits inside are
+ * cancelled and the block raises ASYNC_ETIMEOUT at its end; any other error,
+ * an outside cancellation included, passes through as it is; ASYNC_RETURN
+ * inside leaves it cleanly. Catch the timeout with a try block around it.
+ *   ASYNC_TRY {
+ *       ASYNC_TIMEOUT(&self->to, async_ms(50)) {
+ *           ASYNC_AWAIT(&self->a);  ASYNC_AWAIT(&self->b);
+ *       } ASYNC_END_TIMEOUT(&self->to);
+ *   } ASYNC_EXCEPT(ASYNC_ETIMEOUT) { self->late++; } ASYNC_END_TRY;
+ * It is a try block: the frame needs ASYNC_TRY_FRAME with a slot for it.
+ * Hazard: ASYNC_TIMEOUT is a resume point (its own line). */
+#define ASYNC_TIMEOUT(to, delay)                                                \
+    if (async_timeout_after((to), ASYNC_TASK, (delay))) ASYNC_RAISE(ASYNC_EMISUSE); \
+    ASYNC_TRY
+#define ASYNC_TIMEOUT_AT(to, when)                                              \
+    if (async_timeout_at((to), ASYNC_TASK, (when))) ASYNC_RAISE(ASYNC_EMISUSE); \
+    ASYNC_TRY
+/* The scope's exit is the block's finally part: every way out passes it. */
+#define ASYNC_END_TIMEOUT(to)                                                   \
+    ASYNC_TRY_FINALLY {                                                         \
+        ASYNC_CAUGHT = (int16_t)async_timeout_exit((to), ASYNC_CAUGHT);         \
+    }                                                                           \
+    ASYNC_END_TRY
 
 /* -------------------------------------------------------------- TaskGroup */
 
@@ -2719,13 +2790,16 @@ ASYNC_API void async__op_cancelled(async_future *f) {
     op->cancel(op);
 }
 
-ASYNC_API int async_future_cancel(async_future *f) {
+ASYNC_API int async_future_cancel(async_future *f) { return async_future_cancel_msg(f, NULL); }
+
+ASYNC_API int async_future_cancel_msg(async_future *f, const char *msg) {
     if (async__future_check(f)) return 0;
     if (f->c.state != ASYNC__PENDING) return 0;
-    if (f->c.flags & ASYNC__F_TASK) return async__task_cancel_fut(f);
+    if (f->c.flags & ASYNC__F_TASK) return async__task_cancel_fut(f, msg);
     if (f->c.flags & ASYNC__F_TIMER) async__timer_disarm((async_timer *)(void *)f);
     f->c.state = ASYNC__CANCELLED;
     f->c.err = ASYNC_ECANCELLED;
+    f->c.value.p = (void *)(uintptr_t)msg; /* a cancelled future has no result */
     if (f->c.flags & ASYNC__F_OP) async__op_cancelled(f); /* unregister before anyone wakes */
     async__future_wake(f);
     return 1;
@@ -2828,6 +2902,8 @@ ASYNC_API void async_task_init(async_task *t) {
     t->h.fn = NULL;
     t->fn = NULL;
     t->frame = NULL;
+    t->cancel_msg = NULL;
+    t->cancelling = 0;
 #if ASYNC_CONFIG_TASK_INFO
     t->fut.c.where = "not started";
     t->name = "task";
@@ -2844,6 +2920,8 @@ ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, vo
     t->fut.c.flags = ASYNC__F_TASK;
     t->fn = fn;
     t->frame = frame;
+    t->cancel_msg = NULL;
+    t->cancelling = 0;
     async_frame_reset(frame);
     t->h.fn = NULL; /* a task: the loop steps it */
 #if ASYNC_CONFIG_TASK_INFO
@@ -2861,13 +2939,38 @@ ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, vo
     return 0;
 }
 
-ASYNC_API int async__task_cancel_fut(async_future *f) {
+/* Out of line and cold: its cast to the task stays away from code that
+ * inlines async_future_cancel on a plain future (GCC's -Warray-bounds). */
+ASYNC__COLD_API void async__task_note_cancel(async_future *f, const char *msg) {
+    async_task *t = (async_task *)(void *)f;
+    if (t->cancelling != UINT8_MAX) t->cancelling++;
+    t->cancel_msg = msg;
+}
+
+ASYNC_API int async__task_cancel_fut(async_future *f, const char *msg) {
     if (async__future_check(f) || f->c.state != ASYNC__PENDING) return 0;
+    async__task_note_cancel(f, msg);
     if (f->c.flags & ASYNC__F_AWAITING) {
-        if (async_future_cancel((async_future *)f->c.value.p)) return 1;
+        if (async_future_cancel_msg((async_future *)f->c.value.p, msg)) return 1;
     }
     f->c.flags |= ASYNC__F_MUST_CANCEL;
     return 1;
+}
+
+ASYNC_API unsigned async_task_cancelling(const async_task *t) { return t->cancelling; }
+
+ASYNC_API unsigned async_task_uncancel(async_task *t) {
+    if (t->cancelling && !--t->cancelling) /* as 3.13: nothing left to deliver */
+        t->fut.c.flags &= (uint8_t)~ASYNC__F_MUST_CANCEL;
+    return t->cancelling;
+}
+
+ASYNC_API const char *async_task_cancel_message(const async_task *t) { return t ? t->cancel_msg : NULL; }
+
+ASYNC_API const char *async_future_cancel_message(const async_future *f) {
+    if (f->c.state != ASYNC__CANCELLED) return NULL;
+    if (f->c.flags & ASYNC__F_TASK) return ((const async_task *)(const void *)f)->cancel_msg;
+    return (const char *)f->c.value.p;
 }
 
 ASYNC_API const char *async_task_name(const async_task *t) {
@@ -2963,6 +3066,12 @@ ASYNC_API void async__task_step(async_handle *h) {
     }
 }
 
+/* The task meets a cancelled future: that future's message is the one it
+ * catches (asyncio: the CancelledError comes from the future). */
+ASYNC__COLD_API void async__task_cancelled_by(async_ctx *ctx, const async_future *f) {
+    ((async_task *)(void *)ctx)->cancel_msg = async_future_cancel_message(f);
+}
+
 ASYNC_API int async__await_end(async_ctx *ctx) {
     async_future *f = (async_future *)ctx->value.p;
     if (ctx->err) return 1; /* thrown in (cancellation) while parked */
@@ -2976,6 +3085,7 @@ ASYNC_API int async__await_end(async_ctx *ctx) {
         return 1;
     }
     if (f->c.state == ASYNC__CANCELLED) {
+        if (ctx->flags & ASYNC__F_TASK) async__task_cancelled_by(ctx, f);
         ctx->err = ASYNC_ECANCELLED;
         return 1;
     }
@@ -3880,7 +3990,12 @@ ASYNC_API int async__ws_start(async_waitset *ws, async_loop *loop) {
     for (i = 0; i < ws->n; i++)
         async__slot_watch(ws, async__ws_slot(ws, i), async__ws_fut(ws, i), async__ws_child_done);
     ws->tslot.state = 0;
-    if (ws->timeout != ASYNC_NO_TIMEOUT) {
+    if (ws->kind == ASYNC__WS_WAITFOR && ws->timeout == 0) { /* 3.11: the awaitable never starts */
+        if (!async_future_done(ws->one)) {
+            ws->timed_out = 1;
+            async_future_cancel(ws->one);
+        }
+    } else if (ws->timeout != ASYNC_NO_TIMEOUT) {
         async_timer_init(&ws->timer, loop);
         async_timer_start(&ws->timer, ws->timeout);
         async__slot_watch(ws, &ws->tslot, &ws->timer.fut, async__ws_timer_done);
@@ -3939,14 +4054,8 @@ ASYNC_API void async__timeout_fire(async_future *f, void *arg) {
     (void)f;
     to->armed = 0;
     to->fired = 1;
-    /* Already being cancelled from outside: do not claim that cancellation. */
-    if ((t->fut.c.flags & ASYNC__F_MUST_CANCEL) ||
-        ((t->fut.c.flags & ASYNC__F_AWAITING) && async_future_cancelled((async_future *)t->fut.c.value.p))) {
-        to->state = ASYNC__TO_EXPIRED;
-        return;
-    }
     to->state = ASYNC__TO_EXPIRING;
-    async_task_cancel(t);
+    async_task_cancel(t); /* one request more: exit withdraws it (uncancel) */
 }
 
 ASYNC_API void async__timeout_arm(async_timeout *to, async_time when) {
@@ -3973,7 +4082,15 @@ ASYNC_API int async__timeout_enter(async_timeout *to, async_task *task, int has_
     to->task = task;
     to->state = ASYNC__TO_ENTERED;
     to->armed = to->fired = 0;
-    if (has_deadline) async__timeout_arm(to, when);
+    to->cancelling = (uint8_t)async_task_cancelling(task);
+    to->err = 0;
+    if (has_deadline && when <= task->fut.loop->now) {
+        /* already due: cancel now, so that the first await raises (a timer
+         * would fire behind a task that only yields) */
+        to->timer.deadline = when;
+        async__timeout_fire(NULL, to);
+    } else if (has_deadline)
+        async__timeout_arm(to, when);
     return 0;
 }
 
@@ -4007,7 +4124,10 @@ ASYNC_API int async_timeout_exit(async_timeout *to, int err) {
     if (to->state != ASYNC__TO_ENTERED && to->state != ASYNC__TO_EXPIRING && to->state != ASYNC__TO_EXPIRED)
         return async__bad("timeout scope exited without being entered");
     async__timeout_disarm(to);
-    if (to->state == ASYNC__TO_EXPIRING && err == ASYNC_ECANCELLED) err = ASYNC_ETIMEOUT;
+    /* 3.11: only if no other request is left is the cancellation the scope's */
+    if (to->state == ASYNC__TO_EXPIRING && async_task_uncancel(to->task) <= to->cancelling &&
+        err == ASYNC_ECANCELLED)
+        err = ASYNC_ETIMEOUT;
     to->state = ASYNC__TO_EXITED;
     to->err = err;
     return err;
