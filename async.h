@@ -1005,6 +1005,7 @@ ASYNC_API int async_future_cancel(async_future *f);
  *   if (async_future_cancelled(&f)) puts(async_future_cancel_message(&f)); */
 ASYNC_API int async_future_cancel_msg(async_future *f, const char *msg);
 ASYNC_API const char *async_future_cancel_message(const async_future *f);
+ASYNC__COLD_API const char *async__task_msg(const async_future *f);
 
 ASYNC_API void async__waiter_add(async_future *f, async_handle *h);
 
@@ -2957,6 +2958,11 @@ ASYNC_API int async__task_cancel_fut(async_future *f, const char *msg) {
     return 1;
 }
 
+/* Cold and out of line for the same reason as async__task_note_cancel. */
+ASYNC__COLD_API const char *async__task_msg(const async_future *f) {
+    return ((const async_task *)(const void *)f)->cancel_msg;
+}
+
 ASYNC_API unsigned async_task_cancelling(const async_task *t) { return t->cancelling; }
 
 ASYNC_API unsigned async_task_uncancel(async_task *t) {
@@ -2969,7 +2975,7 @@ ASYNC_API const char *async_task_cancel_message(const async_task *t) { return t 
 
 ASYNC_API const char *async_future_cancel_message(const async_future *f) {
     if (f->c.state != ASYNC__CANCELLED) return NULL;
-    if (f->c.flags & ASYNC__F_TASK) return ((const async_task *)(const void *)f)->cancel_msg;
+    if (f->c.flags & ASYNC__F_TASK) return async__task_msg(f);
     return (const char *)f->c.value.p;
 }
 
