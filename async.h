@@ -23,7 +23,8 @@
  *   2. Platform selection       the only #if block that depends on the compiler
  *   3. Values, statuses, errors async_value, async_status, the ASYNC_E* table
  *   4. Resume points            the continuation mechanism: switch on __LINE__ or label addresses
- *   5. Frames and coroutines    ASYNC_FN, ASYNC_BEGIN/END, YIELD, AWAIT, RETURN, FINALLY
+ *   5. Frames and coroutines    ASYNC_FN, ASYNC_BEGIN/END, YIELD, AWAIT, RETURN, FINALLY,
+ *                               try blocks (ASYNC_TRY/EXCEPT/TRY_FINALLY/END_TRY)
  *   6. The send protocol        async_coro, async_send, async_throw
  *   7. Futures                  async_future, callbacks, async_op
  *   8. Tasks                    async_task, cancellation, the task dump
@@ -31,7 +32,7 @@
  *   10. Backends                virtual clock, bare-metal tick + idle
  *   11. Interrupts              async_isr_raise from an ISR, drained by the loop
  *   12. Combinators, synchronization and queues
- *                               gather, wait, wait_for, timeout scopes, as_completed,
+ *                               gather, wait, wait_for, timeout scopes and blocks, as_completed,
  *                               shield, TaskGroup; Lock, Event, Condition, Semaphore,
  *                               BoundedSemaphore, Barrier; Queue, LifoQueue, PriorityQueue
  *   13. Short names             AWAIT, YIELD, ... unless ASYNC_NO_SHORT_NAMES
@@ -41,10 +42,22 @@
  * ERROR HANDLING, IN ONE PLACE
  *   Runtime conditions are error codes: 0 is success, the library's own codes are
  *   the negative ASYNC_E* constants, positive values are yours (errno values on
- *   hosts). Inside a coroutine an error propagates through AWAIT like an exception
- *   until a FINALLY section swallows it. Programming errors (misuse) also call
- *   ASYNC_MISUSE(msg) with a message naming the misuse, then return an error code
- *   (ASYNC_EMISUSE, ASYNC_EBUSY), so behaviour is never undefined.
+ *   hosts). Inside a coroutine an error propagates through AWAIT like an exception:
+ *   ASYNC_TRY / ASYNC_EXCEPT(code) / ASYNC_TRY_FINALLY / ASYNC_END_TRY catch it
+ *   where it is awaited (Python's try statement; the frame starts with
+ *   ASYNC_TRY_FRAME(depth)), the function-level ASYNC_FINALLY section sees what
+ *   is left, and an error nobody handles ends the coroutine with it.
+ *   ASYNC_TIMEOUT(&to, d) { ... } ASYNC_END_TIMEOUT(&to) is asyncio.timeout;
+ *   async_task_cancel_msg / ASYNC_CANCEL_MESSAGE / async_task_cancelling /
+ *   async_task_uncancel are 3.11's cancel(msg), cancelling(), uncancel().
+ *   What stays C-shaped: codes instead of exception objects (no traceback, no
+ *   chaining; a cancel message is a const char * not copied); the nesting depth
+ *   of try blocks is declared per frame; a try block is left by its end, a
+ *   return or an error, never by break/continue/goto; some results are counts
+ *   where asyncio returns None or a bool (notify() returns how many it woke).
+ *   Programming errors (misuse) also call ASYNC_MISUSE(msg) with a message
+ *   naming the misuse, then return or raise an error code (ASYNC_EMISUSE,
+ *   ASYNC_EBUSY), so behaviour is never undefined. (tutorial/17-errors-*.md)
  */
 #ifndef ASYNC_H
 #define ASYNC_H
