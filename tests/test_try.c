@@ -400,6 +400,102 @@ static void test_library_awaits(void **state) {
     test_loop_close(&loop);
 }
 
+
+/* More of them: semaphore, condition, barrier, queue put and join,
+ * as_completed, wait_for, and a TaskGroup's exit raising a child's error. */
+struct failer {
+    async_frame hdr;
+};
+static ASYNC_FN(failer_co, struct failer) {
+    ASYNC_BEGIN();
+    ASYNC_RAISE(9);
+    ASYNC_END();
+}
+
+struct awaits2 {
+    ASYNC_TRY_FRAME(1);
+    async_wait_op op;
+    async_cond_op cop;
+    async_waitset ws;
+    async_sem sem;
+    async_lock lock;
+    async_cond cond;
+    async_barrier bar;
+    async_queue q, jq;
+    async_value qbuf[1], jbuf[1];
+    async_future f, *futs[1];
+    async_slot slots[1];
+    async_taskgroup tg;
+    async_tg_task kid;
+    struct failer fr;
+    int step, errs[8];
+};
+static ASYNC_FN(awaits2_co, struct awaits2) {
+    ASYNC_BEGIN();
+    for (self->step = 0; self->step < 8; self->step++) {
+        ASYNC_TRY {
+            if (self->step == 0) ASYNC_SEM_ACQUIRE(&self->op, &self->sem);
+            if (self->step == 1) {
+                ASYNC_LOCK_ACQUIRE(&self->op, &self->lock);
+                ASYNC_COND_WAIT(&self->cop, &self->cond);
+            }
+            if (self->step == 2) ASYNC_BARRIER_WAIT(&self->op, &self->bar);
+            if (self->step == 3) ASYNC_QUEUE_PUT(&self->op, &self->q, async_int(2)); /* full */
+            if (self->step == 4) ASYNC_QUEUE_JOIN(&self->op, &self->jq);            /* unfinished */
+            if (self->step == 5) {
+                async_as_completed_init(&self->ws, self->futs, self->slots, 1, ASYNC_NO_TIMEOUT);
+                ASYNC_AS_COMPLETED_NEXT(&self->ws);
+            }
+            if (self->step == 6) ASYNC_WAIT_FOR(&self->ws, &self->f, 100 * TICK);
+            if (self->step == 7) {
+                async_taskgroup_enter(&self->tg, ASYNC_TASK);
+                async_taskgroup_spawn(&self->tg, &self->kid, failer_co, &self->fr, "kid");
+                ASYNC_TASKGROUP_EXIT(&self->tg, 0);
+            }
+            rec("done%d", self->step);
+        } ASYNC_EXCEPT_ANY {
+            self->errs[self->step] = ASYNC_CAUGHT;
+            if (self->step == 1 && async_lock_locked(&self->lock)) async_lock_release(&self->lock);
+            if (self->step == 5) async_as_completed_close(&self->ws);
+        } ASYNC_END_TRY;
+    }
+    ASYNC_END();
+}
+
+static void test_library_awaits_more(void **state) {
+    struct awaits2 a;
+    struct driver d;
+    async_loop loop;
+    async_task t, dt;
+    int i;
+    (void)state;
+    memset(&a, 0, sizeof a);
+    async_task_init(&t);
+    test_loop_init(&loop);
+    async_sem_init(&a.sem, 0);
+    async_lock_init(&a.lock);
+    async_cond_init(&a.cond, &a.lock);
+    async_barrier_init(&a.bar, 2);
+    async_queue_init(&a.q, ASYNC_QUEUE_FIFO, a.qbuf, 1, 0);
+    async_queue_put_nowait(&a.q, async_int(1));
+    async_queue_init(&a.jq, ASYNC_QUEUE_FIFO, a.jbuf, 1, 0);
+    async_queue_put_nowait(&a.jq, async_int(1));
+    async_future_init(&a.f, &loop);
+    a.futs[0] = &a.f;
+    rec_reset();
+    async_task_create(&loop, &t, awaits2_co, &a, "t");
+    async_task_init(&dt);
+    memset(&d, 0, sizeof d);
+    d.victim = &t;
+    d.n = 7; /* the group's exit needs no cancel: its child fails */
+    async_task_create(&loop, &dt, driver_co, &d, "driver");
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    for (i = 0; i < 7; i++) assert_int_equal(a.errs[i], ASYNC_ECANCELLED);
+    assert_int_equal(a.errs[7], 9);
+    assert_rec("");
+    test_loop_close(&loop);
+}
+
 /* ---------------------------------------------------- the function level */
 
 /* A try block inside the function-level FINALLY section, and an error that
@@ -466,6 +562,7 @@ int main(void) {
         TEST(test_nested),       TEST(test_return_runs_finally_blocks),
         TEST(test_raise_in_finally), TEST(test_in_loop),
         TEST(test_catch_cancel), TEST(test_library_awaits),
+        TEST(test_library_awaits_more),
         TEST(test_function_level), TEST(test_too_deep),
     };
     return TEST_RUN(tests);
