@@ -155,6 +155,7 @@ static void test_uncancel_before_delivery(void **state) {
     assert_int_equal(async_task_uncancel(&w.vt), 1); /* one still pending: delivered */
     assert_int_equal(async_loop_run_until_complete(&w.loop, &w.vt.fut), ASYNC_ECANCELLED);
     assert_int_equal(w.v.body_ran, 0); /* cancelled before it started: no body */
+    test_loop_close(&w.loop);
 
     world_start(&w);
     async_task_create(&w.loop, &w.vt, victim_co, &w.v, "victim");
