@@ -562,12 +562,16 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
     if (0) {                                                                    \
         goto async__return;                                                     \
     async__raise:                                                               \
-        if (async__raise(async_ctx_, async_hdr_)) return ASYNC_FAILED;          \
-        goto async__dispatch;                                                   \
+        switch (async__raise(async_ctx_, async_hdr_)) {                         \
+        case 0: goto async__dispatch;                                           \
+        case 1: return ASYNC_FAILED;                                            \
+        default: goto async__to_try;                                            \
+        }                                                                       \
     async__return:                                                              \
         if (async_hdr_->flags & (ASYNC__IN_FINALLY | ASYNC__IN_TRY)) {          \
             if (ASYNC__UNLIKELY(async_hdr_->flags & ASYNC__IN_TRY)) { /* try blocks first */ \
                 async_hdr_->flags |= ASYNC__RETURNING;                          \
+            async__to_try: /* an error too: re-enter the innermost ASYNC_TRY */ \
                 ASYNC__HSET(async_hdr_, async__try_at(async_hdr_));             \
                 goto async__dispatch;                                           \
             }                                                                   \
@@ -2636,10 +2640,7 @@ ASYNC_API int async__try_arrive(async_ctx *ctx, async_frame *h) {
 
 ASYNC_API int async__raise(async_ctx *ctx, async_frame *h) {
     if (h->flags & (ASYNC__IN_FINALLY | ASYNC__IN_TRY)) {
-        if (h->flags & ASYNC__IN_TRY) { /* the innermost try block takes it, at its ASYNC_TRY */
-            ASYNC__HSET(h, async__try_at(h));
-            return 0;
-        }
+        if (h->flags & ASYNC__IN_TRY) return 2; /* the innermost try block takes it */
         /* raised in FINALLY (or before start): end now */
         h->err = ctx->err;
         ASYNC__HSET(h, ASYNC__S_DONE);
