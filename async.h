@@ -593,7 +593,8 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
 
 /* ASYNC_FINALLY(); — optional, once, at the top level of the body, before
  * ASYNC_END(). The code after it runs on normal completion, on ASYNC_RETURN and
- * when an error (cancellation included) unwinds the body: stackless try/finally.
+ * when an error (cancellation included) unwinds the body: stackless try/finally
+ * around the whole body (try blocks inside it: ASYNC_TRY, below).
  * There ASYNC_ERROR is the error in flight (0 if none); set it to 0 to swallow it.
  *   ASYNC_FINALLY();
  *   close_resource(self);
@@ -676,7 +677,8 @@ ASYNC_API int async__await_end(async_ctx *ctx);
     } while (0)
 
 /* ASYNC_AWAIT_CATCH(fut, err); — like ASYNC_AWAIT but stores the error in the
- * lvalue err (0 on success) instead of raising it: try/except around one await.
+ * lvalue err (0 on success) instead of raising it: try/except around one await
+ * (around several, or around library awaits: ASYNC_TRY).
  *   ASYNC_AWAIT_CATCH(&self->t.fut, self->err);
  *   if (self->err == ASYNC_ETIMEOUT) ... */
 #define ASYNC_AWAIT_CATCH(fut, errv)                                            \
@@ -2516,8 +2518,9 @@ ASYNC__CO(async_taskgroup_exit_co) {
 }
 
 /* ASYNC_TASKGROUP_EXIT(&self->tg, body_err); — end of the `async with` block:
- * body_err is the error the body ended with (0 if none; catch it with the
- * *_CATCH awaits). Waits for every child; raises the group's error.
+ * body_err is the error the body ended with (0 if none; catch it with a try
+ * block or the *_CATCH awaits). Waits for every child; raises the group's error
+ * (catch that where it is awaited with a try block around the exit).
  *   async_taskgroup_enter(&self->tg, ASYNC_TASK);
  *   async_taskgroup_spawn(&self->tg, &self->kids[0], worker, &self->wf[0], "w0");
  *   ASYNC_AWAIT_CATCH(&self->other.fut, self->err);
