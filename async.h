@@ -426,7 +426,11 @@ typedef struct async_frame {
     uint_least16_t state; /* resume line, or ASYNC__S_* */
 #endif
     int16_t err;   /* error this frame is unwinding with (in FINALLY) or ended with */
-    uint8_t flags; /* ASYNC__IN_FINALLY, ASYNC__RETURNED */
+    uint8_t flags; /* ASYNC__IN_FINALLY, ASYNC__RETURNED, ASYNC__IN_TRY, ASYNC__RETURNING */
+    /* In a task's root frame: its pending cancel requests (async_task_cancelling).
+     * It fills the header's padding on every target, so that the count costs
+     * a task no byte (a lean task is 32 bytes on 32-bit); unused in other frames. */
+    uint8_t cancels;
 } async_frame;
 
 #define ASYNC__IN_FINALLY 1u
@@ -1072,9 +1076,8 @@ struct async_task {
     async_handle h;   /* its turn in the ready queue / a waiter list */
     async_fn fn;      /* root coroutine */
     void *frame;      /* its frame */
-    const char *cancel_msg; /* the latest cancel request's message (Task.cancel(msg)) */
-    uint8_t cancelling;     /* pending cancel requests (Task.cancelling()), saturates */
 #if ASYNC_CONFIG_TASK_INFO
+    const char *cancel_msg;    /* the latest cancel request's message (diagnostics, like the name) */
     const char *name;          /* for the dump */
     async_task *next_live;     /* the loop's list of live tasks */
     async_task *prev_live;
@@ -1185,7 +1188,9 @@ ASYNC__INLINE int async_task_cancel(async_task *t) { return async__task_cancel_f
  * ASYNC_CANCEL_MESSAGE, and once the task has ended cancelled,
  * async_future_cancel_message(&task.fut) returns it. The string is not
  * copied: it must outlive those reads (a literal). Each request counts
- * (async_task_cancelling); the latest message wins.
+ * (async_task_cancelling); the latest message wins. A task keeps the message
+ * with its debug information (ASYNC_CONFIG_TASK_INFO; without it a task's
+ * message reads NULL, a plain future's still works).
  *   async_task_cancel_msg(&self->worker, "shutting down"); */
 ASYNC__INLINE int async_task_cancel_msg(async_task *t, const char *msg) { return async__task_cancel_fut(&t->fut, msg); }
 
@@ -1199,6 +1204,8 @@ ASYNC__INLINE int async_task_cancel_msg(async_task *t, const char *msg) { return
  * Hazard: only the code that requested a cancellation should withdraw it. */
 ASYNC_API unsigned async_task_cancelling(const async_task *t);
 ASYNC_API unsigned async_task_uncancel(async_task *t);
+/* (The count lives in the padding byte of the task's root frame header, so a
+ * task is no bigger for it; a finished task reports 0.) */
 
 /* ASYNC_CANCEL_MESSAGE — inside a task's body, the message of the latest
  * cancellation (NULL if none came with one), e.g. in an
@@ -2920,11 +2927,10 @@ ASYNC_API void async_task_init(async_task *t) {
     t->h.fn = NULL;
     t->fn = NULL;
     t->frame = NULL;
-    t->cancel_msg = NULL;
-    t->cancelling = 0;
 #if ASYNC_CONFIG_TASK_INFO
     t->fut.c.where = "not started";
     t->name = "task";
+    t->cancel_msg = NULL;
     t->next_live = t->prev_live = NULL;
 #endif
 }
@@ -2938,12 +2944,12 @@ ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, vo
     t->fut.c.flags = ASYNC__F_TASK;
     t->fn = fn;
     t->frame = frame;
-    t->cancel_msg = NULL;
-    t->cancelling = 0;
     async_frame_reset(frame);
+    ((async_frame *)frame)->cancels = 0;
     t->h.fn = NULL; /* a task: the loop steps it */
 #if ASYNC_CONFIG_TASK_INFO
     t->name = name ? name : "task";
+    t->cancel_msg = NULL;
     t->fut.c.where = "not started";
     t->prev_live = NULL;
     t->next_live = loop->live;
@@ -2961,8 +2967,13 @@ ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, vo
  * inlines async_future_cancel on a plain future (GCC's -Warray-bounds). */
 ASYNC__COLD_API void async__task_note_cancel(async_future *f, const char *msg) {
     async_task *t = (async_task *)(void *)f;
-    if (t->cancelling != UINT8_MAX) t->cancelling++;
+    async_frame *root = (async_frame *)t->frame;
+    if (root->cancels != UINT8_MAX) root->cancels++;
+#if ASYNC_CONFIG_TASK_INFO
     t->cancel_msg = msg;
+#else
+    (void)msg;
+#endif
 }
 
 ASYNC_API int async__task_cancel_fut(async_future *f, const char *msg) {
@@ -2977,18 +2988,31 @@ ASYNC_API int async__task_cancel_fut(async_future *f, const char *msg) {
 
 /* Cold and out of line for the same reason as async__task_note_cancel. */
 ASYNC__COLD_API const char *async__task_msg(const async_future *f) {
-    return ((const async_task *)(const void *)f)->cancel_msg;
+    return async_task_cancel_message((const async_task *)(const void *)f);
 }
 
-ASYNC_API unsigned async_task_cancelling(const async_task *t) { return t->cancelling; }
+ASYNC_API unsigned async_task_cancelling(const async_task *t) {
+    /* a finished task's frame may be gone */
+    return t->fut.c.state == ASYNC__PENDING ? ((const async_frame *)t->frame)->cancels : 0u;
+}
 
 ASYNC_API unsigned async_task_uncancel(async_task *t) {
-    if (t->cancelling && !--t->cancelling) /* as 3.13: nothing left to deliver */
+    async_frame *root;
+    if (t->fut.c.state != ASYNC__PENDING) return 0;
+    root = (async_frame *)t->frame;
+    if (root->cancels && !--root->cancels) /* as 3.13: nothing left to deliver */
         t->fut.c.flags &= (uint8_t)~ASYNC__F_MUST_CANCEL;
-    return t->cancelling;
+    return root->cancels;
 }
 
-ASYNC_API const char *async_task_cancel_message(const async_task *t) { return t ? t->cancel_msg : NULL; }
+ASYNC_API const char *async_task_cancel_message(const async_task *t) {
+#if ASYNC_CONFIG_TASK_INFO
+    return t ? t->cancel_msg : NULL;
+#else
+    (void)t;
+    return NULL;
+#endif
+}
 
 ASYNC_API const char *async_future_cancel_message(const async_future *f) {
     if (f->c.state != ASYNC__CANCELLED) return NULL;
@@ -3092,7 +3116,12 @@ ASYNC_API void async__task_step(async_handle *h) {
 /* The task meets a cancelled future: that future's message is the one it
  * catches (asyncio: the CancelledError comes from the future). */
 ASYNC__COLD_API void async__task_cancelled_by(async_ctx *ctx, const async_future *f) {
+#if ASYNC_CONFIG_TASK_INFO
     ((async_task *)(void *)ctx)->cancel_msg = async_future_cancel_message(f);
+#else
+    (void)ctx;
+    (void)f;
+#endif
 }
 
 ASYNC_API int async__await_end(async_ctx *ctx) {
