@@ -417,6 +417,15 @@ typedef void *async__point;
 typedef uint_least16_t async__point;
 #endif
 
+/* Where a task counts its cancel requests: in the padding of its root frame's
+ * header, except where that header has no padding (8-bit AVR: alignment 1),
+ * where one byte in the task is cheaper than one in every frame. */
+#if defined(__AVR__)
+#define ASYNC__CANCELS_IN_TASK 1
+#else
+#define ASYNC__CANCELS_IN_TASK 0
+#endif
+
 /* The header every frame struct starts with. Zero it (or let the awaiting code
  * reset it) before the first resume; the rest of the frame is yours. */
 typedef struct async_frame {
@@ -427,10 +436,12 @@ typedef struct async_frame {
 #endif
     int16_t err;   /* error this frame is unwinding with (in FINALLY) or ended with */
     uint8_t flags; /* ASYNC__IN_FINALLY, ASYNC__RETURNED, ASYNC__IN_TRY, ASYNC__RETURNING */
+#if !ASYNC__CANCELS_IN_TASK
     /* In a task's root frame: its pending cancel requests (async_task_cancelling).
-     * It fills the header's padding on every target, so that the count costs
-     * a task no byte (a lean task is 32 bytes on 32-bit); unused in other frames. */
+     * It fills the header's padding, so that the count costs a task no byte (a
+     * lean task is 32 bytes on 32-bit); unused in other frames. */
     uint8_t cancels;
+#endif
 } async_frame;
 
 #define ASYNC__IN_FINALLY 1u
@@ -1076,6 +1087,9 @@ struct async_task {
     async_handle h;   /* its turn in the ready queue / a waiter list */
     async_fn fn;      /* root coroutine */
     void *frame;      /* its frame */
+#if ASYNC__CANCELS_IN_TASK
+    uint8_t cancels; /* see async_frame.cancels */
+#endif
 #if ASYNC_CONFIG_TASK_INFO
     const char *cancel_msg;    /* the latest cancel request's message (diagnostics, like the name) */
     const char *name;          /* for the dump */
@@ -1204,8 +1218,15 @@ ASYNC__INLINE int async_task_cancel_msg(async_task *t, const char *msg) { return
  * Hazard: only the code that requested a cancellation should withdraw it. */
 ASYNC_API unsigned async_task_cancelling(const async_task *t);
 ASYNC_API unsigned async_task_uncancel(async_task *t);
+ASYNC__INLINE uint8_t *async__task_cancels(async_task *t) {
+#if ASYNC__CANCELS_IN_TASK
+    return &t->cancels;
+#else
+    return &((async_frame *)t->frame)->cancels;
+#endif
+}
 /* (The count lives in the padding byte of the task's root frame header, so a
- * task is no bigger for it; a finished task reports 0.) */
+ * task is no bigger for it, except on 8-bit AVR; a finished task reports 0.) */
 
 /* ASYNC_CANCEL_MESSAGE — inside a task's body, the message of the latest
  * cancellation (NULL if none came with one), e.g. in an
@@ -2945,7 +2966,7 @@ ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, vo
     t->fn = fn;
     t->frame = frame;
     async_frame_reset(frame);
-    ((async_frame *)frame)->cancels = 0;
+    *async__task_cancels(t) = 0;
     t->h.fn = NULL; /* a task: the loop steps it */
 #if ASYNC_CONFIG_TASK_INFO
     t->name = name ? name : "task";
@@ -2967,8 +2988,8 @@ ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, vo
  * inlines async_future_cancel on a plain future (GCC's -Warray-bounds). */
 ASYNC__COLD_API void async__task_note_cancel(async_future *f, const char *msg) {
     async_task *t = (async_task *)(void *)f;
-    async_frame *root = (async_frame *)t->frame;
-    if (root->cancels != UINT8_MAX) root->cancels++;
+    uint8_t *n = async__task_cancels(t);
+    if (*n != UINT8_MAX) ++*n;
 #if ASYNC_CONFIG_TASK_INFO
     t->cancel_msg = msg;
 #else
@@ -2993,16 +3014,16 @@ ASYNC__COLD_API const char *async__task_msg(const async_future *f) {
 
 ASYNC_API unsigned async_task_cancelling(const async_task *t) {
     /* a finished task's frame may be gone */
-    return t->fut.c.state == ASYNC__PENDING ? ((const async_frame *)t->frame)->cancels : 0u;
+    return t->fut.c.state == ASYNC__PENDING ? *async__task_cancels((async_task *)(uintptr_t)t) : 0u;
 }
 
 ASYNC_API unsigned async_task_uncancel(async_task *t) {
-    async_frame *root;
+    uint8_t *n;
     if (t->fut.c.state != ASYNC__PENDING) return 0;
-    root = (async_frame *)t->frame;
-    if (root->cancels && !--root->cancels) /* as 3.13: nothing left to deliver */
+    n = async__task_cancels(t);
+    if (*n && !--*n) /* as 3.13: nothing left to deliver */
         t->fut.c.flags &= (uint8_t)~ASYNC__F_MUST_CANCEL;
-    return root->cancels;
+    return *n;
 }
 
 ASYNC_API const char *async_task_cancel_message(const async_task *t) {
