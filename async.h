@@ -438,8 +438,8 @@ typedef struct async_frame {
     uint8_t flags; /* ASYNC__IN_FINALLY, ASYNC__RETURNED, ASYNC__IN_TRY, ASYNC__RETURNING */
 #if !ASYNC__CANCELS_IN_TASK
     /* In a task's root frame: its pending cancel requests (async_task_cancelling).
-     * It fills the header's padding, so that the count costs a task no byte (a
-     * lean task is 32 bytes on 32-bit); unused in other frames. */
+     * It fills the header's padding, so that the count costs a task no byte
+     * (the embedded footprint's task budget); unused in other frames. */
     uint8_t cancels;
 #endif
 } async_frame;
@@ -763,8 +763,8 @@ typedef struct async_try_slot {
 
 /* ASYNC_TRY_FRAME(n); — replaces `async_frame hdr;` as the first member of a
  * frame whose body uses try blocks nested at most n deep (a timeout block
- * counts as one). Only such frames pay for try blocks: n slots of a resume
- * point and 3 bytes, and a depth byte; async_frame itself stays as it is.
+ * counts as one). Only such frames pay for try blocks (a depth byte and n
+ * slots: a resume point, an error, a phase); async_frame stays as it is.
  *   struct fetch { ASYNC_TRY_FRAME(2); async_timer t; int tries; };
  * Hazard: keep it first (the runtime finds the slots right after the header);
  * nesting deeper than n is misuse (ASYNC_EMISUSE is raised at that ASYNC_TRY). */
@@ -851,7 +851,7 @@ ASYNC_API int async__try_arrive(async_ctx *ctx, async_frame *h);
              (ASYNC__TRY_TOP.phase = ASYNC__T_EXCEPT) != 0)
 
 /* ASYNC_EXCEPT(code) { ... } — handle one error code.
- *   } ASYNC_EXCEPT(ASYNC_ECANCELLED) { log("cancelled: %s", async_cancel_message(ASYNC_TASK)); ASYNC_RERAISE(); } */
+ *   } ASYNC_EXCEPT(ASYNC_ECANCELLED) { log("cancelled: %s", ASYNC_CANCEL_MESSAGE); ASYNC_RERAISE(); } */
 #define ASYNC_EXCEPT(code) ASYNC_EXCEPT_IF(ASYNC_CAUGHT == (code))
 
 /* ASYNC_EXCEPT_ANY { ... } — handle every error (`except BaseException:`;
