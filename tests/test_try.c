@@ -5,6 +5,7 @@
  * library (sleep, lock, event, queue, gather, wait_for, shield) cancelled or
  * failing inside a try. */
 #include "test_support.h"
+#include <errno.h>
 
 #define TICK async_ms(10)
 
@@ -68,19 +69,46 @@ static void test_basic(void **state) {
     assert_rec("start slept finally5");
 }
 
-/* Without a loop: a bare coroutine driven by send, the error thrown in. */
+/* Without a loop: a bare coroutine driven by send (a generator), the error
+ * thrown in at a yield inside a try block, caught, and the generator goes on
+ * (Python's gen.throw() into a try). */
+struct gen {
+    ASYNC_TRY_FRAME(1);
+    int i, caught;
+};
+static ASYNC_FN(gen_co, struct gen) {
+    ASYNC_BEGIN();
+    for (self->i = 0; self->i < 3; self->i++) {
+        ASYNC_TRY {
+            ASYNC_YIELD(async_int(self->i));
+        } ASYNC_EXCEPT(EIO) {
+            self->caught++;
+        } ASYNC_END_TRY;
+    }
+    ASYNC_RETURN(async_int(100 + self->caught));
+    ASYNC_END();
+}
+
 static void test_send_throw(void **state) {
-    struct basic b;
+    struct gen g;
     async_coro co;
     (void)state;
-    memset(&b, 0, sizeof b);
-    b.catch_code = ASYNC_ETIMEOUT;
-    async_coro_init(&co, basic_co, &b);
-    rec_reset();
-    /* the sleep needs a task: misuse raised at the await, not caught */
-    (void)async_send(&co, async_none());
-    test_misuse_reset();
-    rec_reset();
+    memset(&g, 0, sizeof g);
+    ASYNC_CORO_INIT(&co, gen_co, &g);
+    assert_int_equal(async_send(&co, async_none()), ASYNC_YIELDED);
+    assert_int_equal(co.ctx.value.i, 0);
+    assert_int_equal(async_throw(&co, EIO), ASYNC_YIELDED); /* caught: the next yield */
+    assert_int_equal(co.ctx.value.i, 1);
+    assert_int_equal(async_send(&co, async_none()), ASYNC_YIELDED);
+    assert_int_equal(co.ctx.value.i, 2);
+    assert_int_equal(async_send(&co, async_none()), ASYNC_DONE);
+    assert_int_equal(co.ctx.value.i, 101);
+    /* not matched: it escapes */
+    memset(&g, 0, sizeof g);
+    ASYNC_CORO_INIT(&co, gen_co, &g);
+    assert_int_equal(async_send(&co, async_none()), ASYNC_YIELDED);
+    assert_int_equal(async_throw(&co, EPIPE), ASYNC_FAILED);
+    assert_int_equal(co.ctx.err, EPIPE);
 }
 
 /* ------------------------------------------------------- nesting, reraise */
