@@ -3138,7 +3138,9 @@ ASYNC_API void async__task_step(async_handle *h) {
  * catches (asyncio: the CancelledError comes from the future). */
 ASYNC__COLD_API void async__task_cancelled_by(async_ctx *ctx, const async_future *f) {
 #if ASYNC_CONFIG_TASK_INFO
-    ((async_task *)(void *)ctx)->cancel_msg = async_future_cancel_message(f);
+    /* one without a message keeps the task's (a self-cancel reaches its await so) */
+    const char *msg = async_future_cancel_message(f);
+    if (msg) ((async_task *)(void *)ctx)->cancel_msg = msg;
 #else
     (void)ctx;
     (void)f;

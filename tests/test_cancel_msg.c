@@ -170,10 +170,42 @@ static void test_uncancel_before_delivery(void **state) {
     test_loop_close(&w.loop);
 }
 
+/* A task that cancels itself with a message, then awaits: the message is
+ * there where it catches the cancellation. */
+struct selfc {
+    ASYNC_TRY_FRAME(1);
+    async_timer t;
+    const char *seen;
+};
+static ASYNC_FN(selfc_co, struct selfc) {
+    ASYNC_BEGIN();
+    async_task_cancel_msg(ASYNC_TASK, "by myself");
+    ASYNC_TRY {
+        ASYNC_SLEEP_TICKS(&self->t, TICK);
+    } ASYNC_EXCEPT(ASYNC_ECANCELLED) {
+        self->seen = ASYNC_CANCEL_MESSAGE;
+    } ASYNC_END_TRY;
+    ASYNC_END();
+}
+static void test_self_cancel(void **state) {
+    struct selfc c;
+    async_loop loop;
+    async_task t;
+    (void)state;
+    memset(&c, 0, sizeof c);
+    async_task_init(&t);
+    test_loop_init(&loop);
+    async_task_create(&loop, &t, selfc_co, &c, "self");
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    assert_string_equal(c.seen, "by myself");
+    test_loop_close(&loop);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         TEST(test_task_message), TEST(test_future_message), TEST(test_no_message),
         TEST(test_counts),       TEST(test_uncancel_before_delivery),
+        TEST(test_self_cancel),
     };
     return TEST_RUN(tests);
 }
