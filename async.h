@@ -24,7 +24,8 @@
  *                               ASYNC_BARRIER, ASYNC_CRITICAL_ENTER/EXIT per CPU
  *   3. Values, statuses, errors async_value, async_status, the ASYNC_E* table
  *   4. Resume points            the continuation mechanism: switch on __LINE__ or label addresses
- *   5. Frames and coroutines    ASYNC_FN, ASYNC_BEGIN/END, YIELD, AWAIT, RETURN, FINALLY
+ *   5. Frames and coroutines    ASYNC_FN, ASYNC_BEGIN/END, YIELD, AWAIT, RETURN, FINALLY,
+ *                               try blocks (ASYNC_TRY/EXCEPT/TRY_FINALLY/END_TRY)
  *   6. The send protocol        async_coro, async_send, async_throw
  *   7. Futures                  async_future, callbacks, async_op
  *   8. Tasks                    async_task, cancellation, the task dump
@@ -35,8 +36,8 @@
  *                               async_isr_queue (ISR-safe SPSC items)
  *   12. Combinators, synchronization and queues
  *                               gather, wait, wait_for, as_completed, gather and shield
- *                               futures, timeout scopes, shield, TaskGroup (and its
- *                               errors); Lock, Event, Condition, Semaphore,
+ *                               futures, timeout scopes and blocks, shield, TaskGroup (and
+ *                               its errors); Lock, Event, Condition, Semaphore,
  *                               BoundedSemaphore, Barrier; Queue, LifoQueue, PriorityQueue
  *   13. Short names             AWAIT, YIELD, ... unless ASYNC_NO_SHORT_NAMES
  *   14. Implementation          the function bodies (every file, or only the
@@ -45,10 +46,22 @@
  * ERROR HANDLING, IN ONE PLACE
  *   Runtime conditions are error codes: 0 is success, the library's own codes are
  *   the negative ASYNC_E* constants, positive values are yours (errno values on
- *   hosts). Inside a coroutine an error propagates through AWAIT like an exception
- *   until a FINALLY section swallows it. Programming errors (misuse) also call
- *   ASYNC_MISUSE(msg) with a message naming the misuse, then return an error code
- *   (ASYNC_EMISUSE, ASYNC_EBUSY), so behaviour is never undefined.
+ *   hosts). Inside a coroutine an error propagates through AWAIT like an exception:
+ *   ASYNC_TRY / ASYNC_EXCEPT(code) / ASYNC_TRY_FINALLY / ASYNC_END_TRY catch it
+ *   where it is awaited (Python's try statement; the frame starts with
+ *   ASYNC_TRY_FRAME(depth)), the function-level ASYNC_FINALLY section sees what
+ *   is left, and an error nobody handles ends the coroutine with it.
+ *   ASYNC_TIMEOUT(&to, d) { ... } ASYNC_END_TIMEOUT(&to) is asyncio.timeout;
+ *   async_task_cancel_msg / ASYNC_CANCEL_MESSAGE / async_task_cancelling /
+ *   async_task_uncancel are 3.11's cancel(msg), cancelling(), uncancel().
+ *   What stays C-shaped: codes instead of exception objects (no traceback, no
+ *   chaining; a cancel message is a const char * not copied); the nesting depth
+ *   of try blocks is declared per frame; a try block is left by its end, a
+ *   return or an error, never by break/continue/goto; some results are counts
+ *   where asyncio returns None or a bool (notify() returns how many it woke).
+ *   Programming errors (misuse) also call ASYNC_MISUSE(msg) with a message
+ *   naming the misuse, then return or raise an error code (ASYNC_EMISUSE,
+ *   ASYNC_EBUSY), so behaviour is never undefined. (tutorial/17-errors-*.md)
  */
 #ifndef ASYNC_H
 #define ASYNC_H
@@ -538,6 +551,22 @@ typedef async_status (*async_fn)(async_ctx *ctx, void *frame);
  * 5. Frames and coroutines
  * ====================================================================== */
 
+/* A resume point as a frame stores it (the type of async_frame.state). */
+#if ASYNC_CONFIG_LABELS
+typedef void *async__point;
+#else
+typedef uint_least16_t async__point;
+#endif
+
+/* Where a task counts its cancel requests: in the padding of its root frame's
+ * header, except where that header has no padding (8-bit AVR: alignment 1),
+ * where one byte in the task is cheaper than one in every frame. */
+#if defined(__AVR__)
+#define ASYNC__CANCELS_IN_TASK 1
+#else
+#define ASYNC__CANCELS_IN_TASK 0
+#endif
+
 /* The header every frame struct starts with. Zero it (or let the awaiting code
  * reset it) before the first resume; the rest of the frame is yours. */
 typedef struct async_frame {
@@ -547,11 +576,24 @@ typedef struct async_frame {
     uint_least16_t state; /* resume line, or ASYNC__S_* */
 #endif
     int16_t err;   /* error this frame is unwinding with (in FINALLY) or ended with */
-    uint8_t flags; /* ASYNC__IN_FINALLY, ASYNC__RETURNED */
+    uint8_t flags; /* ASYNC__IN_FINALLY, ASYNC__RETURNED, ASYNC__IN_TRY, ASYNC__RETURNING */
+#if !ASYNC__CANCELS_IN_TASK
+    /* In a task's root frame: its pending cancel requests (async_task_cancelling).
+     * It fills the header's padding, so that the count costs a task no byte
+     * (the embedded footprint's task budget); unused in other frames. */
+    uint8_t cancels;
+#endif
 } async_frame;
 
 #define ASYNC__IN_FINALLY 1u
 #define ASYNC__RETURNED 2u
+#define ASYNC__IN_TRY 4u    /* a try block is active: its slots follow the header (ASYNC_TRY_FRAME) */
+#define ASYNC__RETURNING 8u /* a return on its way through the try blocks' finally parts */
+
+/* Internal: where an error or a return re-enters a frame's innermost try
+ * block, its ASYNC_TRY. Loads only, no call: the bodies without try blocks,
+ * which have this on their raise and return paths, keep their code as it was. */
+ASYNC__INLINE async__point async__try_at(const async_frame *h);
 
 /* Context flags. */
 #define ASYNC__F_TASK 0x01u        /* the context is a task's */
@@ -673,6 +715,7 @@ ASYNC_API void async__trace_co(async_ctx *ctx, int ev, const char *fn);
 /* Internal helpers of the macros. */
 ASYNC_API int async__raise(async_ctx *ctx, async_frame *h);
 
+
 ASYNC_API async_status async__finish(async_ctx *ctx, async_frame *h);
 
 /* The resume switch found no case for the saved resume point: it sits inside a
@@ -690,12 +733,23 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
     if (0) {                                                                    \
         goto async__return;                                                     \
     async__raise:                                                               \
-        if (async__raise(async_ctx_, async_hdr_)) return ASYNC_FAILED;          \
-        goto async__dispatch;                                                   \
+        switch (async__raise(async_ctx_, async_hdr_)) {                         \
+        case 0: goto async__dispatch;                                           \
+        case 1: return ASYNC_FAILED;                                            \
+        default: goto async__to_try;                                            \
+        }                                                                       \
     async__return:                                                              \
-        if (async_hdr_->flags & ASYNC__IN_FINALLY) {                            \
-            async_hdr_->err = 0; /* Python: return in finally drops the error */ \
-            goto async__end;                                                    \
+        if (async_hdr_->flags & (ASYNC__IN_FINALLY | ASYNC__IN_TRY)) {          \
+            if (ASYNC__UNLIKELY(async_hdr_->flags & ASYNC__IN_TRY)) { /* try blocks first */ \
+                async_hdr_->flags |= ASYNC__RETURNING;                          \
+            async__to_try: /* an error too: re-enter the innermost ASYNC_TRY */ \
+                ASYNC__HSET(async_hdr_, async__try_at(async_hdr_));             \
+                goto async__dispatch;                                           \
+            }                                                                   \
+            if (async_hdr_->flags & ASYNC__IN_FINALLY) {                        \
+                async_hdr_->err = 0; /* Python: return in finally drops the error */ \
+                goto async__end;                                                \
+            }                                                                   \
         }                                                                       \
         ASYNC__HSET(async_hdr_, ASYNC__S_FINALLY);                                  \
     }                                                                           \
@@ -710,7 +764,8 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
 
 /* ASYNC_FINALLY(); — optional, once, at the top level of the body, before
  * ASYNC_END(). The code after it runs on normal completion, on ASYNC_RETURN and
- * when an error (cancellation included) unwinds the body: stackless try/finally.
+ * when an error (cancellation included) unwinds the body: stackless try/finally
+ * around the whole body (try blocks inside it: ASYNC_TRY, below).
  * There ASYNC_ERROR is the error in flight (0 if none); set it to 0 to swallow it.
  *   ASYNC_FINALLY();
  *   close_resource(self);
@@ -793,7 +848,8 @@ ASYNC_API int async__await_end(async_ctx *ctx);
     } while (0)
 
 /* ASYNC_AWAIT_CATCH(fut, err); — like ASYNC_AWAIT but stores the error in the
- * lvalue err (0 on success) instead of raising it: try/except around one await.
+ * lvalue err (0 on success) instead of raising it: try/except around one await
+ * (around several, or around library awaits: ASYNC_TRY).
  *   ASYNC_AWAIT_CATCH(&self->t.fut, self->err);
  *   if (self->err == ASYNC_ETIMEOUT) ... */
 #define ASYNC_AWAIT_CATCH(fut, errv)                                            \
@@ -843,6 +899,145 @@ ASYNC_API int async__await_end(async_ctx *ctx);
             (errv) = async_s_ == ASYNC_FAILED ? async_ctx_->err : 0;            \
             async_ctx_->err = 0;                                                \
         }                                                                       \
+    } while (0)
+
+/* --------------------------------------------------------- try blocks */
+
+
+/* One active try block: where a raise re-enters it, and its error. */
+typedef struct async_try_slot {
+    async__point at; /* the ASYNC_TRY's own resume point */
+    int16_t err;     /* caught (in EXCEPT), pending (in FINALLY) */
+    uint8_t phase;   /* ASYNC__T_*; ASYNC__T_RET: a return waits for the finally block */
+} async_try_slot;
+
+#define ASYNC__T_BODY 0u
+#define ASYNC__T_RAISED 1u  /* an error looks for a matching EXCEPT */
+#define ASYNC__T_EXCEPT 2u
+#define ASYNC__T_FINALLY 3u
+#define ASYNC__T_RET 0x80u
+
+/* ASYNC_TRY_FRAME(n); — replaces `async_frame hdr;` as the first member of a
+ * frame whose body uses try blocks nested at most n deep (a timeout block
+ * counts as one). Only such frames pay for try blocks (a depth byte and n
+ * slots: a resume point, an error, a phase); async_frame stays as it is.
+ *   struct fetch { ASYNC_TRY_FRAME(2); async_timer t; int tries; };
+ * Hazard: keep it first (the runtime finds the slots right after the header);
+ * nesting deeper than n is misuse (ASYNC_EMISUSE is raised at that ASYNC_TRY). */
+#define ASYNC_TRY_FRAME(n)                                                      \
+    async_frame hdr;                                                            \
+    struct {                                                                    \
+        uint8_t depth;                                                          \
+        async_try_slot slot[n];                                                 \
+    } async_try_
+
+/* Internal: the layout every ASYNC_TRY_FRAME shares, for the runtime. */
+typedef struct async__try_stack {
+    uint8_t depth;
+    async_try_slot slot[1];
+} async__try_stack;
+#define ASYNC__TRY_STACK(h) ((async__try_stack *)(void *)((char *)(h) + sizeof(async_frame)))
+ASYNC__INLINE async__point async__try_at(const async_frame *h) {
+    const async__try_stack *ts = (const async__try_stack *)(const void *)((const char *)h + sizeof(async_frame));
+    return ((const async_try_slot *)(const void *)((const char *)ts + offsetof(async__try_stack, slot)))[ts->depth - 1].at;
+}
+
+ASYNC_API int async__try_push(async_ctx *ctx, async_frame *h, async__point at, unsigned cap);
+ASYNC_API void async__try_finally(async_frame *h);
+ASYNC_API int async__try_end(async_ctx *ctx, async_frame *h);
+/* An error or a return arrived at the ASYNC_TRY: 0 go on into the block's
+ * parts, 1 raise on (ctx->err), 2 return on. */
+ASYNC_API int async__try_arrive(async_ctx *ctx, async_frame *h);
+
+#define ASYNC__TRY_TOP (self->async_try_.slot[self->async_try_.depth - 1])
+#define ASYNC__TRY_CAP ((unsigned)(sizeof(self->async_try_.slot) / sizeof(self->async_try_.slot[0])))
+
+#if ASYNC_CONFIG_LABELS
+#define ASYNC__TRY_PUSH()                                                       \
+    if (async__try_push(async_ctx_, async_hdr_,                                 \
+                        __extension__({ void *async_l_ = &&ASYNC__LBL;          \
+                                        ASYNC__OPAQUE(async_l_); async_l_; }),  \
+                        ASYNC__TRY_CAP))                                        \
+        goto async__raise;                                                      \
+    ASYNC__LBL:
+#else
+#define ASYNC__TRY_PUSH()                                                       \
+    (void)sizeof(char[(__LINE__) < 65536 ? 1 : -1]);                            \
+    if (async__try_push(async_ctx_, async_hdr_, __LINE__, ASYNC__TRY_CAP))     \
+        goto async__raise;                                                      \
+    goto ASYNC__CAT(async__try_, __LINE__);                                     \
+    case __LINE__:                                                              \
+    ASYNC__CAT(async__try_, __LINE__):
+#endif
+
+/* ASYNC_TRY { ... } [ASYNC_EXCEPT(code) { ... }]... [ASYNC_TRY_FINALLY { ... }]
+ * ASYNC_END_TRY; — Python's try/except/finally inside a body, around any
+ * number of awaits, nestable, in loops. Every error raised in the try part
+ * (an await's error, a cancellation, ASYNC_RAISE, a child's error) goes to the
+ * first matching EXCEPT: ASYNC_EXCEPT(code) one code, ASYNC_EXCEPT_IF(cond) a
+ * set (cond reads ASYNC_CAUGHT), ASYNC_EXCEPT_ANY all. An error no EXCEPT
+ * matches, or one raised in an EXCEPT, passes on after the finally block to
+ * the enclosing try, then to the function-level ASYNC_FINALLY and the awaiter.
+ * ASYNC_RETURN inside runs the finally blocks, innermost first, then returns.
+ *   ASYNC_TRY {
+ *       ASYNC_AWAIT(&self->reply);
+ *   } ASYNC_EXCEPT(ASYNC_ETIMEOUT) {
+ *       self->timeouts++;             // handled: go on after ASYNC_END_TRY
+ *   } ASYNC_TRY_FINALLY {
+ *       close_it(self);
+ *   } ASYNC_END_TRY;
+ * The frame needs ASYNC_TRY_FRAME(depth). Hazards: ASYNC_TRY is a resume point
+ * (its own line; switch mode: not inside a switch of yours); leave a try
+ * block only by its end, ASYNC_RETURN or an error, never by break, continue
+ * or goto; an await in a finally block overwrites a pending return value. */
+#define ASYNC_TRY                                                               \
+    ASYNC__TRY_PUSH()                                                           \
+    if (ASYNC__UNLIKELY(async_ctx_->err || (async_hdr_->flags & ASYNC__RETURNING))) { \
+        int async_t_ = async__try_arrive(async_ctx_, async_hdr_);               \
+        if (async_t_ == 1) goto async__raise;                                   \
+        if (async_t_ == 2) goto async__return;                                  \
+    }                                                                           \
+    if (ASYNC__TRY_TOP.phase == ASYNC__T_BODY)
+
+/* ASYNC_EXCEPT_IF(cond) { ... } — handle the error if cond (which may read
+ * ASYNC_CAUGHT) holds; handled, it is gone, as in `except E:`.
+ *   } ASYNC_EXCEPT_IF(ASYNC_CAUGHT == EPIPE || ASYNC_CAUGHT == ECONNRESET) { */
+#define ASYNC_EXCEPT_IF(cond)                                                   \
+    else if (ASYNC__TRY_TOP.phase == ASYNC__T_RAISED && (cond) &&               \
+             (ASYNC__TRY_TOP.phase = ASYNC__T_EXCEPT) != 0)
+
+/* ASYNC_EXCEPT(code) { ... } — handle one error code.
+ *   } ASYNC_EXCEPT(ASYNC_ECANCELLED) { log("cancelled: %s", ASYNC_CANCEL_MESSAGE); ASYNC_RERAISE(); } */
+#define ASYNC_EXCEPT(code) ASYNC_EXCEPT_IF(ASYNC_CAUGHT == (code))
+
+/* ASYNC_EXCEPT_ANY { ... } — handle every error (`except BaseException:`;
+ * re-raise a cancellation you do not mean to swallow). */
+#define ASYNC_EXCEPT_ANY ASYNC_EXCEPT_IF(1)
+
+/* ASYNC_CAUGHT — in an EXCEPT (and its condition), the error being handled;
+ * in a finally block, the error that will pass on after it (0 if none: an
+ * lvalue, set it to 0 to swallow, or change it). Innermost try block's.
+ *   } ASYNC_EXCEPT_ANY { self->last_err = ASYNC_CAUGHT; } */
+#define ASYNC_CAUGHT (ASYNC__TRY_TOP.err)
+
+/* ASYNC_RERAISE(); — in an EXCEPT: raise the error being handled again. */
+#define ASYNC_RERAISE() ASYNC_RAISE(ASYNC_CAUGHT)
+
+/* ASYNC_TRY_FINALLY { ... } — the try block's finally part: runs when the try
+ * part or an EXCEPT ends, normally, by ASYNC_RETURN or by an error (which
+ * passes on after it, see ASYNC_CAUGHT). It may await. (The function-level
+ * ASYNC_FINALLY() is another thing: once, at the end of a body.)
+ *   } ASYNC_TRY_FINALLY { async_lock_release(&self->lock); } ASYNC_END_TRY; */
+#define ASYNC_TRY_FINALLY                                                       \
+    async__try_finally(async_hdr_);
+
+/* ASYNC_END_TRY; — closes a try block: goes on, or carries on the pending
+ * error or return. */
+#define ASYNC_END_TRY                                                           \
+    do {                                                                        \
+        int async_t_ = async__try_end(async_ctx_, async_hdr_);                  \
+        if (async_t_ == 1) goto async__raise;                                   \
+        if (async_t_ == 2) goto async__return;                                  \
     } while (0)
 
 /* ======================================================================
@@ -959,7 +1154,7 @@ ASYNC_API int async_future_set_result(async_future *f, async_value v);
  *   async_future_set_error(&self->reply, ETIMEDOUT); */
 ASYNC_API int async_future_set_error(async_future *f, int err);
 
-ASYNC_API int async__task_cancel_fut(async_future *f);
+ASYNC_API int async__task_cancel_fut(async_future *f, const char *msg);
 ASYNC_API void async__timer_disarm(async_timer *t);
 
 /* An operation: a future tied to something outside the core that completes it
@@ -1000,6 +1195,16 @@ ASYNC_API int async__op_cancelled(async_future *f);
 /* async_future_cancel(&fut) — cancel a pending future: 1 if it is now cancelled
  * (or, for a task, cancellation was requested), 0 if it was already done. */
 ASYNC_API int async_future_cancel(async_future *f);
+
+/* async_future_cancel_msg(&fut, "why") — cancel with a message (Future.cancel(msg));
+ * async_future_cancel_message(&fut) — that message once fut is cancelled, else
+ * NULL. A plain future keeps it in its (unused) result slot, so no future pays
+ * for the feature; a task keeps it in the task. Not copied: pass a literal.
+ *   async_future_cancel_msg(&self->reply, "peer gone");
+ *   if (async_future_cancelled(&f)) puts(async_future_cancel_message(&f)); */
+ASYNC_API int async_future_cancel_msg(async_future *f, const char *msg);
+ASYNC_API const char *async_future_cancel_message(const async_future *f);
+ASYNC__COLD_API const char *async__task_msg(const async_future *f);
 
 ASYNC_API void async__waiter_add(async_future *f, async_handle *h);
 
@@ -1047,7 +1252,11 @@ struct async_task {
     async_handle h;   /* its turn in the ready queue / a waiter list */
     async_fn fn;      /* root coroutine */
     void *frame;      /* its frame */
+#if ASYNC__CANCELS_IN_TASK
+    uint8_t cancels; /* see async_frame.cancels */
+#endif
 #if ASYNC_CONFIG_TASK_INFO
+    const char *cancel_msg;    /* the latest cancel request's message (diagnostics, like the name) */
     const char *name;          /* for the dump */
     async_task *next_live;     /* the loop's list of live tasks */
     async_task *prev_live;
@@ -1157,8 +1366,48 @@ ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, vo
 /* Works on the task's future only: async_future_cancel calls it on a plain
  * async_future *, and a cast to async_task * there makes GCC 12 -O2 report
  * -Warray-bounds (the task is larger than a local future) in user code. */
-ASYNC_API int async__task_cancel_fut(async_future *f);
-ASYNC__INLINE int async_task_cancel(async_task *t) { return async__task_cancel_fut(&t->fut); }
+ASYNC__COLD_API void async__task_note_cancel(async_future *f, const char *msg);
+ASYNC_API int async__task_cancel_fut(async_future *f, const char *msg);
+ASYNC__INLINE int async_task_cancel(async_task *t) { return async__task_cancel_fut(&t->fut, NULL); }
+
+/* async_task_cancel_msg(&task, "why") — async_task_cancel with a message
+ * (Task.cancel(msg)): the code that catches the cancellation reads it with
+ * ASYNC_CANCEL_MESSAGE, and once the task has ended cancelled,
+ * async_future_cancel_message(&task.fut) returns it. The string is not
+ * copied: it must outlive those reads (a literal). Each request counts
+ * (async_task_cancelling); the latest message wins. A task keeps the message
+ * with its debug information (ASYNC_CONFIG_TASK_INFO; without it a task's
+ * message reads NULL, a plain future's still works).
+ *   async_task_cancel_msg(&self->worker, "shutting down"); */
+ASYNC__INLINE int async_task_cancel_msg(async_task *t, const char *msg) { return async__task_cancel_fut(&t->fut, msg); }
+
+/* async_task_cancelling(&task) — how many cancel requests are pending
+ * (Task.cancelling()): each cancel adds one, async_task_uncancel takes one
+ * back. Timeout blocks and TaskGroup use it to tell their own cancellation
+ * from one that came from outside.
+ *   if (async_task_cancelling(ASYNC_TASK) == 0) ... // nobody else wants us gone
+ * async_task_uncancel(&task) — withdraw one request (Task.uncancel()),
+ * returns the count left; at 0 a cancellation not yet delivered is dropped.
+ * Hazard: only the code that requested a cancellation should withdraw it. */
+ASYNC_API unsigned async_task_cancelling(const async_task *t);
+ASYNC_API unsigned async_task_uncancel(async_task *t);
+ASYNC__INLINE uint8_t *async__task_cancels(async_task *t) {
+#if ASYNC__CANCELS_IN_TASK
+    return &t->cancels;
+#else
+    return &((async_frame *)t->frame)->cancels;
+#endif
+}
+/* (The count lives in the padding byte of the task's root frame header, so a
+ * task is no bigger for it, except on 8-bit AVR; a finished task reports 0.) */
+
+/* ASYNC_CANCEL_MESSAGE — inside a task's body, the message of the latest
+ * cancellation (NULL if none came with one), e.g. in an
+ * ASYNC_EXCEPT(ASYNC_ECANCELLED) handler. For a future cancelled with a
+ * message that the task awaited, that future's message.
+ *   } ASYNC_EXCEPT(ASYNC_ECANCELLED) { log("stopping: %s", ASYNC_CANCEL_MESSAGE); ASYNC_RERAISE(); } */
+ASYNC_API const char *async_task_cancel_message(const async_task *t);
+#define ASYNC_CANCEL_MESSAGE async_task_cancel_message(ASYNC_TASK)
 
 /* The task a coroutine runs in, and its loop (NULL for a bare coroutine driven
  * by async_send). Inside a body: ASYNC_TASK and ASYNC_LOOP.
@@ -1209,6 +1458,7 @@ ASYNC__INLINE int async__await_begin(async_ctx *ctx, async_future *f) {
 }
 
 ASYNC_API int async__await_end(async_ctx *ctx);
+ASYNC__COLD_API void async__task_cancelled_by(async_ctx *ctx, const async_future *f);
 
 /* ======================================================================
  * 9. Timers and the loop
@@ -2550,18 +2800,20 @@ ASYNC_API void async__shield_inner_done(async_future *f, void *arg);
 
 /* asyncio.timeout(): a deadline around a stretch of a coroutine. At the deadline
  * the task is cancelled; async_timeout_exit turns that cancellation (and only
- * that one) into ASYNC_ETIMEOUT. The stretch must catch its errors (the *_CATCH
- * awaits) so that exit sees them; ASYNC_WITH_TIMEOUT does this around a child
- * coroutine. Nested scopes work: an outer deadline passes through an inner scope
- * as a cancellation. Hazard: the core keeps no count of cancel requests, so an
- * outside cancel arriving while the scope's own cancellation is in flight is
- * reported as the timeout (asyncio would report the cancellation).
+ * that one) into ASYNC_ETIMEOUT. Write it as a block, ASYNC_TIMEOUT (below),
+ * or by hand: the stretch must then catch its errors so that exit sees them;
+ * ASYNC_WITH_TIMEOUT does this around a child coroutine. Nested scopes work:
+ * an outer deadline passes through an inner scope as a cancellation. As in
+ * 3.11 the scope counts cancel requests (async_task_cancelling): a cancel from
+ * outside that is still pending at exit stays a cancellation. A deadline
+ * already due at entry cancels at once: the first await raises.
  * Initialise the struct once before its first use (async_timeout_init, or zero
  * it): entering it looks at its state to refuse entering it twice. */
 typedef struct async_timeout {
     async_timer timer;
     async_callback cb;
     uint8_t state, armed, fired;
+    uint8_t cancelling; /* the task's async_task_cancelling() at entry */
     async_task *task;
     int err; /* for ASYNC_WITH_TIMEOUT */
 } async_timeout;
@@ -2620,6 +2872,34 @@ ASYNC_API int async_timeout_exit(async_timeout *to, int err);
         ASYNC_AWAIT_CO_CATCH(fn, (child), (to)->err);                           \
         if (async_timeout_exit((to), (to)->err)) ASYNC_RAISE((to)->err);        \
     } while (0)
+
+/* ASYNC_TIMEOUT(&self->to, delay_ticks) { ... } ASYNC_END_TIMEOUT(&self->to); —
+ * `async with asyncio.timeout(delay):` around any number of awaits, in a
+ * loop, nested; ASYNC_TIMEOUT_AT(&self->to, when) for an absolute deadline
+ * (asyncio.timeout_at), ASYNC_NO_TIMEOUT for none yet (reschedule it inside
+ * with async_timeout_reschedule). At the deadline the awaits inside are
+ * cancelled and the block raises ASYNC_ETIMEOUT at its end; any other error,
+ * an outside cancellation included, passes through as it is; ASYNC_RETURN
+ * inside leaves it cleanly. Catch the timeout with a try block around it.
+ *   ASYNC_TRY {
+ *       ASYNC_TIMEOUT(&self->to, async_ms(50)) {
+ *           ASYNC_AWAIT(&self->a);  ASYNC_AWAIT(&self->b);
+ *       } ASYNC_END_TIMEOUT(&self->to);
+ *   } ASYNC_EXCEPT(ASYNC_ETIMEOUT) { self->late++; } ASYNC_END_TRY;
+ * It is a try block: the frame needs ASYNC_TRY_FRAME with a slot for it.
+ * Hazard: ASYNC_TIMEOUT is a resume point (its own line). */
+#define ASYNC_TIMEOUT(to, delay)                                                \
+    if (async_timeout_after((to), ASYNC_TASK, (delay))) ASYNC_RAISE(ASYNC_EMISUSE); \
+    ASYNC_TRY
+#define ASYNC_TIMEOUT_AT(to, when)                                              \
+    if (async_timeout_at((to), ASYNC_TASK, (when))) ASYNC_RAISE(ASYNC_EMISUSE); \
+    ASYNC_TRY
+/* The scope's exit is the block's finally part: every way out passes it. */
+#define ASYNC_END_TIMEOUT(to)                                                   \
+    ASYNC_TRY_FINALLY {                                                         \
+        ASYNC_CAUGHT = (int16_t)async_timeout_exit((to), ASYNC_CAUGHT);         \
+    }                                                                           \
+    ASYNC_END_TRY
 
 /* -------------------------------------------------------------- TaskGroup */
 
@@ -2710,8 +2990,9 @@ ASYNC__CO(async_taskgroup_exit_co) {
 ASYNC_API size_t async_taskgroup_errors(async_taskgroup *tg, int *errs, size_t cap);
 
 /* ASYNC_TASKGROUP_EXIT(&self->tg, body_err); — end of the `async with` block:
- * body_err is the error the body ended with (0 if none; catch it with the
- * *_CATCH awaits). Waits for every child; raises the group's error.
+ * body_err is the error the body ended with (0 if none; catch it with a try
+ * block or the *_CATCH awaits). Waits for every child; raises the group's error
+ * (catch that where it is awaited with a try block around the exit).
  *   async_taskgroup_enter(&self->tg, ASYNC_TASK);
  *   async_taskgroup_spawn(&self->tg, &self->kids[0], worker, &self->wf[0], "w0");
  *   ASYNC_AWAIT_CATCH(&self->other.fut, self->err);
@@ -2754,15 +3035,95 @@ ASYNC_API const char *async_strerror(int err) {
 #undef ASYNC__ERROR_CASE
 }
 
+ASYNC_API int async__try_push(async_ctx *ctx, async_frame *h, async__point at, unsigned cap) {
+    async__try_stack *ts = ASYNC__TRY_STACK(h);
+    async_try_slot *s;
+    if (!(h->flags & ASYNC__IN_TRY)) ts->depth = 0; /* the frame's first: depth is not yet set */
+    if (ts->depth >= cap) {
+        ASYNC_MISUSE("try blocks nested deeper than the frame's ASYNC_TRY_FRAME(n)");
+        ctx->err = ASYNC_EMISUSE;
+        return 1;
+    }
+    /* not ts->slot[depth]: the array is declared with one element here */
+    s = (async_try_slot *)(void *)((char *)ts + offsetof(async__try_stack, slot)) + ts->depth;
+    s->at = at;
+    s->err = 0;
+    s->phase = ASYNC__T_BODY;
+    ts->depth++;
+    h->flags |= ASYNC__IN_TRY;
+    return 0;
+}
+
+ASYNC__INLINE async_try_slot *async__try_top(async_frame *h) {
+    async__try_stack *ts = ASYNC__TRY_STACK(h);
+    return (async_try_slot *)(void *)((char *)ts + offsetof(async__try_stack, slot)) + (ts->depth - 1);
+}
+
+/* Drops the innermost try block; 0 when none is left. */
+ASYNC__INLINE int async__try_pop(async_frame *h) {
+    async__try_stack *ts = ASYNC__TRY_STACK(h);
+    if (--ts->depth) return 1;
+    h->flags &= (uint8_t)~ASYNC__IN_TRY;
+    return 0;
+}
+
+ASYNC_API void async__try_finally(async_frame *h) {
+    async_try_slot *s = async__try_top(h);
+    if ((s->phase & ~ASYNC__T_RET) == ASYNC__T_FINALLY) return; /* sent here by a raise or return */
+    if (s->phase != ASYNC__T_RAISED) s->err = 0;                /* nothing left unhandled */
+    s->phase = ASYNC__T_FINALLY;
+}
+
+ASYNC_API int async__try_end(async_ctx *ctx, async_frame *h) {
+    async_try_slot *s;
+    int err, ret;
+    async__try_finally(h);
+    s = async__try_top(h);
+    err = s->err;
+    ret = s->phase & ASYNC__T_RET;
+    async__try_pop(h);
+    if (err) {
+        ctx->err = (int16_t)err;
+        return 1;
+    }
+    return ret ? 2 : 0;
+}
+
+ASYNC_API int async__try_arrive(async_ctx *ctx, async_frame *h) {
+    async_try_slot *s = async__try_top(h);
+    if (ctx->err) {
+        h->flags &= (uint8_t)~(ASYNC__RETURNED | ASYNC__RETURNING); /* an error ends a pending return */
+        if (s->phase == ASYNC__T_BODY) s->phase = ASYNC__T_RAISED;
+        else if (s->phase == ASYNC__T_EXCEPT) s->phase = ASYNC__T_FINALLY;
+        else { /* raised in its finally block: this one is over */
+            async__try_pop(h);
+            return 1;
+        }
+        s->err = ctx->err;
+        ctx->err = 0;
+        return 0;
+    }
+    if ((s->phase & ~ASYNC__T_RET) == ASYNC__T_FINALLY) { /* Python: return in finally drops its error */
+        if (!async__try_pop(h)) h->flags &= (uint8_t)~ASYNC__RETURNING;
+        return 2;
+    }
+    h->flags &= (uint8_t)~ASYNC__RETURNING;
+    s->phase = ASYNC__T_FINALLY | ASYNC__T_RET;
+    s->err = 0;
+    return 0;
+}
+
 ASYNC_API int async__raise(async_ctx *ctx, async_frame *h) {
-    h->err = ctx->err;
-    ctx->err = 0;
-    if (h->flags & ASYNC__IN_FINALLY) { /* raised in FINALLY (or before start): end now */
-        ctx->err = h->err;
+    if (h->flags & (ASYNC__IN_FINALLY | ASYNC__IN_TRY)) {
+        if (h->flags & ASYNC__IN_TRY) return 2; /* the innermost try block takes it */
+        /* raised in FINALLY (or before start): end now */
+        h->err = ctx->err;
         ASYNC__HSET(h, ASYNC__S_DONE);
         h->flags = 0;
         return 1;
     }
+    h->err = ctx->err;
+    ctx->err = 0;
     ASYNC__HSET(h, ASYNC__S_FINALLY);
     return 0;
 }
@@ -2919,10 +3280,12 @@ ASYNC_API int async__op_cancelled(async_future *f) {
     return op->cancel(op);
 }
 
-ASYNC_API int async_future_cancel(async_future *f) {
+ASYNC_API int async_future_cancel(async_future *f) { return async_future_cancel_msg(f, NULL); }
+
+ASYNC_API int async_future_cancel_msg(async_future *f, const char *msg) {
     if (async__future_check(f)) return 0;
     if (f->c.state != ASYNC__PENDING) return 0;
-    if (f->c.flags & ASYNC__F_TASK) return async__task_cancel_fut(f);
+    if (f->c.flags & ASYNC__F_TASK) return async__task_cancel_fut(f, msg);
     if (f->c.flags & ASYNC__F_TIMER) async__timer_disarm((async_timer *)(void *)f);
     if (f->c.flags & ASYNC__F_OP) { /* unregister before anyone wakes */
         int r = async__op_cancelled(f);
@@ -2930,6 +3293,7 @@ ASYNC_API int async_future_cancel(async_future *f) {
     }
     f->c.state = ASYNC__CANCELLED;
     f->c.err = ASYNC_ECANCELLED;
+    f->c.value.p = (void *)(uintptr_t)msg; /* a cancelled future has no result */
     async__future_wake(f);
     return 1;
 }
@@ -3034,6 +3398,7 @@ ASYNC_API void async_task_init(async_task *t) {
 #if ASYNC_CONFIG_TASK_INFO
     t->fut.c.where = NULL;
     t->name = "task";
+    t->cancel_msg = NULL;
     t->next_live = t->prev_live = NULL;
 #endif
 }
@@ -3048,9 +3413,11 @@ ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, vo
     t->fn = fn;
     t->frame = frame;
     async_frame_reset(frame);
+    *async__task_cancels(t) = 0;
     t->h.fn = NULL; /* a task: the loop steps it */
 #if ASYNC_CONFIG_TASK_INFO
     t->name = name ? name : "task";
+    t->cancel_msg = NULL;
     t->fut.c.where = NULL;
     t->prev_live = NULL;
     t->next_live = loop->live;
@@ -3064,13 +3431,61 @@ ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, vo
     return 0;
 }
 
-ASYNC_API int async__task_cancel_fut(async_future *f) {
+/* Out of line and cold: its cast to the task stays away from code that
+ * inlines async_future_cancel on a plain future (GCC's -Warray-bounds). */
+ASYNC__COLD_API void async__task_note_cancel(async_future *f, const char *msg) {
+    async_task *t = (async_task *)(void *)f;
+    uint8_t *n = async__task_cancels(t);
+    if (*n != UINT8_MAX) ++*n;
+#if ASYNC_CONFIG_TASK_INFO
+    t->cancel_msg = msg;
+#else
+    (void)msg;
+#endif
+}
+
+ASYNC_API int async__task_cancel_fut(async_future *f, const char *msg) {
     if (async__future_check(f) || f->c.state != ASYNC__PENDING) return 0;
+    async__task_note_cancel(f, msg);
     if (f->c.flags & ASYNC__F_AWAITING) {
-        if (async_future_cancel((async_future *)f->c.value.p)) return 1;
+        if (async_future_cancel_msg((async_future *)f->c.value.p, msg)) return 1;
     }
     f->c.flags |= ASYNC__F_MUST_CANCEL;
     return 1;
+}
+
+/* Cold and out of line for the same reason as async__task_note_cancel. */
+ASYNC__COLD_API const char *async__task_msg(const async_future *f) {
+    return async_task_cancel_message((const async_task *)(const void *)f);
+}
+
+ASYNC_API unsigned async_task_cancelling(const async_task *t) {
+    /* a finished task's frame may be gone */
+    return t->fut.c.state == ASYNC__PENDING ? *async__task_cancels((async_task *)(uintptr_t)t) : 0u;
+}
+
+ASYNC_API unsigned async_task_uncancel(async_task *t) {
+    uint8_t *n;
+    if (t->fut.c.state != ASYNC__PENDING) return 0;
+    n = async__task_cancels(t);
+    if (*n && !--*n) /* as 3.13: nothing left to deliver */
+        t->fut.c.flags &= (uint8_t)~ASYNC__F_MUST_CANCEL;
+    return *n;
+}
+
+ASYNC_API const char *async_task_cancel_message(const async_task *t) {
+#if ASYNC_CONFIG_TASK_INFO
+    return t ? t->cancel_msg : NULL;
+#else
+    (void)t;
+    return NULL;
+#endif
+}
+
+ASYNC_API const char *async_future_cancel_message(const async_future *f) {
+    if (f->c.state != ASYNC__CANCELLED) return NULL;
+    if (f->c.flags & ASYNC__F_TASK) return async__task_msg(f);
+    return (const char *)f->c.value.p;
 }
 
 ASYNC_API const char *async_task_name(const async_task *t) {
@@ -3216,6 +3631,19 @@ ASYNC_API void async__task_step(async_handle *h) {
     }
 }
 
+/* The task meets a cancelled future: that future's message is the one it
+ * catches (asyncio: the CancelledError comes from the future). */
+ASYNC__COLD_API void async__task_cancelled_by(async_ctx *ctx, const async_future *f) {
+#if ASYNC_CONFIG_TASK_INFO
+    /* one without a message keeps the task's (a self-cancel reaches its await so) */
+    const char *msg = async_future_cancel_message(f);
+    if (msg) ((async_task *)(void *)ctx)->cancel_msg = msg;
+#else
+    (void)ctx;
+    (void)f;
+#endif
+}
+
 ASYNC_API int async__await_end(async_ctx *ctx) {
     async_future *f = (async_future *)ctx->value.p;
     if (ctx->err) return 1; /* thrown in (cancellation) while parked */
@@ -3229,6 +3657,7 @@ ASYNC_API int async__await_end(async_ctx *ctx) {
         return 1;
     }
     if (f->c.state == ASYNC__CANCELLED) {
+        if (ctx->flags & ASYNC__F_TASK) async__task_cancelled_by(ctx, f);
         ctx->err = ASYNC_ECANCELLED;
         return 1;
     }
@@ -4244,7 +4673,12 @@ ASYNC_API int async__ws_start(async_waitset *ws, async_loop *loop) {
     for (i = 0; i < ws->n; i++)
         async__slot_watch(ws, async__ws_slot(ws, i), async__ws_fut(ws, i), async__ws_child_done);
     ws->tslot.state = 0;
-    if (ws->timeout != ASYNC_NO_TIMEOUT) {
+    if (ws->kind == ASYNC__WS_WAITFOR && ws->timeout == 0) { /* 3.11: the awaitable never starts */
+        if (!async_future_done(ws->one)) {
+            ws->timed_out = 1;
+            async_future_cancel(ws->one);
+        }
+    } else if (ws->timeout != ASYNC_NO_TIMEOUT) {
         async_timer_init(&ws->timer, loop);
         async_timer_start(&ws->timer, ws->timeout);
         async__slot_watch(ws, &ws->tslot, &ws->timer.fut, async__ws_timer_done);
@@ -4376,14 +4810,8 @@ ASYNC_API void async__timeout_fire(async_future *f, void *arg) {
     (void)f;
     to->armed = 0;
     to->fired = 1;
-    /* Already being cancelled from outside: do not claim that cancellation. */
-    if ((t->fut.c.flags & ASYNC__F_MUST_CANCEL) ||
-        ((t->fut.c.flags & ASYNC__F_AWAITING) && async_future_cancelled((async_future *)t->fut.c.value.p))) {
-        to->state = ASYNC__TO_EXPIRED;
-        return;
-    }
     to->state = ASYNC__TO_EXPIRING;
-    async_task_cancel(t);
+    async_task_cancel(t); /* one request more: exit withdraws it (uncancel) */
 }
 
 ASYNC_API void async__timeout_arm(async_timeout *to, async_time when) {
@@ -4410,7 +4838,15 @@ ASYNC_API int async__timeout_enter(async_timeout *to, async_task *task, int has_
     to->task = task;
     to->state = ASYNC__TO_ENTERED;
     to->armed = to->fired = 0;
-    if (has_deadline) async__timeout_arm(to, when);
+    to->cancelling = (uint8_t)async_task_cancelling(task);
+    to->err = 0;
+    if (has_deadline && when <= task->fut.loop->now) {
+        /* already due: cancel now, so that the first await raises (a timer
+         * would fire behind a task that only yields) */
+        to->timer.deadline = when;
+        async__timeout_fire(NULL, to);
+    } else if (has_deadline)
+        async__timeout_arm(to, when);
     return 0;
 }
 
@@ -4444,7 +4880,10 @@ ASYNC_API int async_timeout_exit(async_timeout *to, int err) {
     if (to->state != ASYNC__TO_ENTERED && to->state != ASYNC__TO_EXPIRING && to->state != ASYNC__TO_EXPIRED)
         return async__bad("timeout scope exited without being entered");
     async__timeout_disarm(to);
-    if (to->state == ASYNC__TO_EXPIRING && err == ASYNC_ECANCELLED) err = ASYNC_ETIMEOUT;
+    /* 3.11: only if no other request is left is the cancellation the scope's */
+    if (to->state == ASYNC__TO_EXPIRING && async_task_uncancel(to->task) <= to->cancelling &&
+        err == ASYNC_ECANCELLED)
+        err = ASYNC_ETIMEOUT;
     to->state = ASYNC__TO_EXITED;
     to->err = err;
     return err;

@@ -8,7 +8,7 @@
 EX_DIR := $(BUILD)/examples
 # OS-free examples: only async.h and port.h (the embedded ports build these too).
 EX_CORE := rock coroutine_object await_coro_vs_task futures homemade_sleep control_flow \
-           sequential create_task dont_wait chess styles starvation event_loop
+           sequential create_task dont_wait chess styles starvation event_loop errors
 # gather needs the combinators (ASYNC_GATHER) in async.h.
 EX_GATHER := $(if $(shell grep -l 'define ASYNC_GATHER' async.h 2>/dev/null),gather)
 # Host examples: sockets, threads, processes through the libev runtime (src/).

@@ -40,6 +40,7 @@ static const struct stop tour[] = {
     {"13 Pitfalls: blocking calls and greedy coroutines", "blocking", 0},
     {"13 Pitfalls: blocking calls and greedy coroutines", "starvation", 0},
     {"14 Which concurrency to choose", "concurrency_table", 0},
+    {"17 Errors, cancellation and timeouts", "errors", 0},
 };
 #define NSTOPS (sizeof tour / sizeof tour[0])
 

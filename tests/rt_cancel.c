@@ -764,6 +764,75 @@ static void test_busy_misuse(void **st) {
     assert_int_equal(rt_run(busy_main, &m), 0);
 }
 
+/* A runtime operation caught where it is awaited: recv under a timeout block
+ * inside a try block, in a loop. The first round times out (the recv is
+ * unregistered when the block ends: its buffer may go at once), the second
+ * gets the data; the third is cancelled with a message from outside. */
+struct try_recv {
+    ASYNC_TRY_FRAME(2);
+    int fd, round, timeouts, got, cancels;
+    async_sockop op;
+    async_timeout to;
+    char *buf;
+    const char *msg;
+};
+static ASYNC_FN(try_recv, struct try_recv) {
+    ASYNC_BEGIN();
+    for (self->round = 0; self->round < 3; self->round++) {
+        self->buf = (char *)calloc(1, 16);
+        ASYNC_TRY {
+            ASYNC_TIMEOUT(&self->to, self->round == 2 ? ASYNC_NO_TIMEOUT : async_ms(20)) {
+                ASYNC_AWAIT(async_sock_recv(&self->op, ASYNC_LOOP, self->fd, self->buf, 16));
+                self->got = (int)ASYNC_VALUE.i;
+            } ASYNC_END_TIMEOUT(&self->to);
+        } ASYNC_EXCEPT(ASYNC_ETIMEOUT) {
+            self->timeouts++;
+        } ASYNC_EXCEPT(ASYNC_ECANCELLED) {
+            self->cancels++;
+            self->msg = ASYNC_CANCEL_MESSAGE;
+            async_task_uncancel(ASYNC_TASK);
+        } ASYNC_TRY_FINALLY {
+            free(self->buf); /* the recv is gone, whichever way the block ended */
+            self->buf = NULL;
+        } ASYNC_END_TRY;
+    }
+    ASYNC_END();
+}
+struct try_recv_main {
+    async_frame hdr;
+    async_task t;
+    struct try_recv r;
+    async_timer tm;
+    int sv[2];
+};
+static ASYNC_FN(try_recv_main, struct try_recv_main) {
+    ASYNC_BEGIN();
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, self->sv), 0);
+    self->r.fd = self->sv[0];
+    async_task_create(ASYNC_LOOP, &self->t, try_recv, &self->r, "recv");
+    while (self->r.timeouts == 0) ASYNC_SLEEP(&self->tm, 0.005);
+    assert_int_equal(send(self->sv[1], "abc", 3, 0), 3); /* round 1 gets it */
+    while (self->r.got == 0) ASYNC_SLEEP(&self->tm, 0.005);
+    while (!async_task_waiting_on(&self->t)) ASYNC_SLEEP0(); /* round 2 waits, no deadline */
+    async_task_cancel_msg(&self->t, "enough");
+    ASYNC_AWAIT(&self->t.fut);
+    assert_int_equal(send(self->sv[1], "x", 1, 0), 1); /* nothing reads into the freed buffer */
+    ASYNC_SLEEP(&self->tm, 0.01);
+    close(self->sv[0]);
+    close(self->sv[1]);
+    ASYNC_END();
+}
+static void test_runtime_op_in_try(void **st) {
+    struct try_recv_main m;
+    (void)st;
+    memset(&m, 0, sizeof m);
+    assert_int_equal(rt_run(try_recv_main, &m), 0);
+    assert_int_equal(m.r.timeouts, 1);
+    assert_int_equal(m.r.got, 3);
+    assert_int_equal(m.r.cancels, 1);
+    assert_string_equal(m.r.msg, "enough");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         RT_TEST(test_cancel_finished_job),
@@ -777,6 +846,7 @@ int main(void) {
         RT_TEST(test_process_wait),
         RT_TEST(test_signal_wait),
         RT_TEST(test_busy_misuse),
+        RT_TEST(test_runtime_op_in_try),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -97,7 +97,8 @@ check-strict-gcc-noinfo:     ; @$(CHECK) strict-gcc-noinfo 60 gcc -std=c99 -peda
 # (switch mode stores the line in 16 bits); and the frame misuses of
 # tests/compile_fail/frames.c (async_frame hdr not first, or not an
 # async_frame; a frame of the wrong type for AWAIT_CO, AWAIT_CO_CATCH,
-# TASK_CREATE, CORO_INIT): hard errors even without -Werror, in C and C++,
+# TASK_CREATE, CORO_INIT; a try block in a frame without ASYNC_TRY_FRAME):
+# hard errors even without -Werror, in C and C++,
 # while the control builds strictly in both, with both resume styles.
 CF_DIR = $(BUILD)/compile-fail
 CF_HEAD := '\#include <async.h>' 'struct f { async_frame hdr; };' 'ASYNC_FN(co, struct f) {' 'ASYNC_BEGIN();'
@@ -124,7 +125,7 @@ check-compile-fail:
 	    $(CC) -std=c99 -Wall -Wextra -pedantic -Werror $$mode $$inc -c $$f -o /dev/null || { echo "frames control $$mode does not compile"; exit 1; }; \
 	  done; \
 	  $(CXX) -x c++ -std=c++11 -Wall -Wextra -pedantic -Werror $$inc -c $$f -o /dev/null || { echo "frames control does not compile as C++"; exit 1; }; \
-	  for bad in FIRST HDR_TYPE AWAIT_CO AWAIT_CO_CATCH TASK_CREATE VOID_FRAME CORO_INIT; do \
+	  for bad in FIRST HDR_TYPE AWAIT_CO AWAIT_CO_CATCH TASK_CREATE VOID_FRAME CORO_INIT TRY_FRAME; do \
 	    if $(CC) -std=c99 -w -DBAD_$$bad $$inc -c $$f -o /dev/null 2>/dev/null; then echo "frames BAD_$$bad compiled"; exit 1; fi; \
 	    if $(CXX) -x c++ -std=c++11 -w -DBAD_$$bad $$inc -c $$f -o /dev/null 2>/dev/null; then echo "frames BAD_$$bad compiled as C++"; exit 1; fi; \
 	    echo "frames BAD_$$bad: rejected at compile time (C, C++)"; \

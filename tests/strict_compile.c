@@ -115,6 +115,41 @@ ASYNC_FN(comb_co, struct comb) {
     ASYNC_END();
 }
 
+/* Try blocks, timeout blocks and cancel messages. */
+struct tryf {
+    ASYNC_TRY_FRAME(3);
+    async_timeout to;
+    async_timer t;
+    struct leaf leaf;
+    int n;
+    const char *msg;
+};
+ASYNC_DECLARE(try_co, struct tryf);
+ASYNC_FN(try_co, struct tryf) {
+    ASYNC_BEGIN();
+    for (self->n = 0; self->n < 2; self->n++) {
+        ASYNC_TRY {
+            ASYNC_TIMEOUT(&self->to, async_ms(5)) {
+                ASYNC_AWAIT_CO(leaf_co, &self->leaf);
+                ASYNC_SLEEP0();
+            } ASYNC_END_TIMEOUT(&self->to);
+            ASYNC_TIMEOUT_AT(&self->to, async_loop_time(ASYNC_LOOP)) {
+                ASYNC_SLEEP_TICKS(&self->t, 1);
+            } ASYNC_END_TIMEOUT(&self->to);
+        } ASYNC_EXCEPT(ASYNC_ETIMEOUT) {
+            self->msg = ASYNC_CANCEL_MESSAGE;
+        } ASYNC_EXCEPT_IF(ASYNC_CAUGHT == 5 || ASYNC_CAUGHT == 6) {
+            ASYNC_RERAISE();
+        } ASYNC_EXCEPT_ANY {
+            if (async_task_cancelling(ASYNC_TASK)) (void)async_task_uncancel(ASYNC_TASK);
+        } ASYNC_TRY_FINALLY {
+            if (self->n > 5) ASYNC_RETURN(async_int(1));
+        } ASYNC_END_TRY;
+    }
+    ASYNC_FINALLY();
+    ASYNC_END();
+}
+
 /* A frame whose async_frame is nested in its first member. */
 struct nested { struct leaf base; int extra; };
 static ASYNC_FN_AT(nested_co, struct nested, base.hdr) {
@@ -140,6 +175,15 @@ int async_strict_probe(void) {
         async_coro co2;
         ASYNC_CORO_INIT(&co2, nested_co, &n);
         (void)async_send(&co2, async_none());
+    }
+    {
+        static struct tryf tf;
+        async_task tt;
+        async_task_init(&tt);
+        ASYNC_TASK_CREATE(&loop, &tt, try_co, &tf, "try");
+        (void)async_task_cancel_msg(&tt, "why");
+        (void)async_future_cancel_message(&tt.fut);
+        (void)async_future_cancel_msg(&e.fut, "why");
     }
     s.k = 1;
     (void)async_send(&co, async_none());

@@ -205,20 +205,9 @@ static void test_empty_and_done_children(void **state) {
 
 /* The same waitset reused at once after an early error (callbacks of children
  * completed in the same iteration are still queued): no corruption (ASan). */
-struct gather2 {
-    async_frame hdr;
-    async_waitset ws;
-    async_future **futs;
-    async_slot *slots;
-};
-static ASYNC_FN(gather2_co, struct gather2) {
-    ASYNC_BEGIN();
-    ASYNC_GATHER(&self->ws, self->futs, self->slots, 2, 0);
-    ASYNC_END();
-}
 struct regather {
-    async_frame hdr;
-    struct gather2 g;
+    ASYNC_TRY_FRAME(1);
+    async_waitset ws;
     async_future *futs[2];
     async_slot slots[2];
     async_future f[2];
@@ -233,9 +222,12 @@ static ASYNC_FN(regather_co, struct regather) {
         async_future_set_result(&self->f[1], async_int(1));
         self->futs[0] = &self->f[0];
         self->futs[1] = &self->f[1];
-        self->g.futs = self->futs;
-        self->g.slots = self->slots;
-        ASYNC_AWAIT_CO_CATCH(gather2_co, &self->g, self->err);
+        self->err = 0;
+        ASYNC_TRY {
+            ASYNC_GATHER(&self->ws, self->futs, self->slots, 2, 0);
+        } ASYNC_EXCEPT_ANY {
+            self->err = ASYNC_CAUGHT;
+        } ASYNC_END_TRY;
         if (self->err != 7) ASYNC_RAISE(100);
     }
     ASYNC_END();

@@ -162,34 +162,25 @@ static void test_completion_at_deadline(void **state) {
 }
 
 /* wait_for reused in a loop with the same waitset, racing each time. */
-struct waitfor2 {
-    async_frame hdr;
-    async_waitset ws;
-    async_future *f;
-};
-static ASYNC_FN(waitfor2_co, struct waitfor2) {
-    ASYNC_BEGIN();
-    ASYNC_WAIT_FOR(&self->ws, self->f, async_ms(2));
-    ASYNC_END();
-}
 struct many {
-    async_frame hdr;
-    struct waitfor2 w;
+    ASYNC_TRY_FRAME(1);
+    async_waitset ws;
     async_future f;
     async_timer tm;
     async_callback cb;
-    int i, err, wins, timeouts;
+    int i, wins, timeouts;
 };
 static ASYNC_FN(many_co, struct many) {
     ASYNC_BEGIN();
     for (self->i = 0; self->i < 200; self->i++) {
         async_future_init(&self->f, ASYNC_LOOP);
         async_call_later(ASYNC_LOOP, &self->tm, &self->cb, async_ms(1 + (unsigned long)(self->i % 3)), set7, &self->f);
-        self->w.f = &self->f;
-        ASYNC_AWAIT_CO_CATCH(waitfor2_co, &self->w, self->err);
-        if (self->err == 0) self->wins++;
-        else if (self->err == ASYNC_ETIMEOUT) self->timeouts++;
-        else ASYNC_RAISE(self->err);
+        ASYNC_TRY {
+            ASYNC_WAIT_FOR(&self->ws, &self->f, async_ms(2));
+            self->wins++;
+        } ASYNC_EXCEPT(ASYNC_ETIMEOUT) {
+            self->timeouts++;
+        } ASYNC_END_TRY;
         async_timer_cancel(&self->tm);
         ASYNC_SLEEP0(); /* let a cancelled setter's callback drain */
     }

@@ -49,6 +49,21 @@ static ASYNC_FN(parent_co, struct parent) {
     ASYNC_END();
 }
 
+#ifdef BAD_TRY_FRAME /* a try block in a frame without ASYNC_TRY_FRAME: no slots for it */
+struct tryer { async_frame hdr; int err; };
+#else
+struct tryer { ASYNC_TRY_FRAME(1); int err; };
+#endif
+static ASYNC_FN(tryer_co, struct tryer) {
+    ASYNC_BEGIN();
+    ASYNC_TRY {
+        ASYNC_SLEEP0();
+    } ASYNC_EXCEPT_ANY {
+        self->err = ASYNC_CAUGHT;
+    } ASYNC_END_TRY;
+    ASYNC_END();
+}
+
 int main(void) {
     async_loop loop;
     async_task t;
@@ -75,5 +90,6 @@ int main(void) {
     (void)async_send(&co, async_none());
     (void)late_co;
     (void)fake_co;
+    (void)tryer_co;
     return async_loop_run_until_complete(&loop, &t.fut);
 }
