@@ -733,23 +733,22 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
     if (0) {                                                                    \
         goto async__return;                                                     \
     async__raise:                                                               \
-        switch (async__raise(async_ctx_, async_hdr_)) {                         \
-        case 0: goto async__dispatch;                                           \
-        case 1: return ASYNC_FAILED;                                            \
-        default: goto async__to_try;                                            \
+        {                                                                       \
+            int async_r_ = async__raise(async_ctx_, async_hdr_);                \
+            if (ASYNC__LIKELY(async_r_ == 0)) goto async__dispatch;             \
+            if (async_r_ == 1) return ASYNC_FAILED;                             \
+            goto async__to_try;                                                 \
         }                                                                       \
     async__return:                                                              \
-        if (async_hdr_->flags & (ASYNC__IN_FINALLY | ASYNC__IN_TRY)) {          \
-            if (ASYNC__UNLIKELY(async_hdr_->flags & ASYNC__IN_TRY)) { /* try blocks first */ \
+        if (ASYNC__UNLIKELY(async_hdr_->flags & (ASYNC__IN_FINALLY | ASYNC__IN_TRY))) { \
+            if (async_hdr_->flags & ASYNC__IN_TRY) { /* try blocks first */     \
                 async_hdr_->flags |= ASYNC__RETURNING;                          \
             async__to_try: /* an error too: re-enter the innermost ASYNC_TRY */ \
                 ASYNC__HSET(async_hdr_, async__try_at(async_hdr_));             \
                 goto async__dispatch;                                           \
             }                                                                   \
-            if (async_hdr_->flags & ASYNC__IN_FINALLY) {                        \
-                async_hdr_->err = 0; /* Python: return in finally drops the error */ \
-                goto async__end;                                                \
-            }                                                                   \
+            async_hdr_->err = 0; /* Python: return in finally drops the error */ \
+            goto async__end;                                                    \
         }                                                                       \
         ASYNC__HSET(async_hdr_, ASYNC__S_FINALLY);                                  \
     }                                                                           \
