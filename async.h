@@ -1403,7 +1403,9 @@ ASYNC__INLINE uint8_t *async__task_cancels(async_task *t) {
 /* ASYNC_CANCEL_MESSAGE — inside a task's body, the message of the latest
  * cancellation (NULL if none came with one), e.g. in an
  * ASYNC_EXCEPT(ASYNC_ECANCELLED) handler. For a future cancelled with a
- * message that the task awaited, that future's message.
+ * message that the task awaited, that future's message. A task keeps its
+ * message with its debug info: with ASYNC_CONFIG_TASK_INFO=0 this is NULL
+ * (a plain future's own message, async_future_cancel_message, stays).
  *   } ASYNC_EXCEPT(ASYNC_ECANCELLED) { log("stopping: %s", ASYNC_CANCEL_MESSAGE); ASYNC_RERAISE(); } */
 ASYNC_API const char *async_task_cancel_message(const async_task *t);
 #define ASYNC_CANCEL_MESSAGE async_task_cancel_message(ASYNC_TASK)
