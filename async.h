@@ -2959,8 +2959,6 @@ ASYNC__CO(async_taskgroup_exit_co) {
     }
     self->exiting = 1;
     self->propagate_cancel = self->body_err == ASYNC_ECANCELLED;
-    /* The group's own cancellation of its body is not an error of the body. */
-    if (self->parent_cancel_requested) self->propagate_cancel = 0;
     if (self->body_err && !self->aborting) async__tg_abort(self);
     while (self->pending) {
         async_future_init(&self->wake, ASYNC_LOOP);
@@ -2971,6 +2969,9 @@ ASYNC__CO(async_taskgroup_exit_co) {
         }
     }
     self->entered = 0;
+    /* asyncio: the group withdraws its own cancel of the parent (uncancel);
+     * a cancellation is propagated only if one from outside remains. */
+    if (self->parent_cancel_requested && async_task_uncancel(self->parent) == 0) self->propagate_cancel = 0;
     if (self->body_err && self->body_err != ASYNC_ECANCELLED) {
         self->nerrors++;
         if (!self->first_err) self->first_err = self->body_err;

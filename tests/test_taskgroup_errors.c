@@ -159,6 +159,37 @@ static void test_body_fails_while_cancelled(void **state) {
 }
 
 /* Before enter it is misuse. */
+/* The group's own cancellation of its parent is withdrawn at exit (asyncio's
+ * uncancel()): afterwards the parent has no cancel request pending. */
+struct outer {
+    async_frame hdr;
+    struct tgmain m;
+    int err;
+    unsigned after;
+};
+static ASYNC_FN(outer_co, struct outer) {
+    ASYNC_BEGIN();
+    ASYNC_AWAIT_CO_CATCH(tgmain_co, &self->m, self->err);
+    self->after = async_task_cancelling(ASYNC_TASK);
+    ASYNC_END();
+}
+static void test_parent_uncancelled(void **state) {
+    static struct outer o;
+    async_loop loop;
+    async_task t;
+    (void)state;
+    memset(&o, 0, sizeof o);
+    setup(&o.m, 2, 1000);
+    o.m.jf[0].raise = 5; /* fails first: the group cancels the body */
+    async_task_init(&t);
+    test_loop_init(&loop);
+    async_task_create(&loop, &t, outer_co, &o, "outer");
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    assert_int_equal(o.err, 5);
+    assert_int_equal(o.after, 0);
+    test_loop_close(&loop);
+}
+
 static void test_misuse(void **state) {
     async_taskgroup tg;
     int errs[1];
@@ -172,7 +203,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         TEST(test_completion_order),  TEST(test_errors_during_cancellation), TEST(test_body_error_last),
         TEST(test_short_buffer),      TEST(test_no_errors),                  TEST(test_misuse),
-        TEST(test_body_fails_while_cancelled),
+        TEST(test_body_fails_while_cancelled), TEST(test_parent_uncancelled),
     };
     return TEST_RUN(tests);
 }
