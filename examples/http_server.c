@@ -24,53 +24,60 @@ static unsigned long requests, bad_requests;
 static const char hello[] = "HTTP/1.1 200 OK\r\nServer: async.h\r\nContent-Type: text/plain\r\n"
                             "Content-Length: 13\r\n\r\nHello, World!";
 
-/* One connection: a keep-alive loop of requests. */
+/* One connection: a keep-alive loop of requests. The lines are parsed in
+ * place, in the stream's buffer (views): the frame holds no line buffer. */
 struct conn {
     async_client_frame base;
     async_timeout idle;
     async_future *f;
     int err, timed;
-    char line[MAX_HEAD + 1];
     size_t head;           /* bytes of this request's head so far */
     long body;             /* Content-Length */
     int keep, get, head_only, status;
     char path[256];
-    char sink[4096];
+    char sink[512];        /* a body is read into it and dropped */
 };
 
-static int parse_request_line(struct conn *c, size_t n) {
-    char *sp1, *sp2, *end = c->line + n;
+/* The request line (with its newline): 0, or the status to answer with. */
+static int parse_request_line(struct conn *c, const char *line, size_t n) {
+    const char *end = line + n, *sp1, *sp2, *ver;
     if (n < 2 || end[-1] != '\n') return 400;
     end -= end[-2] == '\r' ? 2 : 1;
-    *end = 0;
-    sp1 = strchr(c->line, ' ');
-    sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
-    if (!sp1 || !sp2 || sp1 == c->line || sp2 == sp1 + 1 || (size_t)(sp2 - sp1 - 1) >= sizeof c->path) return 400;
-    if (strcmp(sp2 + 1, "HTTP/1.1") == 0) c->keep = 1;
-    else if (strcmp(sp2 + 1, "HTTP/1.0") == 0) c->keep = 0;
-    else return 400;
+    sp1 = (const char *)memchr(line, ' ', (size_t)(end - line));
+    sp2 = sp1 ? (const char *)memchr(sp1 + 1, ' ', (size_t)(end - sp1 - 1)) : NULL;
+    if (!sp1 || !sp2 || sp1 == line || sp2 == sp1 + 1 || (size_t)(sp2 - sp1 - 1) >= sizeof c->path) return 400;
+    ver = sp2 + 1;
+    if (end - ver != 8 || memcmp(ver, "HTTP/1.", 7) != 0 || (ver[7] != '0' && ver[7] != '1')) return 400;
+    c->keep = ver[7] == '1';
     memcpy(c->path, sp1 + 1, (size_t)(sp2 - sp1 - 1));
     c->path[sp2 - sp1 - 1] = 0;
-    c->get = (sp1 - c->line == 3 && memcmp(c->line, "GET", 3) == 0);
-    c->head_only = (sp1 - c->line == 4 && memcmp(c->line, "HEAD", 4) == 0);
+    c->get = (sp1 - line == 3 && memcmp(line, "GET", 3) == 0);
+    c->head_only = (sp1 - line == 4 && memcmp(line, "HEAD", 4) == 0);
     return 0;
 }
 
-/* One header line (without its "\r\n"): 0, or the status to answer with. */
-static int parse_header(struct conn *c, char *h) {
-    char *colon = strchr(h, ':'), *v;
+static int is_token(const char *p, size_t n, const char *word) {
+    return n == strlen(word) && strncasecmp(p, word, n) == 0;
+}
+
+/* One header line (without its line end): 0, or the status to answer with. */
+static int parse_header(struct conn *c, const char *h, size_t n) {
+    const char *colon = (const char *)memchr(h, ':', n), *v, *end = h + n;
+    size_t klen;
     if (!colon || colon == h) return 400;
-    *colon = 0;
-    for (v = colon + 1; *v == ' ' || *v == '\t'; v++) {}
-    if (strcasecmp(h, "Connection") == 0) {
-        if (strcasecmp(v, "close") == 0) c->keep = 0;
-        else if (strcasecmp(v, "keep-alive") == 0) c->keep = 1;
-    } else if (strcasecmp(h, "Content-Length") == 0) {
-        char *e;
-        c->body = strtol(v, &e, 10);
-        if (e == v || *e || c->body < 0) return 400;
-        if (c->body > MAX_BODY) return 413;
-    } else if (strcasecmp(h, "Transfer-Encoding") == 0) {
+    klen = (size_t)(colon - h);
+    for (v = colon + 1; v < end && (*v == ' ' || *v == '\t'); v++) {}
+    if (is_token(h, klen, "Connection")) {
+        if (is_token(v, (size_t)(end - v), "close")) c->keep = 0;
+        else if (is_token(v, (size_t)(end - v), "keep-alive")) c->keep = 1;
+    } else if (is_token(h, klen, "Content-Length")) {
+        if (v == end) return 400;
+        for (c->body = 0; v < end; v++) {
+            if (*v < '0' || *v > '9') return 400;
+            c->body = c->body * 10 + (*v - '0');
+            if (c->body > MAX_BODY) return 413;
+        }
+    } else if (is_token(h, klen, "Transfer-Encoding")) {
         return 501;
     }
     return 0;
@@ -88,6 +95,7 @@ static void answer_error(struct conn *c, int status) {
 
 static ASYNC_FN_AT(conn_handler, struct conn, base.hdr) {
     ASYNC_BEGIN();
+    self->base.stream->limit = MAX_HEAD; /* a longer line: ASYNC_RT_ELIMIT, a 431 */
     for (;;) {
         /* Idle between requests: a graceful shutdown may cancel us here. */
         if (async_client_set_idle(&self->base, 1)) break;
@@ -96,7 +104,7 @@ static ASYNC_FN_AT(conn_handler, struct conn, base.hdr) {
         self->status = 0;
         /* The request line: at once if it is buffered (pipelining), else
          * wait at most idle_s seconds (a timeout scope, armed only then). */
-        self->f = async_stream_readline(self->base.stream, self->line, MAX_HEAD);
+        self->f = async_stream_readline_view(self->base.stream);
         self->timed = !async_future_done(self->f);
         if (self->timed) async_timeout_after(&self->idle, ASYNC_TASK, async_seconds(idle_s));
         ASYNC_AWAIT_CATCH(self->f, self->err);
@@ -108,23 +116,26 @@ static ASYNC_FN_AT(conn_handler, struct conn, base.hdr) {
         async_client_set_idle(&self->base, 0);
         if (!self->status) {
             self->head = (size_t)ASYNC_VALUE.i;
-            self->status = parse_request_line(self, (size_t)ASYNC_VALUE.i);
+            self->status = parse_request_line(self, async_stream_view(self->base.stream), (size_t)ASYNC_VALUE.i);
         }
         /* The headers, up to the empty line. */
         while (!self->status) {
-            ASYNC_AWAIT_CATCH(async_stream_readline(self->base.stream, self->line, MAX_HEAD - self->head),
-                              self->err);
+            ASYNC_AWAIT_CATCH(async_stream_readline_view(self->base.stream), self->err);
             if (self->err == ASYNC_RT_ELIMIT) {
                 self->status = 431;
                 break;
             }
             if (self->err) ASYNC_RAISE(self->err);
-            if (ASYNC_VALUE.i == 0 || self->line[ASYNC_VALUE.i - 1] != '\n') ASYNC_RETURN(async_none()); /* gone */
-            self->head += (size_t)ASYNC_VALUE.i;
-            self->line[ASYNC_VALUE.i - 1] = 0;
-            if (ASYNC_VALUE.i >= 2 && self->line[ASYNC_VALUE.i - 2] == '\r') self->line[ASYNC_VALUE.i - 2] = 0;
-            if (!self->line[0]) break;
-            self->status = parse_header(self, self->line);
+            { /* the line, in the stream's buffer until the next read */
+                const char *h = async_stream_view(self->base.stream);
+                size_t n = (size_t)ASYNC_VALUE.i;
+                if (n == 0 || h[n - 1] != '\n') ASYNC_RETURN(async_none()); /* gone */
+                self->head += n;
+                n -= n >= 2 && h[n - 2] == '\r' ? 2 : 1;
+                if (self->head > MAX_HEAD) self->status = 431;
+                else if (n == 0) break; /* the empty line: the head is complete */
+                else self->status = parse_header(self, h, n);
+            }
         }
         if (self->status) {
             answer_error(self, self->status);
