@@ -181,8 +181,8 @@
 #define ASYNC__LIKELY(x) __builtin_expect(!!(x), 1)
 #define ASYNC__UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define ASYNC__TRAP() __builtin_trap()
-/* Hide where a pointer points, so reading possibly-uninitialised caller memory
- * on purpose does not trigger -Wmaybe-uninitialized. */
+/* Hide a value from the optimiser (the label-address resume points use it to
+ * keep GCC 12's -Wdangling-pointer off a saved label). */
 #define ASYNC__OPAQUE(p) __asm__("" : "+r"(p))
 /* A rare path kept out of line, so the hot path around it stays as it was. */
 #define ASYNC__COLD __attribute__((cold, noinline))

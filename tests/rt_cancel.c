@@ -7,7 +7,6 @@
 #include "rt_common.h"
 #include <pthread.h>
 #include <semaphore.h>
-#include <dirent.h>
 #include <sys/wait.h>
 
 static sem_t g_sem;
@@ -334,18 +333,6 @@ static void test_discard_detached_result(void **st) {
     sem_destroy(&g_go);
 }
 
-/* Open file descriptors of this process. */
-static int count_fds(void) {
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int n = 0;
-    assert_non_null(d);
-    while ((e = readdir(d)))
-        if (e->d_name[0] != '.') n++;
-    closedir(d);
-    return n - 1; /* the directory's own fd */
-}
-
 /* Cancellation at every await point of a scenario: point k is the k-th
  * distinct future the scenario's innermost task awaits; the cancel comes m
  * loop iterations after it was reached, in one of three ways: cancel the
@@ -405,7 +392,7 @@ static ASYNC_FN(points_main, struct points_main) {
     ASYNC_BEGIN();
     for (self->k = 0; !self->completed; self->k++) {
         for (self->m = 0; self->m < 2 * HOW_N && !self->completed; self->m++) {
-            self->fds0 = count_fds();
+            self->fds0 = rt_count_fds();
             if (self->conn) {
                 struct conn_scn *c = (struct conn_scn *)calloc(1, sizeof *c);
                 c->port = self->port;
@@ -447,7 +434,7 @@ static ASYNC_FN(points_main, struct points_main) {
             /* A detached lookup may still hold getaddrinfo's own fds on the
              * (single) worker: a job queued behind it runs once it is done. */
             ASYNC_AWAIT(async_to_thread(&self->barrier, ASYNC_LOOP, square, (void *)1));
-            assert_int_equal(count_fds(), self->fds0);
+            assert_int_equal(rt_count_fds(), self->fds0);
         }
     }
     fprintf(stderr, "%s: %d cancelled runs, completed at point %d\n", self->conn ? "open_connection" : "to_thread",
@@ -468,7 +455,7 @@ static void run_points(struct points_main *m) {
 }
 static void test_points_open_connection(void **st) {
     struct points_main m;
-    int fds0 = count_fds();
+    int fds0 = rt_count_fds();
     (void)st;
     memset(&m, 0, sizeof m);
     m.conn = 1;
@@ -477,15 +464,15 @@ static void test_points_open_connection(void **st) {
     snprintf(m.port, sizeof m.port, "%d", async_sock_port(m.lfd));
     run_points(&m);
     close(m.lfd);
-    assert_int_equal(count_fds(), fds0);
+    assert_int_equal(rt_count_fds(), fds0);
 }
 static void test_points_to_thread(void **st) {
     struct points_main m;
-    int fds0 = count_fds();
+    int fds0 = rt_count_fds();
     (void)st;
     memset(&m, 0, sizeof m);
     run_points(&m);
-    assert_int_equal(count_fds(), fds0);
+    assert_int_equal(rt_count_fds(), fds0);
 }
 
 /* Each raw socket operation, cancelled while it waits: its frame (the
@@ -541,7 +528,7 @@ static ASYNC_FN(ops_main, struct ops_main) {
     int sv[2];
     ASYNC_BEGIN();
     for (self->kind = 0; self->kind < K_N; self->kind++) {
-        self->fds0 = count_fds();
+        self->fds0 = rt_count_fds();
         self->scn = (struct op_scn *)calloc(1, sizeof *self->scn);
         self->scn->kind = self->kind;
         self->a = self->b = self->lfd = -1;
@@ -612,7 +599,7 @@ static ASYNC_FN(ops_main, struct ops_main) {
             while (self->nfill) close(self->fill[--self->nfill]);
             close(self->lfd);
         }
-        assert_int_equal(count_fds(), self->fds0);
+        assert_int_equal(rt_count_fds(), self->fds0);
     }
     ASYNC_END();
 }
@@ -650,7 +637,7 @@ struct proc_main {
 static ASYNC_FN(proc_main, struct proc_main) {
     static const char *const argv[] = {"sh", "-c", "read x; exit 7", NULL};
     ASYNC_BEGIN();
-    self->fds0 = count_fds();
+    self->fds0 = rt_count_fds();
     assert_int_equal(async_subprocess_exec(&self->p, ASYNC_LOOP, argv, ASYNC_PIPE_STDIN), 0);
     self->wf = (struct pwait *)calloc(1, sizeof *self->wf);
     self->wf->p = &self->p;
@@ -671,7 +658,7 @@ static ASYNC_FN(proc_main, struct proc_main) {
     ASYNC_AWAIT(async_process_wait(&self->p)); /* done stays done */
     assert_int_equal(ASYNC_VALUE.i, 7);
     async_process_destroy(&self->p);
-    assert_int_equal(count_fds(), self->fds0);
+    assert_int_equal(rt_count_fds(), self->fds0);
     ASYNC_END();
 }
 static void test_process_wait(void **st) {

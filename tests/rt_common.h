@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <signal.h>
 #include <time.h>
+#include <dirent.h>
 #include <cmocka.h>
 #include "async_rt.h"
 
@@ -35,6 +36,18 @@ static __attribute__((unused)) int rt_run(async_fn fn, void *frame) {
     alarm(0);
     async_rt_loop_close(&loop);
     return r;
+}
+
+/* Open file descriptors of this process (a leak check: compare before/after). */
+static __attribute__((unused)) int rt_count_fds(void) {
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    int n = 0;
+    assert_non_null(d);
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.') n++;
+    closedir(d);
+    return n - 1; /* the directory's own fd */
 }
 
 #define RT_TEST(f) cmocka_unit_test(f)

@@ -5,21 +5,9 @@
  * then cut off; every fd is closed and every client freed. Only orders,
  * counts and lower bounds on time are asserted. */
 #include "rt_common.h"
-#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-
-static int count_fds(void) {
-    int n = 0;
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    assert_non_null(d);
-    while ((e = readdir(d)))
-        if (e->d_name[0] != '.') n++;
-    closedir(d);
-    return n - 1;
-}
 
 #define BIG (4 << 20)
 static char big[BIG];
@@ -119,7 +107,7 @@ struct main_frame {
 static ASYNC_FN(graceful_main, struct main_frame) {
     ASYNC_BEGIN();
     async_event_init(&self->sh.go);
-    self->fds_before = count_fds();
+    self->fds_before = rt_count_fds();
     self->lfd = async_listen_tcp("127.0.0.1", 0, 16);
     assert_true(self->lfd >= 0);
     assert_int_equal(async_start_server(&self->srv, ASYNC_LOOP, self->lfd, worker, sizeof(struct worker), &self->sh), 0);
@@ -143,7 +131,7 @@ static ASYNC_FN(graceful_main, struct main_frame) {
     async_event_set(&self->sh.go);                   /* the request in flight completes */
     ASYNC_AWAIT(async_server_shutdown(&self->srv, GRACE, FLUSH));
     assert_int_equal(self->srv.nclients, 0);
-    self->fds_after = count_fds();
+    self->fds_after = rt_count_fds();
     ASYNC_END();
 }
 
@@ -151,7 +139,7 @@ static void test_graceful_shutdown(void **st) {
     struct main_frame *m = (struct main_frame *)calloc(1, sizeof *m);
     char buf[64];
     size_t n;
-    int base = count_fds(), i;
+    int base = rt_count_fds(), i;
     (void)st;
     assert_int_equal(rt_run(graceful_main, m), 0);
     assert_int_equal(m->fds_after, m->fds_before + NPEERS); /* only the test's peers are left */
@@ -173,7 +161,7 @@ static void test_graceful_shutdown(void **st) {
     n = drain_peer(m->peers[P_BIG], NULL, 0); /* some of it arrived, not all */
     assert_true(n < BIG);
     for (i = 0; i < NPEERS; i++) close(m->peers[i]);
-    assert_int_equal(count_fds(), base);
+    assert_int_equal(rt_count_fds(), base);
     free(m);
 }
 
@@ -195,11 +183,11 @@ static ASYNC_FN(empty_main, struct empty_frame) {
 }
 static void test_shutdown_without_clients(void **st) {
     struct empty_frame f;
-    int base = count_fds();
+    int base = rt_count_fds();
     (void)st;
     memset(&f, 0, sizeof f);
     assert_int_equal(rt_run(empty_main, &f), 0);
-    assert_int_equal(count_fds(), base);
+    assert_int_equal(rt_count_fds(), base);
 }
 
 /* The loop closes while a shutdown waits out its grace: the stuck client is
@@ -226,13 +214,13 @@ static ASYNC_FN(abandon_main, struct abandon_frame) {
 }
 static void test_loop_close_during_shutdown(void **st) {
     struct abandon_frame *m = (struct abandon_frame *)calloc(1, sizeof *m);
-    int base = count_fds();
+    int base = rt_count_fds();
     (void)st;
     assert_int_equal(rt_run(abandon_main, m), 0);
     assert_int_equal(m->srv.nclients, 0);
     assert_string_equal(m->sh.log, "Sx");
     close(m->peer);
-    assert_int_equal(count_fds(), base);
+    assert_int_equal(rt_count_fds(), base);
     free(m);
 }
 

@@ -4,21 +4,9 @@
  * (connect, write, drain, readline, close) cancelled after k loop iterations
  * for every k until it completes, with fds and memory checked each time. */
 #include "rt_common.h"
-#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-
-static int count_fds(void) {
-    int n = 0;
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    assert_non_null(d);
-    while ((e = readdir(d)))
-        if (e->d_name[0] != '.') n++;
-    closedir(d);
-    return n - 1; /* the directory's own fd */
-}
 
 static char blob[65536];
 
@@ -70,14 +58,14 @@ static ASYNC_FN(flood_main, struct flood_main) {
 }
 static void test_shutdown_clients_in_drain(void **st) {
     struct flood_main *m = (struct flood_main *)calloc(1, sizeof *m);
-    int base = count_fds(), i;
+    int base = rt_count_fds(), i;
     (void)st;
     assert_int_equal(rt_run(flood_main, m), 0);
     assert_int_equal(m->srv.nclients, 0);            /* every client freed */
     assert_int_equal(fcntl(m->lfd, F_GETFD), -1);    /* the listener closed */
-    assert_int_equal(count_fds(), base + NCLIENTS);  /* only our peers are left */
+    assert_int_equal(rt_count_fds(), base + NCLIENTS);  /* only our peers are left */
     for (i = 0; i < NCLIENTS; i++) close(m->peers[i]);
-    assert_int_equal(count_fds(), base);
+    assert_int_equal(rt_count_fds(), base);
     free(m);
 }
 
@@ -176,7 +164,7 @@ static ASYNC_FN(every_main, struct every_main) {
         }
         assert_int_equal(async_start_server(&self->srv, ASYNC_LOOP, lfd, reply_handler, sizeof(struct reply_client), NULL), 0);
     }
-    self->base = count_fds();
+    self->base = rt_count_fds();
     for (self->k = 0; self->k < 100000; self->k++) {
         memset(&self->sc, 0, sizeof self->sc);
         self->sc.port = self->port;
@@ -190,12 +178,12 @@ static ASYNC_FN(every_main, struct every_main) {
         /* the server's side sees our close (or reset) and finishes */
         for (self->i = 0; self->i < 400 && self->srv.nclients; self->i++) ASYNC_SLEEP(&self->t, 0.005);
         /* a resolver job cut short still runs on its worker (getaddrinfo's own sockets) */
-        for (self->i = 0; self->i < 400 && count_fds() != self->base; self->i++) ASYNC_SLEEP(&self->t, 0.005);
-        if (getenv("RT_VERBOSE") && count_fds() != self->base)
+        for (self->i = 0; self->i < 400 && rt_count_fds() != self->base; self->i++) ASYNC_SLEEP(&self->t, 0.005);
+        if (getenv("RT_VERBOSE") && rt_count_fds() != self->base)
             fprintf(stderr, "k=%d stage %d err %d: fds %d, expected %d\n", self->k, self->sc.stage, self->err,
-                    count_fds(), self->base);
+                    rt_count_fds(), self->base);
         assert_int_equal(self->srv.nclients, 0);
-        assert_int_equal(count_fds(), self->base);
+        assert_int_equal(rt_count_fds(), self->base);
         if (self->err == 0) break; /* k was enough to complete it */
     }
     if (getenv("RT_VERBOSE"))
@@ -211,10 +199,10 @@ static ASYNC_FN(every_main, struct every_main) {
 }
 static void test_cancel_every_await(void **st) {
     struct every_main *m = (struct every_main *)calloc(1, sizeof *m);
-    int base = count_fds();
+    int base = rt_count_fds();
     (void)st;
     assert_int_equal(rt_run(every_main, m), 0);
-    assert_int_equal(count_fds(), base);
+    assert_int_equal(rt_count_fds(), base);
     free(m);
 }
 
@@ -242,7 +230,7 @@ static void test_loop_close_without_run(void **st) {
     async_stream flushing, open;
     async_task t;
     struct wait_frame wf;
-    int base = count_fds(), lfd, peer, sv[2], sv2[2], snd = 4096;
+    int base = rt_count_fds(), lfd, peer, sv[2], sv2[2], snd = 4096;
     struct sockaddr_in a;
     (void)st;
     assert_int_equal(async_rt_loop_init(&loop), 0);
@@ -283,7 +271,7 @@ static void test_loop_close_without_run(void **st) {
     close(peer);
     close(sv[1]);
     close(sv2[1]);
-    assert_int_equal(count_fds(), base);
+    assert_int_equal(rt_count_fds(), base);
 }
 
 int main(void) {
