@@ -137,8 +137,10 @@ int async_rt_loop_init_env(async_loop *loop);
  * closed, clients cancelled, their streams aborted and freed) and every stream
  * still flushing towards a close, run the callbacks already queued (bounded),
  * detach the other open streams (async_stream_destroy closes their fds later),
- * shut the thread pool down (queued work is cancelled, running work is waited
- * for), report debug findings, free the backend, and close the core loop
+ * shut the thread pool down (queued work and name lookups are dropped unstarted,
+ * running ones are waited for; their futures, if nobody awaited them, stay
+ * pending and are never touched again: cancelling one later is safe, and so is
+ * freeing it), report debug findings, free the backend, and close the core loop
  * (async_loop_close: it refuses to run until initialised again). The loop must
  * not be running; tasks still alive are reported in debug mode (asyncio's
  * "Task was destroyed but it is pending").

@@ -333,7 +333,7 @@ static int resolve_cancelled(async_op *op) {
     async_resolve *r = (async_resolve *)(void *)op;
     resolve_job *rj = (resolve_job *)r->priv;
     r->priv = NULL;
-    if (!rj) return ASYNC_OP_CANCELLED;
+    if (!rj || !async__rt_of(op->fut.loop)) return ASYNC_OP_CANCELLED; /* closed: the pool freed the job */
     rj->r = NULL;
     async__pool_cancel(&rj->job);
     return ASYNC_OP_CANCELLED;

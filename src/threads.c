@@ -173,7 +173,8 @@ static int work_cancelled(async_op *op) {
     async_work *w = (async_work *)(void *)op;
     async__job *j = (async__job *)w->job;
     w->job = NULL;
-    if (j) async__pool_cancel(j);
+    /* after async_rt_loop_close the pool freed the queued job: nothing to drop */
+    if (j && async__rt_of(op->fut.loop)) async__pool_cancel(j);
     return ASYNC_OP_CANCELLED;
 }
 

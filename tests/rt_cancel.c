@@ -170,6 +170,46 @@ static void test_shutdown_with_jobs(void **st) {
     sem_destroy(&g_hold);
 }
 
+/* Work still queued when the loop closes (its future pending, awaited by no
+ * one): the close frees the job; the future stays pending, and cancelling it
+ * afterwards must not touch the freed job (asyncio: a pending executor future
+ * outlives loop.close()). Also for a queued name resolution. */
+struct orphan_main { async_frame hdr; async_work blocker, queued; async_resolve r; };
+static ASYNC_FN(orphan_main, struct orphan_main) {
+    ASYNC_BEGIN();
+    async_to_thread(&self->blocker, ASYNC_LOOP, post_and_block, NULL);
+    async_to_thread(&self->queued, ASYNC_LOOP, square, (void *)3);
+    async_getaddrinfo(&self->r, ASYNC_LOOP, "localhost", "80", NULL);
+    while (sem_wait(&g_sem) < 0 && errno == EINTR) { /* the blocker runs: the others stay queued */
+    }
+    ASYNC_END();
+}
+static void test_cancel_after_close(void **st) {
+    struct orphan_main m;
+    async_loop loop;
+    async_task t;
+    (void)st;
+    memset(&t, 0, sizeof t);
+    memset(&m, 0, sizeof m);
+    sem_init(&g_sem, 0, 0);
+    sem_init(&g_release, 0, 0);
+    assert_int_equal(async_rt_loop_init(&loop), 0);
+    assert_int_equal(async_rt_set_pool_size(&loop, 1), 0);
+    alarm(20);
+    assert_int_equal(async_run(&loop, &t, orphan_main, &m), 0);
+    sem_post(&g_release);
+    async_rt_loop_close(&loop);
+    alarm(0);
+    assert_false(async_future_done(&m.queued.op.fut));
+    assert_false(async_future_done(&m.r.op.fut));
+    assert_int_equal(async_future_cancel(&m.queued.op.fut), 1);
+    assert_int_equal(async_future_cancel(&m.r.op.fut), 1);
+    assert_true(async_future_cancelled(&m.queued.op.fut));
+    async_resolve_free(&m.r);
+    sem_destroy(&g_sem);
+    sem_destroy(&g_release);
+}
+
 /* Thousands of jobs, each cancelled at a seeded random moment (or never):
  * every one either completes with its result or is cancelled; a job whose
  * await was cancelled may still run (it was running), but one that completed
@@ -825,6 +865,7 @@ int main(void) {
         RT_TEST(test_cancel_finished_job),
         RT_TEST(test_cancel_finished_resolve),
         RT_TEST(test_shutdown_with_jobs),
+        RT_TEST(test_cancel_after_close),
         RT_TEST(test_stress_random_cancel),
         RT_TEST(test_discard_detached_result),
         RT_TEST(test_points_open_connection),
