@@ -43,7 +43,7 @@
 BENCH_CFLAGS := $(STRICT) -O2 -I. -Ibench
 BENCH_OUT = $(BUILD)/bench
 
-BENCH_PROGS += send pingpong spawn park park_noinfo nesting scaling
+BENCH_PROGS += send pingpong spawn park park_noinfo nesting scaling proto
 BENCH_PEERS += bench/peers/send.py bench/peers/pingpong.py bench/peers/spawn.py bench/peers/park.py
 BENCH_PEERS += bench/peers/pingpong.js bench/peers/spawn.js bench/peers/park.js
 BENCH_PEERS += bench/peers/pingpong.go bench/peers/spawn.go bench/peers/park.go
