@@ -58,7 +58,7 @@ static double run(long n) {
 }
 
 /* The row whose instructions the runner counts (per sleeper, at its sizes). */
-#define COUNTED "sleepers, per task (create, sleep 0-100 ms, wake)"
+#define COUNTED "sleeper (create, sleep 0-100 ms, wake)"
 
 int main(void) {
     long n1 = bench_n(200000), n2 = bench_n(1000000);
