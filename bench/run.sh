@@ -16,7 +16,7 @@ mkdir -p "$logs"
 rows=$logs/rows.tsv; notes=$logs/notes.txt; fails=$logs/failures.txt; times=$logs/times.txt
 counts=$logs/counts.tsv
 : >"$rows"; : >"$notes"; : >"$fails"; : >"$times"; : >"$counts"
-n1=${BENCH_ICOUNT_N1:-2000}; n2=${BENCH_ICOUNT_N2:-12000}
+n1=${BENCH_ICOUNT_N1:-1000}; n2=${BENCH_ICOUNT_N2:-6000}
 start=$(date +%s)
 
 # A ROW line is valid if it has 7 tab-separated fields, a numeric value and a
@@ -49,12 +49,21 @@ run_one() {
 }
 
 # Each counted row (PROG<TAB>workload<TAB>who in $counts): count_one PROG
-# WORKLOAD WHO (smoke: natively; bench: under callgrind). The lines are read on
-# fd 3 so that the programs may read stdin.
+# WORKLOAD WHO K (smoke: natively; bench: under callgrind; K numbers the row),
+# run_counts JOBS at most JOBS at once. The lines are read on fd 3 so that the
+# programs may read stdin.
 run_counts() {
+    k=0
     while IFS='	' read -r cp cw cwho <&3; do
-        count_one "$cp" "$cw" "$cwho"
+        k=$((k + 1))
+        if [ "$1" -gt 1 ]; then
+            count_one "$cp" "$cw" "$cwho" $k &
+            [ $((k % $1)) -eq 0 ] && wait
+        else
+            count_one "$cp" "$cw" "$cwho" $k
+        fi
     done 3<"$counts"
+    wait
 }
 
 if [ $smoke = 1 ]; then
@@ -76,7 +85,7 @@ if [ $smoke = 1 ]; then
         BENCH_ONLY=$2 BENCH_WHO=$3 BENCH_N=200 timeout -k 5 60 "$out/$1" >"$logs/count.smoke.log" 2>&1 ||
             echo "$1: '$2' ($3) alone (BENCH_ONLY, BENCH_N=200) failed: $(tail -n 2 "$logs/count.smoke.log" | tr '\n' ' ')" >>"$fails"
     }
-    run_counts
+    run_counts 1
     if [ -s "$fails" ]; then
         echo "bench smoke: FAILED"; cat "$fails"; exit 1
     fi
@@ -103,31 +112,33 @@ done
 
 # ---- Instruction counts (callgrind; exact, whatever else the machine runs) ----
 # count_one PROG WORKLOAD WHO: two callgrind runs, one ROW "WORKLOAD, instr/op".
-cg_total() { # cg_total PROG WORKLOAD WHO N -> the program's total instruction count
-    f=$logs/callgrind.out
+cg_total() { # cg_total PROG WORKLOAD WHO N K -> the program's total instruction count
+    f=$logs/callgrind.$5.out
     rm -f "$f"
     BENCH_ONLY=$2 BENCH_WHO=$3 BENCH_N=$4 timeout -k 5 "${BENCH_TIMEOUT:-90}" \
-        valgrind --tool=callgrind --callgrind-out-file="$f" "$out/$1" >"$logs/callgrind.log" 2>&1 &&
+        valgrind --tool=callgrind --callgrind-out-file="$f" "$out/$1" >"$logs/callgrind.$5.log" 2>&1 &&
         sed -n 's/^summary: *//p; s/^totals: *//p' "$f" | head -n 1 | cut -d' ' -f1
 }
 count_one() {
     t0=$(date +%s.%N)
-    i1=$(cg_total "$1" "$2" "$3" "$n1"); i2=$(cg_total "$1" "$2" "$3" "$n2")
+    i1=$(cg_total "$1" "$2" "$3" "$n1" "$4"); i2=$(cg_total "$1" "$2" "$3" "$n2" "$4")
     echo "callgrind:$1 $(date +%s.%N) $t0" | awk '{ printf "%s %.1f\n", $1, $2 - $3 }' >>"$times"
     if [ -z "$i1" ] || [ -z "$i2" ]; then
-        echo "$1: '$2' ($3) under callgrind failed: $(tail -n 2 "$logs/callgrind.log" | tr '\n' ' ')" >>"$fails"
+        echo "$1: '$2' ($3) under callgrind failed: $(tail -n 2 "$logs/callgrind.$4.log" | tr '\n' ' ')" >>"$fails"
         return
     fi
     tgt=$(awk -F' *[|] *' -v w="$2" '$1 == w { print $2 }' bench/instr_targets.txt 2>/dev/null)
     [ "$3" = ours ] || tgt=""
     awk -v w="$2" -v who="$3" -v a="$i1" -v b="$i2" -v n1="$n1" -v n2="$n2" -v t="$tgt" \
-        'BEGIN { printf "ROW\t%s, instr/op\t%s\t%.1f\tinstr\tlower\t%s\n", w, who, (b - a) / (n2 - n1), t }' >>"$rows"
+        'BEGIN { printf "ROW\t%s, instr/op\t%s\t%.1f\tinstr\tlower\t%s\n", w, who, (b - a) / (n2 - n1), t }' >"$logs/count.$4.row"
 }
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "runner: valgrind is not installed: no instruction counts (apt-get install valgrind)" >>"$notes"
 elif [ -s "$counts" ]; then
     echo "counting instructions of $(wc -l <"$counts") rows under callgrind (N = $n1 and $n2) ..."
-    run_counts
+    rm -f "$logs"/count.*.row
+    run_counts "${BENCH_ICOUNT_JOBS:-2}"
+    k=0; while [ $k -lt "$(wc -l <"$counts")" ]; do k=$((k + 1)); cat "$logs/count.$k.row" 2>/dev/null; done >>"$rows"
     echo "runner: instr/op = (callgrind total at N=$n2 - total at N=$n1) / $((n2 - n1)), each row run alone; exact, load does not matter" >>"$notes"
     # The issue's relative goals, as ratios of two counted rows.
     awk -F'\t' '$1 == "ROW" && $3 == "ours" && $5 == "instr" { v[$2] = $4 }
@@ -204,9 +215,17 @@ $1 == "ROW" && !scaling($2) {
 }
 END {
     h[1] = "workload"; h[2] = "ours"; h[3] = "unit"; h[4] = "target"; h[5] = "peer"; h[6] = "peer value"; h[7] = "ratio"
-    n = 0
+    # Each "W, instr/op" row right under W.
+    m = 0
     for (i = 1; i <= nw; i++) {
         w = order[i]
+        if (w ~ /, instr\/op$/ && substr(w, 1, length(w) - 10) in seen) continue
+        o2[++m] = w
+        if ((w ", instr/op") in seen) o2[++m] = w ", instr/op"
+    }
+    n = 0
+    for (i = 1; i <= m; i++) {
+        w = o2[i]
         k = np[w] ? np[w] : 1
         for (j = 1; j <= k; j++) {
             n++
