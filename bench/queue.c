@@ -55,6 +55,6 @@ int main(void) {
     async_loop_init_virtual(&loop);
     ns = bench_time_row("queue put/get per item", "ours", run_queue, &loop, bench_n(10000000), 5,
                         "maxsize 64, 1 producer, 1 consumer");
-    if (ns > 0) bench_row("queue items/s", "ours", 1e9 / ns, "items/s", "higher", "");
+    if (ns > 0 && !bench_counting()) bench_row("queue items/s", "ours", 1e9 / ns, "items/s", "higher", "");
     return 0;
 }
