@@ -51,6 +51,8 @@
 #   bench/instr_targets.txt. Rows named "resume depth D (send|task)", "spawn
 #   N=1eK" and "sleepers N=1eK (virtual)" go to the scaling tables under the
 #   main one. bench-smoke runs each COUNT row alone natively (BENCH_N=200).
+#   The COUNT rows of the programs in BENCH_SYSCALLS also run under strace -c
+#   at the same two sizes: "workload, syscalls/op" (unit syscalls).
 
 BENCH_CFLAGS := $(STRICT) -O2 -I. -Ibench
 BENCH_OUT = $(BUILD)/bench
@@ -80,6 +82,9 @@ BENCH_PROGS += pingpong_ev spawn_ev
 $(foreach p,pingpong_ev spawn_ev,$(eval BENCH_CFLAGS_$(p) := -Isrc)$(eval BENCH_LIBS_$(p) := -lev -pthread))
 $(BENCH_OUT)/pingpong_ev: bench/pingpong.c $(BUILD)/libasync.a src/async_rt.h
 $(BENCH_OUT)/spawn_ev: bench/spawn.c $(BUILD)/libasync.a src/async_rt.h
+# System calls per operation (strace) for the rows these programs count.
+BENCH_SYSCALLS += pingpong_ev spawn_ev
+DEPS_BENCH += strace
 
 .PHONY: bench-build
 bench-build: $(addprefix $(BENCH_OUT)/,$(BENCH_PROGS))
@@ -91,7 +96,7 @@ bench:
 	@sh tools/deps.sh $(DEPS_BENCH) || echo "bench: carrying on without the packages above"
 	@$(MAKE) --no-print-directory -k bench-build >$(BENCH_OUT)-build.log 2>&1 || \
 	    { echo "bench: some programs did not build (see $(BENCH_OUT)-build.log):"; grep -E 'error|Error' $(BENCH_OUT)-build.log | head -20; }
-	@sh bench/run.sh $(BENCH_OUT) "$(BENCH_PROGS)" "$(BENCH_PEERS)"
+	@BENCH_SYSCALLS="$(BENCH_SYSCALLS)" sh bench/run.sh $(BENCH_OUT) "$(BENCH_PROGS)" "$(BENCH_PEERS)"
 
 # The example servers under wrk and redis-benchmark, next to raw libev
 # servers (bench/servers.c; issue 10).

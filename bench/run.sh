@@ -8,6 +8,8 @@
 # again alone (BENCH_ONLY, BENCH_WHO) under callgrind at two sizes (BENCH_N =
 # $BENCH_ICOUNT_N1, $BENCH_ICOUNT_N2); (I2 - I1) / (N2 - N1) is printed as the
 # row "WORKLOAD, instr/op" (unit instr), its target from bench/instr_targets.txt.
+# For the programs named in $BENCH_SYSCALLS (e.g. the libev loop's) the same
+# two sizes run under `strace -f -c` too: "WORKLOAD, syscalls/op".
 smoke=0; need_rows=1
 if [ "$1" = --smoke ]; then smoke=1; shift; fi
 out=$1; progs=$2; peers=$3
@@ -155,6 +157,30 @@ elif [ -s "$counts" ]; then
     }' "$rows" >>"$notes"
 fi
 
+# System calls per operation of the counted rows of $BENCH_SYSCALLS (strace -c).
+st_total() { # st_total PROG WORKLOAD WHO N -> the number of system calls
+    f=$logs/strace.out
+    BENCH_ONLY=$2 BENCH_WHO=$3 BENCH_N=$4 timeout -k 5 "${BENCH_TIMEOUT:-90}" \
+        strace -f -c -o "$f" "$out/$1" >"$logs/strace.log" 2>&1 && awk '$NF == "total" { print $4 }' "$f"
+}
+if [ -n "$BENCH_SYSCALLS" ] && [ -s "$counts" ]; then
+    if ! command -v strace >/dev/null 2>&1; then
+        echo "runner: strace is not installed: no system call counts (apt-get install strace)" >>"$notes"
+    else
+        while IFS='	' read -r cp cw cwho <&3; do
+            case " $BENCH_SYSCALLS " in *" $cp "*) ;; *) continue ;; esac
+            s1=$(st_total "$cp" "$cw" "$cwho" "$n1"); s2=$(st_total "$cp" "$cw" "$cwho" "$n2")
+            if [ -z "$s1" ] || [ -z "$s2" ]; then
+                echo "$cp: '$cw' ($cwho) under strace failed: $(tail -n 2 "$logs/strace.log" | tr '\n' ' ')" >>"$fails"
+                continue
+            fi
+            tgt=$(awk -F' *[|] *' -v w="$cw, syscalls" '$1 == w { print $2 }' bench/instr_targets.txt 2>/dev/null)
+            awk -v w="$cw" -v who="$cwho" -v a="$s1" -v b="$s2" -v n1="$n1" -v n2="$n2" -v t="$tgt" \
+                'BEGIN { printf "ROW\t%s, syscalls/op\t%s\t%.2f\tsyscalls\tlower\t%s\n", w, who, (b - a) / (n2 - n1), t }' >>"$rows"
+        done 3<"$counts"
+    fi
+fi
+
 # ---- Peers ----
 # Python: prefer Debian's interpreter when it has uvloop, so asyncio and uvloop
 # are measured with the same Python.
@@ -219,13 +245,15 @@ $1 == "ROW" && !scaling($2) {
 }
 END {
     h[1] = "workload"; h[2] = "ours"; h[3] = "unit"; h[4] = "target"; h[5] = "peer"; h[6] = "peer value"; h[7] = "ratio"
-    # Each "W, instr/op" row right under W.
+    # Each "W, instr/op" and "W, syscalls/op" row right under W.
     m = 0
     for (i = 1; i <= nw; i++) {
         w = order[i]
-        if (w ~ /, instr\/op$/ && substr(w, 1, length(w) - 10) in seen) continue
+        b = w; sub(/, (instr|syscalls)\/op$/, "", b)
+        if (b != w && b in seen) continue
         o2[++m] = w
         if ((w ", instr/op") in seen) o2[++m] = w ", instr/op"
+        if ((w ", syscalls/op") in seen) o2[++m] = w ", syscalls/op"
     }
     n = 0
     for (i = 1; i <= m; i++) {
