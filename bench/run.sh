@@ -223,6 +223,7 @@ done
 awk -F'\t' '
 function ratio(o, p, better, unit,   r, good, bad) {
     if (o == "" || p == "" || o + 0 <= 0 || p + 0 <= 0) return ""
+    if (unit ~ /^(instr|syscalls)$/) return sprintf("ours: %.3gx the peer'"'"'s count", o / p)
     r = (better == "higher") ? o / p : p / o
     if (unit ~ /^(ns|us|ms|s)$/) { good = "faster"; bad = "slower" }
     else if (unit ~ /^(B|KiB|MiB|bytes)$/) { good = "smaller"; bad = "larger" }
