@@ -13,7 +13,17 @@
  * BENCH_QUICK=1 in the environment divides every bench_n() count by 100 and
  * limits repetitions to 3 (the smoke check uses it: runs everything, proves
  * nothing about speed). BENCH_MIN=1 reports the fastest repetition instead of
- * the median (for A/B comparisons of two builds while others load the machine). */
+ * the median (for A/B comparisons of two builds while others load the machine).
+ * The runner chooses the size: BENCH_N=n makes every bench_n() return n,
+ * BENCH_SCALE=f multiplies every count by f.
+ *
+ * Instruction counts: a row printed through bench_time_row() is announced by a
+ * COUNT line; `make bench` then runs the program under callgrind with
+ * BENCH_ONLY=workload, BENCH_WHO=who and BENCH_N at two sizes. Only that row is
+ * measured then, once, without warm-up, and the difference of the two totals
+ * divided by the difference of the sizes is its cost per operation (start-up
+ * and set-up cancel out). A program that prints rows another way checks
+ * bench_selected() itself and skips its derived rows when bench_counting(). */
 #ifndef BENCH_H
 #define BENCH_H
 
@@ -48,10 +58,40 @@ static BENCH_UNUSED int bench_quick(void) {
     return q && *q && strcmp(q, "0") != 0;
 }
 
-/* An operation count, scaled down for the smoke run (never below 1). */
+/* An operation count: BENCH_N if set, else n scaled by BENCH_SCALE and down
+ * for the smoke run (never below 1). */
 static BENCH_UNUSED long bench_n(long n) {
-    if (bench_quick()) n /= 100;
+    const char *e = getenv("BENCH_N");
+    if (e && *e) {
+        n = atol(e);
+    } else {
+        e = getenv("BENCH_SCALE");
+        if (e && *e) n = (long)((double)n * atof(e));
+        if (bench_quick()) n /= 100;
+    }
     return n < 1 ? 1 : n;
+}
+
+/* 1 in an instruction-count run (BENCH_ONLY set: one row is measured, once). */
+static BENCH_UNUSED int bench_counting(void) {
+    const char *e = getenv("BENCH_ONLY");
+    return e && *e;
+}
+
+/* 1 if the row (workload, who) is to be measured in this run: always, unless
+ * an instruction-count run selects another one. */
+static BENCH_UNUSED int bench_selected(const char *workload, const char *who) {
+    const char *w = getenv("BENCH_WHO");
+    if (!bench_counting()) return 1;
+    return strcmp(getenv("BENCH_ONLY"), workload) == 0 && (!w || !*w || strcmp(w, who) == 0);
+}
+
+/* Announce that the runner may count the instructions of row (workload, who):
+ * a COUNT line, in the normal run only. */
+static BENCH_UNUSED void bench_countable(const char *workload, const char *who) {
+    if (bench_counting()) return;
+    printf("COUNT\t%s\t%s\n", workload, who);
+    fflush(stdout);
 }
 
 /* Repetitions, limited for the smoke run. */
@@ -76,6 +116,11 @@ static BENCH_UNUSED double bench_ns_per_op(void (*fn)(void *ctx, long n), void *
     reps = bench_reps(reps);
     if (reps > 31) reps = 31;
     if (reps < 1) reps = 1;
+    if (bench_counting()) { /* exactly n operations: no warm-up, one run */
+        double t0 = bench_now_ns();
+        fn(ctx, n);
+        return (bench_now_ns() - t0) / (double)n;
+    }
     fn(ctx, n < 1000 ? n : 1000);
     for (i = 0; i < reps; i++) {
         double t0 = bench_now_ns();
@@ -105,6 +150,19 @@ static BENCH_UNUSED void bench_row(const char *workload, const char *who, double
                                    const char *better, const char *target) {
     printf("ROW\t%s\t%s\t%.4g\t%s\t%s\t%s\n", workload, who, value, unit, better, target ? target : "");
     fflush(stdout);
+}
+
+/* The usual timed row: unless an instruction-count run selects another row,
+ * time fn (bench_ns_per_op), print the row in ns, announce it for counting.
+ * Returns the time per operation, or -1 when the row was not selected. */
+static BENCH_UNUSED double bench_time_row(const char *workload, const char *who, void (*fn)(void *ctx, long n),
+                                          void *ctx, long n, int reps, const char *target) {
+    double ns;
+    if (!bench_selected(workload, who)) return -1;
+    ns = bench_ns_per_op(fn, ctx, n, reps);
+    bench_row(workload, who, ns, "ns", "lower", target);
+    bench_countable(workload, who);
+    return ns;
 }
 
 /* A line the runner prints under the table (context for a figure). */

@@ -56,7 +56,6 @@ int main(void) {
     g.slots = (async_slot *)calloc((size_t)n, sizeof *g.slots);
     if (!g.tasks || !g.frames || !g.futs || !g.slots) bench_fail("gather: out of memory");
     async_loop_init_virtual(&loop);
-    bench_row("gather N=1e6", "ours", bench_ns_per_op(run_gather, &loop, n, 5), "ns", "lower",
-              "per task; asyncio peer uses N=1e5");
+    bench_time_row("gather N=1e6", "ours", run_gather, &loop, n, 5, "per task; asyncio peer uses N=1e5");
     return 0;
 }

@@ -74,9 +74,8 @@ static void run_contended(void *ctx, long n) {
 int main(void) {
     static async_loop loop;
     async_loop_init_virtual(&loop);
-    bench_row("lock uncontended", "ours", bench_ns_per_op(run_uncontended, &loop, bench_n(20000000), 5), "ns",
-              "lower", "acquire + release");
-    bench_row("lock contended hand-off", "ours", bench_ns_per_op(run_contended, &loop, bench_n(4000000), 5), "ns",
-              "lower", "per acquisition, 2 tasks");
+    bench_time_row("lock uncontended", "ours", run_uncontended, &loop, bench_n(20000000), 5, "acquire + release");
+    bench_time_row("lock contended hand-off", "ours", run_contended, &loop, bench_n(4000000) / 2 * 2, 5,
+                   "per acquisition, 2 tasks");
     return 0;
 }

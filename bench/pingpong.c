@@ -79,8 +79,7 @@ static void run_pingpong(void *ctx, long n) {
 int main(void) {
     async_loop loop;
     loop_init(&loop);
-    bench_row(WORKLOAD, "ours", bench_ns_per_op(run_pingpong, &loop, bench_n(N_OPS), 5), "ns", "lower",
-              "<= 25 ns (goal <= 10)");
+    bench_time_row(WORKLOAD, "ours", run_pingpong, &loop, bench_n(N_OPS), 5, "<= 25 ns (goal <= 10)");
     loop_close(&loop);
     return 0;
 }

@@ -21,7 +21,7 @@
 #               bench/peers/benchlib.py has the same helpers for Python, benchlib.js
 #               for Node. Do not name a .py peer like a standard module (queue.py
 #               shadows `queue` for every peer: uvloop then fails to import).
-#   Budget:     the whole `make bench` should take under ~2 minutes on 2 cores;
+#   Budget:     the whole `make bench` should take under ~2-3 minutes on 2 cores;
 #               the runner prints the slowest programs at the end.
 #
 # THE ROW FORMAT (one line per figure, on stdout, tab-separated)
@@ -39,11 +39,25 @@
 #   computed a wrong result exits non-zero and its rows are not trusted.
 #   BENCH_QUICK=1 in the environment asks for a quick run (bench_n() / 100): the
 #   check `bench-smoke` runs every program that way and checks the ROW lines.
+#   BENCH_N=n makes every bench_n() return n; BENCH_SCALE=f multiplies the counts.
+#
+# INSTRUCTION COUNTS (make bench, when valgrind is installed)
+#   COUNT<TAB>workload<TAB>who  (printed by bench_time_row()) asks the runner to
+#   run the program again under callgrind with BENCH_ONLY=workload BENCH_WHO=who
+#   at BENCH_N=2000 and 12000 (BENCH_ICOUNT_N1/N2 override): the program then
+#   measures that row only, once, at exactly n operations, still checking its
+#   result. (I2 - I1) / (N2 - N1) becomes the row "workload, instr/op" (unit
+#   instr), next to the same figure of any C peer (c-switch, c-proto); targets in
+#   bench/instr_targets.txt. Rows named "resume depth D (send|task)", "spawn
+#   N=1eK" and "sleepers N=1eK (virtual)" go to the scaling tables under the
+#   main one. bench-smoke runs each COUNT row alone natively (BENCH_N=200).
+#   The COUNT rows of the programs in BENCH_SYSCALLS also run under strace -c
+#   at the same two sizes: "workload, syscalls/op" (unit syscalls).
 
 BENCH_CFLAGS := $(STRICT) -O2 -I. -Ibench
 BENCH_OUT = $(BUILD)/bench
 
-BENCH_PROGS += send pingpong spawn park park_noinfo nesting scaling
+BENCH_PROGS += send pingpong spawn park park_noinfo nesting scaling proto
 BENCH_PEERS += bench/peers/send.py bench/peers/pingpong.py bench/peers/spawn.py bench/peers/park.py
 BENCH_PEERS += bench/peers/pingpong.js bench/peers/spawn.js bench/peers/park.js
 BENCH_PEERS += bench/peers/pingpong.go bench/peers/spawn.go bench/peers/park.go
@@ -54,6 +68,8 @@ BENCH_PEERS += bench/peers/gather.py bench/peers/queue_peer.py bench/peers/lock.
 
 # uvloop for the Python peers (small; `make bench` carries on without it).
 DEPS_BENCH += python3-uvloop
+# valgrind for the instruction counts (without it the table has none and says so).
+DEPS_BENCH += valgrind
 
 $(BENCH_OUT)/%: bench/%.c async.h $(wildcard bench/*.h)
 	@mkdir -p $(@D)
@@ -66,6 +82,9 @@ BENCH_PROGS += pingpong_ev spawn_ev
 $(foreach p,pingpong_ev spawn_ev,$(eval BENCH_CFLAGS_$(p) := -Isrc)$(eval BENCH_LIBS_$(p) := -lev -pthread))
 $(BENCH_OUT)/pingpong_ev: bench/pingpong.c $(BUILD)/libasync.a src/async_rt.h
 $(BENCH_OUT)/spawn_ev: bench/spawn.c $(BUILD)/libasync.a src/async_rt.h
+# System calls per operation (strace) for the rows these programs count.
+BENCH_SYSCALLS += pingpong_ev spawn_ev
+DEPS_BENCH += strace
 
 .PHONY: bench-build
 bench-build: $(addprefix $(BENCH_OUT)/,$(BENCH_PROGS))
@@ -77,7 +96,7 @@ bench:
 	@sh tools/deps.sh $(DEPS_BENCH) || echo "bench: carrying on without the packages above"
 	@$(MAKE) --no-print-directory -k bench-build >$(BENCH_OUT)-build.log 2>&1 || \
 	    { echo "bench: some programs did not build (see $(BENCH_OUT)-build.log):"; grep -E 'error|Error' $(BENCH_OUT)-build.log | head -20; }
-	@sh bench/run.sh $(BENCH_OUT) "$(BENCH_PROGS)" "$(BENCH_PEERS)"
+	@BENCH_SYSCALLS="$(BENCH_SYSCALLS)" sh bench/run.sh $(BENCH_OUT) "$(BENCH_PROGS)" "$(BENCH_PEERS)"
 
 # The example servers under wrk and redis-benchmark, next to raw libev
 # servers (bench/servers.c; issue 10).

@@ -58,10 +58,10 @@ int main(void) {
     struct sm s;
     long n = bench_n(50000000);
     async_coro_init(&co, gen, &g);
-    bench_row("send", "ours", bench_ns_per_op(run_send, &co, n, 5), "ns", "lower", "<= 2 ns");
+    bench_time_row("send", "ours", run_send, &co, n, 5, "<= 2 ns");
     s.state = 0;
     s.value = 0;
     s.step = sm_step;
-    bench_row("send", "c-switch", bench_ns_per_op(run_switch, &s, n, 5), "ns", "lower", "");
+    bench_time_row("send", "c-switch", run_switch, &s, n, 5, "");
     return 0;
 }

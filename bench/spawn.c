@@ -62,8 +62,7 @@ static void run_spawn(void *ctx, long n) {
 int main(void) {
     async_loop loop;
     loop_init(&loop);
-    bench_row(WORKLOAD, "ours", bench_ns_per_op(run_spawn, &loop, bench_n(N_OPS), 5), "ns", "lower",
-              "<= 30 ns (goal <= 15)");
+    bench_time_row(WORKLOAD, "ours", run_spawn, &loop, bench_n(N_OPS), 5, "<= 30 ns (goal <= 15)");
     loop_close(&loop);
     return 0;
 }
