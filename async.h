@@ -140,6 +140,28 @@
 #define ASYNC_CONFIG_TRACE 0
 #endif
 
+/* The loop's fairness budget: after each full iteration (backend wait or
+ * poll, clock read, timers due, one batch), run_forever / run_until_complete /
+ * async_run run further batches back to back, with no backend call, no clock
+ * read and no timer pass, while tasks are ready, no timer is due at the
+ * iteration's time, no trace hook is set and fewer than this many handles
+ * (task steps and callbacks) ran since the full iteration. It bounds what a
+ * CPU-bound set of ready tasks does to I/O, thread-safe calls, timers coming
+ * due on a real clock and the time async_timer_start counts from (section 9:
+ * "Latency"). 0: every batch is a full iteration (asyncio's loop). Per loop:
+ * async_loop_set_budget. At most 65535.
+ *   -DASYNC_CONFIG_LOOP_BUDGET=0      // poll before every batch */
+#ifndef ASYNC_CONFIG_LOOP_BUDGET
+#if ASYNC__FREESTANDING
+#define ASYNC_CONFIG_LOOP_BUDGET 16
+#else
+#define ASYNC_CONFIG_LOOP_BUDGET 64
+#endif
+#endif
+#if ASYNC_CONFIG_LOOP_BUDGET < 0 || ASYNC_CONFIG_LOOP_BUDGET > 65535
+#error "ASYNC_CONFIG_LOOP_BUDGET must be 0..65535 (handles run between two full loop iterations)"
+#endif
+
 /* Clock type: unsigned ticks, compared modulo wrap-around, and its signed twin.
  * Default: 64 bits on hosts; 32 bits freestanding, where a 64-bit compare
  * costs code on every timer operation (at 1 kHz it wraps after 49 days,
@@ -1305,6 +1327,7 @@ struct async_loop {
     uint8_t stopping;         /* stop() called */
     uint8_t closed;           /* async_loop_close() called */
     uint8_t in_handler;       /* the exception handler is running */
+    uint16_t budget;          /* handles between full iterations (async_loop_set_budget) */
     async_time vnow;          /* virtual clock's time (virtual backend) */
     async_trace_fn trace;     /* optional control-flow hook */
     void *trace_ud;
@@ -1526,6 +1549,14 @@ ASYNC_API async_time async_ms(unsigned long ms);
  * timer of an earlier loop left behind is not taken for an armed timer. */
 ASYNC_API int async__timer_in_heap(const async_loop *loop, const async_timer *t);
 
+/* What the loop asks of the timers, whatever holds them: 1 if any timer is
+ * armed, *deadline the earliest deadline; 0 if none. */
+ASYNC_API int async__timer_next(const async_loop *loop, async_time *deadline);
+
+/* Complete every timer due at loop->now, earliest deadline first, FIFO among
+ * equal deadlines (their waiters join the ready queue in that order). */
+ASYNC_API void async__timers_expire(async_loop *loop);
+
 ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async_time ticks, async_value v);
 
 /* A sleep(0)'s timer: done at once, and the sleep still yields once. */
@@ -1653,15 +1684,45 @@ ASYNC_API void async_loop_default_exception_handler(async_loop *loop, int err, c
  *       if (write_log(arg) < 0) async_loop_report_error(f->loop, EIO, "log writer"); } */
 ASYNC_API int async_loop_report_error(async_loop *loop, int err, const char *message);
 
-/* One iteration: wait for the earliest deadline (not at all if something is
- * ready), move expired timers' waiters to the ready queue, then run exactly the
- * handles queued by then. Returns 0 or the backend's error. */
+/* async_loop_run_once(loop) — one full iteration: wait for the earliest
+ * deadline (not at all if something is ready: the backend only polls), read
+ * the clock, move expired timers' waiters to the ready queue, then run exactly
+ * the handles queued by then (one batch). Returns 0 or the backend's error.
+ * For a superloop of your own; it never takes the short iterations below.
+ *   for (;;) { async_loop_run_once(&loop); poll_the_rest(); } */
 ASYNC__INLINE async_time async__vclock_now(void *data);
 ASYNC_API int async__vclock_wait(void *data, async_loop *loop, const async_time *deadline);
 ASYNC__COLD_API int async__loop_closed(void);
 /* A closed loop's backend wait: refuses, so that run_once pays no test for it. */
 ASYNC__COLD_API int async__closed_wait(void *data, async_loop *loop, const async_time *deadline);
 ASYNC_API int async_loop_run_once(async_loop *loop);
+
+/* Latency. run_forever, run_until_complete and async_run follow each full
+ * iteration with short ones while tasks are ready: the next batch only, no
+ * backend call, no clock read, no timer pass. They stop at an empty ready
+ * queue, a timer due at the iteration's time (loop->now: what the last full
+ * iteration read), stop(), the awaited future done, a trace hook set (a traced
+ * run takes a full iteration every batch: the hook sees each one), an
+ * undrained ISR raise (section 11), or the budget: once the short batches ran
+ * ASYNC_CONFIG_LOOP_BUDGET handles. On the virtual clock that gives the same
+ * order as full iterations (nothing else can make a task ready there), and an
+ * ISR is still seen at the next batch. Elsewhere, under a CPU-bound set of
+ * ready tasks, an I/O event, a call_soon_threadsafe or a timer coming due on
+ * the real clock waits at most one batch plus the budget plus the short batch
+ * that used it up: a task that yields forever beside one other ready task
+ * sees a socket read complete within budget + 3 of its yields. Meanwhile
+ * loop->now (what async_timer_start counts from) is as old as that; buffered
+ * stream writes leave at every full iteration (the runtime flushes before it
+ * polls), so at the latest when the ready queue empties.
+ *   async_loop_set_budget(&loop, 0);   // poll before every batch, as asyncio */
+
+/* async_loop_set_budget(loop, handles); — this loop's fairness budget
+ * (default ASYNC_CONFIG_LOOP_BUDGET, at most 65535: larger saturates): fewer
+ * polls under load against a longer worst-case I/O latency; 0 polls before
+ * every batch. Takes effect at the next full iteration. */
+ASYNC__INLINE void async_loop_set_budget(async_loop *loop, unsigned handles) {
+    loop->budget = (uint16_t)(handles > 65535u ? 65535u : handles);
+}
 
 /* async_loop_stop(loop); — make run_forever return after the current batch.
  * Called while the loop is not running, the next run does one iteration and
@@ -3813,6 +3874,21 @@ ASYNC_API int async__timer_in_heap(const async_loop *loop, const async_timer *t)
     return t == loop->timers;
 }
 
+ASYNC_API int async__timer_next(const async_loop *loop, async_time *deadline) {
+    if (!loop->timers) return 0;
+    *deadline = loop->timers->deadline;
+    return 1;
+}
+
+ASYNC_API void async__timers_expire(async_loop *loop) {
+    while (loop->timers && !async_time_before(loop->now, loop->timers->deadline)) {
+        async_timer *t = loop->timers;
+        async__timer_disarm(t);
+        t->fut.c.state = ASYNC__DONE;
+        async__future_wake(&t->fut);
+    }
+}
+
 ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async_time ticks, async_value v) {
     /* done, so that the await raises ctx->err at once; never written */
 #if ASYNC_CONFIG_TASK_INFO
@@ -3931,6 +4007,7 @@ ASYNC_API void async_loop_init(async_loop *loop, async_now_fn now, async_wait_fn
     loop->stopping = 0;
     loop->closed = 0;
     loop->in_handler = 0;
+    loop->budget = ASYNC_CONFIG_LOOP_BUDGET;
     loop->vnow = 0;
     loop->trace = NULL;
     loop->trace_ud = NULL;
@@ -4002,8 +4079,36 @@ ASYNC__COLD_API int async__closed_wait(void *data, async_loop *loop, const async
     return async__loop_closed();
 }
 
+ASYNC__INLINE void async__handle_run(async_handle *h) {
+    if (h->fn) h->fn(h);
+    else async__task_step(h);
+}
+
+/* One batch: exactly what is queued now; a handle unlinked meanwhile moves
+ * batch_end. Returns left less the handles that ran (the budget's count). */
+ASYNC__INLINE int async__loop_batch(async_loop *loop, int left) {
+    async_handle *h = loop->ready_head, *next;
+    if (h == loop->ready_tail) { /* one handle or none: no batch_end to keep */
+        if (!h) return left;
+        loop->ready_head = loop->ready_tail = NULL; /* the tail's next is NULL */
+        async__handle_run(h);
+        return left - 1;
+    }
+    loop->batch_end = loop->ready_tail;
+    do {
+        h = loop->ready_head;
+        next = h->next;
+        loop->ready_head = next;
+        if (!next) loop->ready_tail = NULL;
+        if (h == loop->batch_end) loop->batch_end = NULL;
+        h->next = NULL;
+        left--;
+        async__handle_run(h);
+    } while (loop->batch_end);
+    return left;
+}
+
 ASYNC_API int async_loop_run_once(async_loop *loop) {
-    async_handle *h, *next;
     async_time deadline = loop->now;
     const async_time *until = &deadline; /* NULL: nothing to wait for but events */
     int r;
@@ -4011,10 +4116,7 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
         ASYNC_MISUSE("async_loop_run_once called from inside a task (await instead)");
         return ASYNC_EBUSY;
     }
-    if (!loop->ready_head) {
-        if (loop->timers) deadline = loop->timers->deadline;
-        else until = NULL;
-    }
+    if (!loop->ready_head && !async__timer_next(loop, &deadline)) until = NULL;
     if (ASYNC__VCLOCK_INLINE && loop->wait_fn == async__vclock_wait) { /* inlined: pingpong, spawn -10% */
         r = async__vclock_wait(loop->backend, loop, until);
         if (r) return r;
@@ -4025,25 +4127,25 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
         loop->now = loop->now_fn(loop->backend);
     }
     if (ASYNC__UNLIKELY(loop->trace != NULL)) loop->trace(loop, ASYNC_TRACE_ITERATION, NULL, ASYNC_DONE, loop->trace_ud);
-    while (loop->timers && !async_time_before(loop->now, loop->timers->deadline)) {
-        async_timer *t = loop->timers;
-        async__timer_disarm(t);
-        t->fut.c.state = ASYNC__DONE;
-        async__future_wake(&t->fut);
-    }
-    /* Exactly what is queued now; a handle unlinked meanwhile moves batch_end. */
-    if (!(loop->batch_end = loop->ready_tail)) return 0;
-    do {
-        h = loop->ready_head;
-        next = h->next;
-        loop->ready_head = next;
-        if (!next) loop->ready_tail = NULL;
-        if (h == loop->batch_end) loop->batch_end = NULL;
-        h->next = NULL;
-        if (h->fn) h->fn(h);
-        else async__task_step(h);
-    } while (loop->batch_end);
+    async__timers_expire(loop);
+    (void)async__loop_batch(loop, 0);
     return 0;
+}
+
+/* The short iterations after a full one (section 9, "Latency"): what a full
+ * iteration would do when its wait returns at once, minus the clock read and
+ * the timer pass, which the due test makes empty. f: the future
+ * run_until_complete waits for, or NULL. A raise the ISR hub has not drained
+ * yet ends them: a full iteration delivers it, as before every batch. */
+ASYNC__INLINE void async__loop_run_short(async_loop *loop, const async_future *f) {
+    static const volatile uint8_t never = 0;
+    const volatile uint8_t *raised = &never;
+    int left = loop->budget;
+    async_time next;
+    if (loop->wait_fn == async__isr_wait) raised = &((const async_isr_hub *)loop->backend)->flag;
+    while (left > 0 && loop->ready_head && !loop->stopping && (!f || f->c.state == ASYNC__PENDING) &&
+           !loop->trace && !(async__timer_next(loop, &next) && !async_time_before(loop->now, next)) && !*raised)
+        left = async__loop_batch(loop, left);
 }
 
 ASYNC_API int async_loop_run_forever(async_loop *loop) {
@@ -4054,9 +4156,8 @@ ASYNC_API int async_loop_run_forever(async_loop *loop) {
         return ASYNC_EBUSY;
     }
     loop->running = 1;
-    do /* at least one iteration, even after an early stop() */
-        r = async_loop_run_once(loop);
-    while (!r && !loop->stopping);
+    /* at least one iteration, even after an early stop() */
+    while (!(r = async_loop_run_once(loop)) && !loop->stopping) async__loop_run_short(loop, NULL);
     loop->running = 0;
     loop->stopping = 0;
     return r;
@@ -4071,8 +4172,8 @@ ASYNC_API int async_loop_run_until_complete(async_loop *loop, async_future *f) {
         return ASYNC_EBUSY;
     }
     loop->running = 1;
-    while (f->c.state == ASYNC__PENDING && !(r = async_loop_run_once(loop)) && !loop->stopping) {
-    }
+    while (f->c.state == ASYNC__PENDING && !(r = async_loop_run_once(loop)) && !loop->stopping)
+        async__loop_run_short(loop, f);
     loop->running = 0;
     loop->stopping = 0;
     if (r) return r;
