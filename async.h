@@ -1709,8 +1709,9 @@ ASYNC_API int async_loop_run_once(async_loop *loop);
  * ISR is still seen at the next batch. Elsewhere, under a CPU-bound set of
  * ready tasks, an I/O event, a call_soon_threadsafe or a timer coming due on
  * the real clock waits at most one batch plus the budget plus the short batch
- * that used it up: a task that yields forever beside one other ready task
- * sees a socket read complete within budget + 3 of its yields. Meanwhile
+ * that used it up: a task that yields forever sees a socket read, a thread's
+ * call or its own buffered writes reach the other side within budget + 3 of
+ * its yields (tests/rt_budget.c), fewer if other tasks are ready. Meanwhile
  * loop->now (what async_timer_start counts from) is as old as that; buffered
  * stream writes leave at every full iteration (the runtime flushes before it
  * polls), so at the latest when the ready queue empties.
