@@ -1327,6 +1327,7 @@ struct async_loop {
     uint8_t stopping;         /* stop() called */
     uint8_t closed;           /* async_loop_close() called */
     uint8_t in_handler;       /* the exception handler is running */
+    uint8_t poll_wanted;      /* the next batch takes a full iteration (async_loop_want_poll) */
     uint16_t budget;          /* handles between full iterations (async_loop_set_budget) */
     async_time vnow;          /* virtual clock's time (virtual backend) */
     async_trace_fn trace;     /* optional control-flow hook */
@@ -1703,18 +1704,20 @@ ASYNC_API int async_loop_run_once(async_loop *loop);
  * queue, a timer due at the iteration's time (loop->now: what the last full
  * iteration read), stop(), the awaited future done, a trace hook set (a traced
  * run takes a full iteration every batch: the hook sees each one), an
- * undrained ISR raise (section 11), or the budget: once the short batches ran
+ * undrained ISR raise (section 11), a backend's async_loop_want_poll (the
+ * runtime's when a stream has buffered output: its writes leave at the next
+ * batch, as before), or the budget: once the short batches ran
  * ASYNC_CONFIG_LOOP_BUDGET handles. On the virtual clock that gives the same
  * order as full iterations (nothing else can make a task ready there), and an
  * ISR is still seen at the next batch. Elsewhere, under a CPU-bound set of
  * ready tasks, an I/O event, a call_soon_threadsafe or a timer coming due on
  * the real clock waits at most one batch plus the budget plus the short batch
- * that used it up: a task that yields forever sees a socket read, a thread's
- * call or its own buffered writes reach the other side within budget + 3 of
- * its yields (tests/rt_budget.c), fewer if other tasks are ready. Meanwhile
- * loop->now (what async_timer_start counts from) is as old as that; buffered
- * stream writes leave at every full iteration (the runtime flushes before it
- * polls), so at the latest when the ready queue empties.
+ * that used it up: a task that yields forever sees a socket read or a
+ * thread's call arrive within budget + 3 of its yields (tests/rt_budget.c),
+ * fewer if other tasks are ready. Meanwhile loop->now (what
+ * async_timer_start counts from) is as old as that. Hazard: a task that
+ * polls for I/O by yielding (while (!ready) sleep(0)) now yields up to a
+ * budget's worth per poll; await the I/O instead.
  *   async_loop_set_budget(&loop, 0);   // poll before every batch, as asyncio */
 
 /* async_loop_set_budget(loop, handles); — this loop's fairness budget
@@ -1725,10 +1728,17 @@ ASYNC__INLINE void async_loop_set_budget(async_loop *loop, unsigned handles) {
     loop->budget = (uint16_t)(handles > 65535u ? 65535u : handles);
 }
 
+/* async_loop_want_poll(loop); — for a backend, or code running in the loop:
+ * end the short iterations, so that the next batch comes after a full
+ * iteration (a backend wait or poll). The runtime calls it when a stream
+ * buffers output for its flush before the poll.
+ *   async_loop_want_poll(loop);   // e.g. output queued that the poll sends */
+ASYNC__INLINE void async_loop_want_poll(async_loop *loop) { loop->poll_wanted = 1; }
+
 /* async_loop_stop(loop); — make run_forever return after the current batch.
  * Called while the loop is not running, the next run does one iteration and
  * returns (asyncio's loop.stop() before run_forever()). */
-ASYNC__INLINE void async_loop_stop(async_loop *loop) { loop->stopping = 1; }
+ASYNC__INLINE void async_loop_stop(async_loop *loop) { loop->stopping = loop->poll_wanted = 1; }
 
 /* async_loop_is_running(loop) — 1 inside run_forever / run_until_complete /
  * async_run (asyncio's loop.is_running()). */
@@ -4008,6 +4018,7 @@ ASYNC_API void async_loop_init(async_loop *loop, async_now_fn now, async_wait_fn
     loop->stopping = 0;
     loop->closed = 0;
     loop->in_handler = 0;
+    loop->poll_wanted = 0;
     loop->budget = ASYNC_CONFIG_LOOP_BUDGET;
     loop->vnow = 0;
     loop->trace = NULL;
@@ -4118,6 +4129,7 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
         return ASYNC_EBUSY;
     }
     if (!loop->ready_head && !async__timer_next(loop, &deadline)) until = NULL;
+    loop->poll_wanted = 0;
     if (ASYNC__VCLOCK_INLINE && loop->wait_fn == async__vclock_wait) { /* inlined: pingpong, spawn -10% */
         r = async__vclock_wait(loop->backend, loop, until);
         if (r) return r;
@@ -4135,7 +4147,8 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
 
 /* The short iterations after a full one (section 9, "Latency"): what a full
  * iteration would do when its wait returns at once, minus the clock read and
- * the timer pass, which the due test makes empty. f: the future
+ * the timer pass, which the due test makes empty. stop() wants a poll too,
+ * so that one test covers both. f: the future
  * run_until_complete waits for, or NULL. A raise the ISR hub has not drained
  * yet ends them: a full iteration delivers it, as before every batch. */
 ASYNC__INLINE void async__loop_run_short(async_loop *loop, const async_future *f) {
@@ -4144,7 +4157,7 @@ ASYNC__INLINE void async__loop_run_short(async_loop *loop, const async_future *f
     int left = loop->budget;
     async_time next;
     if (loop->wait_fn == async__isr_wait) raised = &((const async_isr_hub *)loop->backend)->flag;
-    while (left > 0 && loop->ready_head && !loop->stopping && (!f || f->c.state == ASYNC__PENDING) &&
+    while (left > 0 && loop->ready_head && !loop->poll_wanted && (!f || f->c.state == ASYNC__PENDING) &&
            !loop->trace && !(async__timer_next(loop, &next) && !async_time_before(loop->now, next)) && !*raised)
         left = async__loop_batch(loop, left);
 }
