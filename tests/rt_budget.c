@@ -1,9 +1,9 @@
 /* rt_budget.c — the libev loop under a task that never waits (async.h section
  * 9, "Latency"): the loop polls only at full iterations, once per budget while
- * tasks are ready, so a socket read, a call_soon_threadsafe and buffered
- * stream writes must still complete within a bounded number of the busy
- * task's yields: at most budget + 3 after the event, whatever the budget.
- * Counted in yields, not time. */
+ * tasks are ready, so a socket read and a call_soon_threadsafe must still
+ * complete within a bounded number of the busy task's yields (at most
+ * budget + 3 after the event, whatever the budget), and buffered stream
+ * writes, which ask for a poll, within 3. Counted in yields, not time. */
 #include "rt_common.h"
 #include <pthread.h>
 #include <sys/socket.h>
@@ -133,7 +133,9 @@ static void check_kind(int kind) {
     size_t i;
     for (i = 0; i < sizeof budgets / sizeof budgets[0]; i++) {
         long late = run_one(kind, budgets[i]);
-        if (late > (long)budgets[i] + 3) fail_msg("budget %u: %ld yields late", budgets[i], late);
+        /* buffered output wants a poll: it leaves at the next batch */
+        long bound = kind == EV_STREAM ? 3 : (long)budgets[i] + 3;
+        if (late > bound) fail_msg("budget %u: %ld yields late", budgets[i], late);
     }
 }
 
