@@ -142,14 +142,15 @@
 
 /* The loop's fairness budget: after each full iteration (backend wait or
  * poll, clock read, timers due, one batch), run_forever / run_until_complete /
- * async_run run further batches back to back, with no backend call, no clock
- * read and no timer pass, while tasks are ready, no timer is due at the
- * iteration's time, no trace hook is set and fewer than this many handles
- * (task steps and callbacks) ran since the full iteration. It bounds what a
- * CPU-bound set of ready tasks does to I/O, thread-safe calls, timers coming
- * due on a real clock and the time async_timer_start counts from (section 9:
- * "Latency"). 0: every batch is a full iteration (asyncio's loop). Per loop:
- * async_loop_set_budget. At most 65535.
+ * async_run run the tasks that futures woke in further batches back to back,
+ * with no backend call, no clock read and no timer pass, until nothing is
+ * ready, a timer is due, a task yields (sleep(0) still polls) or this many
+ * handles (task steps and callbacks) have run in them (section 9,
+ * "Latency", has the full list). It bounds what a CPU-bound set
+ * of tasks waking each other does to I/O, thread-safe calls, timers coming
+ * due on a real clock and the time async_timer_start counts from. 0: every
+ * batch is a full iteration (asyncio's loop). Per loop: async_loop_set_budget.
+ * At most 65535.
  *   -DASYNC_CONFIG_LOOP_BUDGET=0      // poll before every batch */
 #ifndef ASYNC_CONFIG_LOOP_BUDGET
 #if ASYNC__FREESTANDING
@@ -1701,23 +1702,23 @@ ASYNC_API int async_loop_run_once(async_loop *loop);
 /* Latency. run_forever, run_until_complete and async_run follow each full
  * iteration with short ones while tasks are ready: the next batch only, no
  * backend call, no clock read, no timer pass. They stop at an empty ready
- * queue, a timer due at the iteration's time (loop->now: what the last full
- * iteration read), stop(), the awaited future done, a trace hook set (a traced
- * run takes a full iteration every batch: the hook sees each one), an
- * undrained ISR raise (section 11), a backend's async_loop_want_poll (the
- * runtime's when a stream has buffered output: its writes leave at the next
- * batch, as before), or the budget: once the short batches ran
- * ASYNC_CONFIG_LOOP_BUDGET handles. On the virtual clock that gives the same
- * order as full iterations (nothing else can make a task ready there), and an
- * ISR is still seen at the next batch. Elsewhere, under a CPU-bound set of
- * ready tasks, an I/O event, a call_soon_threadsafe or a timer coming due on
- * the real clock waits at most one batch plus the budget plus the short batch
- * that used it up: a task that yields forever sees a socket read or a
- * thread's call arrive within budget + 3 of its yields (tests/rt_budget.c),
- * fewer if other tasks are ready. Meanwhile loop->now (what
- * async_timer_start counts from) is as old as that. Hazard: a task that
- * polls for I/O by yielding (while (!ready) sleep(0)) now yields up to a
- * budget's worth per poll; await the I/O instead.
+ * queue; a timer due at the iteration's time (loop->now, what the last full
+ * iteration read); stop(); the awaited future done; a task's yield
+ * (ASYNC_YIELD, sleep(0): asyncio's way to let the loop poll, which it still
+ * does at once); a trace hook set (a traced run takes a full iteration every
+ * batch: the hook sees each one); an undrained ISR raise (section 11); a
+ * backend's async_loop_want_poll (the runtime's when a stream has buffered
+ * output: its writes leave at the next batch, as before); or the budget, once
+ * the short batches ran ASYNC_CONFIG_LOOP_BUDGET handles. On the virtual
+ * clock that gives the same order as full iterations (nothing else can make
+ * a task ready there), and an ISR is still seen at the next batch.
+ *   Elsewhere, under a CPU-bound set of ready tasks that wake each other
+ * through futures without yielding, an I/O event, a call_soon_threadsafe or
+ * a timer coming due on the real clock waits at most one batch, plus the
+ * budget, plus the short batch that used it up: two tasks handing a future
+ * back and forth forever see a socket read or a thread's call arrive within
+ * budget + 3 handoffs (tests/rt_budget.c). Meanwhile loop->now (what
+ * async_timer_start counts from) is as old as that.
  *   async_loop_set_budget(&loop, 0);   // poll before every batch, as asyncio */
 
 /* async_loop_set_budget(loop, handles); — this loop's fairness budget
@@ -3693,6 +3694,7 @@ ASYNC_API void async__task_step(async_handle *h) {
     } else if (s == ASYNC_YIELDED) {
         t->fut.c.flags &= (uint8_t)~ASYNC__F_RUNNING;
         async__ready_push(loop, h);
+        loop->poll_wanted = 1; /* a yield (sleep(0)) gives I/O its turn, as in asyncio */
     } else {
         t->fut.c.flags &= (uint8_t)~ASYNC__F_RUNNING;
         if (s == ASYNC_DONE && (t->fut.c.flags & ASYNC__F_MUST_CANCEL)) {
@@ -4170,8 +4172,10 @@ ASYNC_API int async_loop_run_forever(async_loop *loop) {
         return ASYNC_EBUSY;
     }
     loop->running = 1;
-    /* at least one iteration, even after an early stop() */
-    while (!(r = async_loop_run_once(loop)) && !loop->stopping) async__loop_run_short(loop, NULL);
+    do { /* at least one iteration, even after an early stop() */
+        if ((r = async_loop_run_once(loop)) || loop->stopping) break;
+        async__loop_run_short(loop, NULL);
+    } while (!loop->stopping);
     loop->running = 0;
     loop->stopping = 0;
     return r;
@@ -4186,8 +4190,11 @@ ASYNC_API int async_loop_run_until_complete(async_loop *loop, async_future *f) {
         return ASYNC_EBUSY;
     }
     loop->running = 1;
-    while (f->c.state == ASYNC__PENDING && !(r = async_loop_run_once(loop)) && !loop->stopping)
+    while (f->c.state == ASYNC__PENDING) {
+        if ((r = async_loop_run_once(loop)) || loop->stopping) break;
         async__loop_run_short(loop, f);
+        if (loop->stopping) break;
+    }
     loop->running = 0;
     loop->stopping = 0;
     if (r) return r;
