@@ -1328,7 +1328,7 @@ struct async_loop {
     uint8_t stopping;         /* stop() called */
     uint8_t closed;           /* async_loop_close() called */
     uint8_t in_handler;       /* the exception handler is running */
-    uint8_t poll_wanted;      /* the next batch takes a full iteration (async_loop_want_poll) */
+    volatile uint8_t poll_wanted; /* the next batch takes a full iteration (async_loop_want_poll; ISRs too) */
     uint16_t budget;          /* handles between full iterations (async_loop_set_budget) */
     async_time vnow;          /* virtual clock's time (virtual backend) */
     async_trace_fn trace;     /* optional control-flow hook */
@@ -1739,7 +1739,10 @@ ASYNC__INLINE void async_loop_want_poll(async_loop *loop) { loop->poll_wanted = 
 /* async_loop_stop(loop); — make run_forever return after the current batch.
  * Called while the loop is not running, the next run does one iteration and
  * returns (asyncio's loop.stop() before run_forever()). */
-ASYNC__INLINE void async_loop_stop(async_loop *loop) { loop->stopping = loop->poll_wanted = 1; }
+ASYNC__INLINE void async_loop_stop(async_loop *loop) {
+    loop->stopping = 1;
+    loop->poll_wanted = 1;
+}
 
 /* async_loop_is_running(loop) — 1 inside run_forever / run_until_complete /
  * async_run (asyncio's loop.is_running()). */
@@ -1828,16 +1831,19 @@ ASYNC__INLINE void async_loop_init_bare(async_loop *loop, const async_bare *bare
 
 /* Nothing in sections 4-9 may be called from an interrupt handler: the loop's
  * queues are not protected. An ISR (or a POSIX signal handler) calls only
- * async_isr_raise(), which bumps two volatile bytes; the loop drains them in
- * every iteration and completes the signal's future there, so the awaiting
- * task wakes in loop context.
+ * async_isr_raise(), which bumps three volatile bytes; the loop drains them in
+ * every full iteration (the raise makes the next batch follow one) and
+ * completes the signal's future there, so the awaiting task wakes in loop
+ * context.
  *   The hub wraps the loop's backend (any backend: bare, virtual, your own):
  * its wait drains the raised signals before and after waiting, and returns at
  * once if that made something ready. Each signal must have one producer (one
  * ISR, or ISRs that cannot preempt each other). Counts are modulo 256: at most
  * 255 raises between two loop iterations are counted exactly.
  *   Single core: the ISR and the loop run on one CPU. The ISR writes only
- * its signal's count and the hub's flag, the loop only the rest, each with
+ * its signal's count, the hub's flag and the loop's poll_wanted byte (which
+ * the loop clears before each drain: a raise after the clear ends the short
+ * iterations, one before it is drained), the loop only the rest, each with
  * compiler barriers (ASYNC_BARRIER) where the order matters, so no critical
  * section is needed on either side; another core raising needs a fence.
  *   The race between "nothing pending" and going to sleep is the idle hook's
@@ -1872,7 +1878,8 @@ struct async_isr_hub {
 };
 
 /* async_isr_raise(&sig); — the one ISR-safe call: count a raise and mark the
- * hub. Never touches the loop, so any interrupt may call it at any time. */
+ * hub and the loop's poll_wanted byte. Touches nothing else of the loop, so
+ * any interrupt may call it at any time. */
 ASYNC_API void async_isr_raise(async_isr_signal *s);
 
 /* async_isr_pending(&hub) — nonzero if a raise has not been drained yet. For
@@ -4149,54 +4156,50 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
 
 /* The short iterations after a full one (section 9, "Latency"): what a full
  * iteration would do when its wait returns at once, minus the clock read and
- * the timer pass, which the due test makes empty. stop() wants a poll too,
- * so that one test covers both. f: the future
- * run_until_complete waits for, or NULL. A raise the ISR hub has not drained
- * yet ends them: a full iteration delivers it, as before every batch. */
+ * the timer pass, which the due test makes empty. Everything else that must
+ * end them (stop(), a yield, an ISR raise, a backend) sets poll_wanted, which
+ * each full iteration clears before it waits (so before the hub drains). f:
+ * the future run_until_complete waits for, or NULL. */
 ASYNC__INLINE void async__loop_run_short(async_loop *loop, const async_future *f) {
-    static const volatile uint8_t never = 0;
-    const volatile uint8_t *raised = &never;
     int left = loop->budget;
     async_time next;
-    if (loop->wait_fn == async__isr_wait) raised = &((const async_isr_hub *)loop->backend)->flag;
     while (left > 0 && loop->ready_head && !loop->poll_wanted && (!f || f->c.state == ASYNC__PENDING) &&
-           !loop->trace && !(async__timer_next(loop, &next) && !async_time_before(loop->now, next)) && !*raised)
+           !loop->trace && !(async__timer_next(loop, &next) && !async_time_before(loop->now, next)))
         left = async__loop_batch(loop, left);
 }
 
-ASYNC_API int async_loop_run_forever(async_loop *loop) {
+/* run_forever (f NULL) and run_until_complete, past their misuse checks. */
+ASYNC__INLINE int async__loop_run(async_loop *loop, const async_future *f) {
     int r = 0;
-    if (ASYNC__UNLIKELY(loop->closed)) return async__loop_closed();
-    if (ASYNC__UNLIKELY(loop->running)) {
-        ASYNC_MISUSE("loop is already running (run called from inside the loop)");
-        return ASYNC_EBUSY;
-    }
     loop->running = 1;
-    do { /* at least one iteration, even after an early stop() */
-        if ((r = async_loop_run_once(loop)) || loop->stopping) break;
-        async__loop_run_short(loop, NULL);
-    } while (!loop->stopping);
+    if (!f || f->c.state == ASYNC__PENDING)
+        do { /* at least one iteration, even after an early stop() */
+            if ((r = async_loop_run_once(loop)) || loop->stopping) break;
+            async__loop_run_short(loop, f);
+        } while (!loop->stopping && (!f || f->c.state == ASYNC__PENDING));
     loop->running = 0;
     loop->stopping = 0;
     return r;
 }
 
+ASYNC_API int async_loop_run_forever(async_loop *loop) {
+    if (ASYNC__UNLIKELY(loop->closed)) return async__loop_closed();
+    if (ASYNC__UNLIKELY(loop->running)) {
+        ASYNC_MISUSE("loop is already running (run called from inside the loop)");
+        return ASYNC_EBUSY;
+    }
+    return async__loop_run(loop, NULL);
+}
+
 ASYNC_API int async_loop_run_until_complete(async_loop *loop, async_future *f) {
-    int r = 0;
+    int r;
     if (async__future_check(f)) return ASYNC_EMISUSE;
     if (ASYNC__UNLIKELY(loop->closed)) return async__loop_closed();
     if (ASYNC__UNLIKELY(loop->running)) {
         ASYNC_MISUSE("loop is already running (run called from inside the loop)");
         return ASYNC_EBUSY;
     }
-    loop->running = 1;
-    while (f->c.state == ASYNC__PENDING) {
-        if ((r = async_loop_run_once(loop)) || loop->stopping) break;
-        async__loop_run_short(loop, f);
-        if (loop->stopping) break;
-    }
-    loop->running = 0;
-    loop->stopping = 0;
+    r = async__loop_run(loop, f);
     if (r) return r;
     if (f->c.state == ASYNC__PENDING) return ASYNC_ESTOPPED;
     return async_future_error(f);
@@ -4301,6 +4304,7 @@ ASYNC_API void async_isr_raise(async_isr_signal *s) {
     ASYNC_BARRIER(); /* what the ISR wrote for the loop lands before the raise */
     s->raised = (uint8_t)(s->raised + 1u);
     s->hub->flag = 1;
+    s->hub->loop->poll_wanted = 1; /* the loop's next batch drains it */
     ASYNC_BARRIER();
 }
 
