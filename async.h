@@ -4049,6 +4049,7 @@ ASYNC_API void async_loop_init(async_loop *loop, async_now_fn now, async_wait_fn
 ASYNC_API void async_loop_set_trace(async_loop *loop, async_trace_fn fn, void *ud) {
     loop->trace = fn;
     loop->trace_ud = ud;
+    loop->poll_wanted = 1; /* a hook sees every iteration: no short ones from the next batch */
 }
 
 ASYNC_API void async_loop_set_exception_handler(async_loop *loop, async_exception_fn fn, void *ud) {
@@ -4157,14 +4158,15 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
 /* The short iterations after a full one (section 9, "Latency"): what a full
  * iteration would do when its wait returns at once, minus the clock read and
  * the timer pass, which the due test makes empty. Everything else that must
- * end them (stop(), a yield, an ISR raise, a backend) sets poll_wanted, which
- * each full iteration clears before it waits (so before the hub drains). f:
- * the future run_until_complete waits for, or NULL. */
+ * end them (stop(), a yield, a trace hook, an ISR raise, a backend) sets
+ * poll_wanted, which each full iteration clears before it waits (so before
+ * the hub drains). f: the future run_until_complete waits for, or NULL. */
 ASYNC__INLINE void async__loop_run_short(async_loop *loop, const async_future *f) {
     int left = loop->budget;
     async_time next;
+    if (loop->trace) return; /* async_loop_set_trace wants a poll: a hook set meanwhile ends them too */
     while (left > 0 && loop->ready_head && !loop->poll_wanted && (!f || f->c.state == ASYNC__PENDING) &&
-           !loop->trace && !(async__timer_next(loop, &next) && !async_time_before(loop->now, next)))
+           !(async__timer_next(loop, &next) && !async_time_before(loop->now, next)))
         left = async__loop_batch(loop, left);
 }
 

@@ -35,6 +35,7 @@ struct pp_shared {
     int rec_on;
     async_isr_signal *sig; /* raised at handoff raise_at when set */
     long raise_at;
+    long trace_at;         /* a trace hook is set at that handoff */
 };
 struct pp_player {
     async_frame hdr;
@@ -48,9 +49,12 @@ static void cb_timer(async_future *f, void *arg) {
     (void)f;
     rec("t%d@%lu", (int)(intptr_t)arg, (unsigned long)async_loop_time(mixed_loop));
 }
+static void count_iterations(async_loop *loop, async_trace_event ev, async_task *t, async_status st, void *ud);
+static unsigned long traced_iterations;
 static void pp_hand(struct pp_shared *s, async_loop *loop) {
     s->hand++;
     if (s->sig && s->hand == s->raise_at) async_isr_raise(s->sig);
+    if (s->hand == s->trace_at) async_loop_set_trace(loop, count_iterations, NULL);
     if (!s->rec_on) return;
     rec("h%ld@%lu", s->hand, (unsigned long)async_loop_time(loop));
     /* from a task that does not yield: stop(), timers due now and later */
@@ -269,7 +273,6 @@ static void test_mixed_order_backend_hub(void **state) {
 
 /* ---- counts --------------------------------------------------------------- */
 
-static unsigned long traced_iterations;
 static void count_iterations(async_loop *loop, async_trace_event ev, async_task *t, async_status st, void *ud) {
     (void)loop;
     (void)t;
@@ -278,7 +281,8 @@ static void count_iterations(async_loop *loop, async_trace_event ev, async_task 
     if (ev == ASYNC_TRACE_ITERATION) traced_iterations++;
 }
 
-/* The backend waits of 1000 round trips of the busy pair. */
+/* The backend waits of 1000 round trips of the busy pair; traced: a trace
+ * hook from the start (1) or set by the pair at its handoff 1000 (2). */
 static unsigned long busy_waits(unsigned budget, int traced) {
     async_loop loop;
     struct vbackend vb = {0, 0};
@@ -286,11 +290,14 @@ static unsigned long busy_waits(unsigned budget, int traced) {
     async_loop_init(&loop, vb_now, vb_wait, &vb);
     async_loop_set_budget(&loop, budget);
     traced_iterations = 0;
-    if (traced) async_loop_set_trace(&loop, count_iterations, NULL);
+    if (traced == 1) async_loop_set_trace(&loop, count_iterations, NULL);
     pp_start(&pp, &loop, 1000);
+    if (traced == 2) pp.s.trace_at = 1000;
     assert_int_equal(async_loop_run_until_complete(&loop, &pp.ta.fut), 0);
     assert_int_equal(pp.s.hand, 2000);
-    if (traced) assert_int_equal(traced_iterations, vb.waits);
+    if (traced == 1) assert_int_equal(traced_iterations, vb.waits);
+    /* from the batch after the one that set it, every batch is a full iteration */
+    if (traced == 2) assert_int_equal(traced_iterations, 1001);
     return vb.waits;
 }
 
@@ -305,6 +312,7 @@ static void test_busy_polls_once_per_budget(void **state) {
     assert_int_equal(w0, 2001); /* the first step of each, 1999 handoffs, the pinger's end */
     assert_int_equal(busy_waits(0, 1), w0);
     assert_int_equal(busy_waits(ASYNC_CONFIG_LOOP_BUDGET, 1), w0);
+    assert_true(busy_waits(ASYNC_CONFIG_LOOP_BUDGET, 2) >= 1001);
     /* one full iteration, then `budget` short ones, each one step */
     for (i = 0; i < sizeof budgets / sizeof budgets[0]; i++)
         assert_int_equal(busy_waits((unsigned)budgets[i], 0), (w0 + budgets[i]) / (budgets[i] + 1));
