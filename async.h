@@ -4165,7 +4165,7 @@ ASYNC__INLINE void async__loop_run_short(async_loop *loop, const async_future *f
     int left = loop->budget;
     async_time next;
     if (loop->trace) return; /* async_loop_set_trace wants a poll: a hook set meanwhile ends them too */
-    while (left > 0 && loop->ready_head && !loop->poll_wanted && (!f || f->c.state == ASYNC__PENDING) &&
+    while (!loop->poll_wanted && left > 0 && loop->ready_head && (!f || f->c.state == ASYNC__PENDING) &&
            !(async__timer_next(loop, &next) && !async_time_before(loop->now, next)))
         left = async__loop_batch(loop, left);
 }
