@@ -30,7 +30,7 @@
  *   7. Futures                  async_future, callbacks, async_op
  *   8. Tasks                    async_task, cancellation, the task dump
  *   9. Timers and the loop      async_timer, async_loop, sleep, call_soon/later, run,
- *                               exception handler, close
+ *                               latency and the fairness budget, exception handler, close
  *   10. Backends                virtual clock, bare-metal tick + idle
  *   11. Interrupts              async_isr_raise from an ISR, drained by the loop;
  *                               async_isr_queue (ISR-safe SPSC items)
