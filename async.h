@@ -30,7 +30,7 @@
  *   7. Futures                  async_future, callbacks, async_op
  *   8. Tasks                    async_task, cancellation, the task dump
  *   9. Timers and the loop      async_timer, async_loop, sleep, call_soon/later, run,
- *                               exception handler, close
+ *                               latency and the fairness budget, exception handler, close
  *   10. Backends                virtual clock, bare-metal tick + idle
  *   11. Interrupts              async_isr_raise from an ISR, drained by the loop;
  *                               async_isr_queue (ISR-safe SPSC items)
@@ -138,6 +138,29 @@
  * fields to async_loop: use the same value in every file that shares a loop. */
 #ifndef ASYNC_CONFIG_TRACE
 #define ASYNC_CONFIG_TRACE 0
+#endif
+
+/* The loop's fairness budget: after each full iteration (backend wait or
+ * poll, clock read, timers due, one batch), run_forever / run_until_complete /
+ * async_run run the tasks that futures woke in further batches back to back,
+ * with no backend call, no clock read and no timer pass, until nothing is
+ * ready, a timer is due, a task yields (sleep(0) still polls) or this many
+ * handles (task steps and callbacks) have run in them (section 9,
+ * "Latency", has the full list). It bounds what a CPU-bound set
+ * of tasks waking each other does to I/O, thread-safe calls, timers coming
+ * due on a real clock and the time async_timer_start counts from. 0: every
+ * batch is a full iteration (asyncio's loop). Per loop: async_loop_set_budget.
+ * At most 65535.
+ *   -DASYNC_CONFIG_LOOP_BUDGET=0      // poll before every batch */
+#ifndef ASYNC_CONFIG_LOOP_BUDGET
+#if ASYNC__FREESTANDING
+#define ASYNC_CONFIG_LOOP_BUDGET 16
+#else
+#define ASYNC_CONFIG_LOOP_BUDGET 64
+#endif
+#endif
+#if ASYNC_CONFIG_LOOP_BUDGET < 0 || ASYNC_CONFIG_LOOP_BUDGET > 65535
+#error "ASYNC_CONFIG_LOOP_BUDGET must be 0..65535 (handles run between two full loop iterations)"
 #endif
 
 /* Clock type: unsigned ticks, compared modulo wrap-around, and its signed twin.
@@ -1305,6 +1328,8 @@ struct async_loop {
     uint8_t stopping;         /* stop() called */
     uint8_t closed;           /* async_loop_close() called */
     uint8_t in_handler;       /* the exception handler is running */
+    volatile uint8_t poll_wanted; /* the next batch takes a full iteration (async_loop_want_poll; ISRs too) */
+    uint16_t budget;          /* handles between full iterations (async_loop_set_budget) */
     async_time vnow;          /* virtual clock's time (virtual backend) */
     async_trace_fn trace;     /* optional control-flow hook */
     void *trace_ud;
@@ -1526,6 +1551,14 @@ ASYNC_API async_time async_ms(unsigned long ms);
  * timer of an earlier loop left behind is not taken for an armed timer. */
 ASYNC_API int async__timer_in_heap(const async_loop *loop, const async_timer *t);
 
+/* What the loop asks of the timers, whatever holds them: 1 if any timer is
+ * armed, *deadline the earliest deadline; 0 if none. */
+ASYNC_API int async__timer_next(const async_loop *loop, async_time *deadline);
+
+/* Complete every timer due at loop->now, earliest deadline first, FIFO among
+ * equal deadlines (their waiters join the ready queue in that order). */
+ASYNC_API void async__timers_expire(async_loop *loop);
+
 ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async_time ticks, async_value v);
 
 /* A sleep(0)'s timer: done at once, and the sleep still yields once. */
@@ -1653,9 +1686,12 @@ ASYNC_API void async_loop_default_exception_handler(async_loop *loop, int err, c
  *       if (write_log(arg) < 0) async_loop_report_error(f->loop, EIO, "log writer"); } */
 ASYNC_API int async_loop_report_error(async_loop *loop, int err, const char *message);
 
-/* One iteration: wait for the earliest deadline (not at all if something is
- * ready), move expired timers' waiters to the ready queue, then run exactly the
- * handles queued by then. Returns 0 or the backend's error. */
+/* async_loop_run_once(loop) — one full iteration: wait for the earliest
+ * deadline (not at all if something is ready: the backend only polls), read
+ * the clock, move expired timers' waiters to the ready queue, then run exactly
+ * the handles queued by then (one batch). Returns 0 or the backend's error.
+ * For a superloop of your own; it never takes the short iterations below.
+ *   for (;;) { async_loop_run_once(&loop); poll_the_rest(); } */
 ASYNC__INLINE async_time async__vclock_now(void *data);
 ASYNC_API int async__vclock_wait(void *data, async_loop *loop, const async_time *deadline);
 ASYNC__COLD_API int async__loop_closed(void);
@@ -1663,10 +1699,50 @@ ASYNC__COLD_API int async__loop_closed(void);
 ASYNC__COLD_API int async__closed_wait(void *data, async_loop *loop, const async_time *deadline);
 ASYNC_API int async_loop_run_once(async_loop *loop);
 
+/* Latency. run_forever, run_until_complete and async_run follow each full
+ * iteration with short ones while tasks are ready: the next batch only, no
+ * backend call, no clock read, no timer pass. They stop at an empty ready
+ * queue; a timer due at the iteration's time (loop->now, what the last full
+ * iteration read); stop(); the awaited future done; a task's yield
+ * (ASYNC_YIELD, sleep(0): asyncio's way to let the loop poll, which it still
+ * does at once); a trace hook set (a traced run takes a full iteration every
+ * batch: the hook sees each one); an undrained ISR raise (section 11); a
+ * backend's async_loop_want_poll (the runtime's when a stream has buffered
+ * output: its writes leave at the next batch, as before); or the budget, once
+ * the short batches ran ASYNC_CONFIG_LOOP_BUDGET handles. On the virtual
+ * clock that gives the same order as full iterations (nothing else can make
+ * a task ready there), and an ISR is still seen at the next batch.
+ *   Elsewhere, under a CPU-bound set of ready tasks that wake each other
+ * through futures without yielding, an I/O event, a call_soon_threadsafe or
+ * a timer coming due on the real clock waits at most one batch, plus the
+ * budget, plus the short batch that used it up: two tasks handing a future
+ * back and forth forever see a socket read or a thread's call arrive within
+ * budget + 3 handoffs (tests/rt_budget.c). Meanwhile loop->now (what
+ * async_timer_start counts from) is as old as that.
+ *   async_loop_set_budget(&loop, 0);   // poll before every batch, as asyncio */
+
+/* async_loop_set_budget(loop, handles); — this loop's fairness budget
+ * (default ASYNC_CONFIG_LOOP_BUDGET, at most 65535: larger saturates): fewer
+ * polls under load against a longer worst-case I/O latency; 0 polls before
+ * every batch. Takes effect at the next full iteration. */
+ASYNC__INLINE void async_loop_set_budget(async_loop *loop, unsigned handles) {
+    loop->budget = (uint16_t)(handles > 65535u ? 65535u : handles);
+}
+
+/* async_loop_want_poll(loop); — for a backend, or code running in the loop:
+ * end the short iterations, so that the next batch comes after a full
+ * iteration (a backend wait or poll). The runtime calls it when a stream
+ * buffers output for its flush before the poll.
+ *   async_loop_want_poll(loop);   // e.g. output queued that the poll sends */
+ASYNC__INLINE void async_loop_want_poll(async_loop *loop) { loop->poll_wanted = 1; }
+
 /* async_loop_stop(loop); — make run_forever return after the current batch.
  * Called while the loop is not running, the next run does one iteration and
  * returns (asyncio's loop.stop() before run_forever()). */
-ASYNC__INLINE void async_loop_stop(async_loop *loop) { loop->stopping = 1; }
+ASYNC__INLINE void async_loop_stop(async_loop *loop) {
+    loop->stopping = 1;
+    loop->poll_wanted = 1;
+}
 
 /* async_loop_is_running(loop) — 1 inside run_forever / run_until_complete /
  * async_run (asyncio's loop.is_running()). */
@@ -1755,16 +1831,19 @@ ASYNC__INLINE void async_loop_init_bare(async_loop *loop, const async_bare *bare
 
 /* Nothing in sections 4-9 may be called from an interrupt handler: the loop's
  * queues are not protected. An ISR (or a POSIX signal handler) calls only
- * async_isr_raise(), which bumps two volatile bytes; the loop drains them in
- * every iteration and completes the signal's future there, so the awaiting
- * task wakes in loop context.
+ * async_isr_raise(), which bumps three volatile bytes; the loop drains them in
+ * every full iteration (the raise makes the next batch follow one) and
+ * completes the signal's future there, so the awaiting task wakes in loop
+ * context.
  *   The hub wraps the loop's backend (any backend: bare, virtual, your own):
  * its wait drains the raised signals before and after waiting, and returns at
  * once if that made something ready. Each signal must have one producer (one
  * ISR, or ISRs that cannot preempt each other). Counts are modulo 256: at most
  * 255 raises between two loop iterations are counted exactly.
  *   Single core: the ISR and the loop run on one CPU. The ISR writes only
- * its signal's count and the hub's flag, the loop only the rest, each with
+ * its signal's count, the hub's flag and the loop's poll_wanted byte (which
+ * the loop clears before each drain: a raise after the clear ends the short
+ * iterations, one before it is drained), the loop only the rest, each with
  * compiler barriers (ASYNC_BARRIER) where the order matters, so no critical
  * section is needed on either side; another core raising needs a fence.
  *   The race between "nothing pending" and going to sleep is the idle hook's
@@ -1799,7 +1878,8 @@ struct async_isr_hub {
 };
 
 /* async_isr_raise(&sig); — the one ISR-safe call: count a raise and mark the
- * hub. Never touches the loop, so any interrupt may call it at any time. */
+ * hub and the loop's poll_wanted byte. Touches nothing else of the loop, so
+ * any interrupt may call it at any time. */
 ASYNC_API void async_isr_raise(async_isr_signal *s);
 
 /* async_isr_pending(&hub) — nonzero if a raise has not been drained yet. For
@@ -3621,6 +3701,7 @@ ASYNC_API void async__task_step(async_handle *h) {
     } else if (s == ASYNC_YIELDED) {
         t->fut.c.flags &= (uint8_t)~ASYNC__F_RUNNING;
         async__ready_push(loop, h);
+        loop->poll_wanted = 1; /* a yield (sleep(0)) gives I/O its turn, as in asyncio */
     } else {
         t->fut.c.flags &= (uint8_t)~ASYNC__F_RUNNING;
         if (s == ASYNC_DONE && (t->fut.c.flags & ASYNC__F_MUST_CANCEL)) {
@@ -3813,6 +3894,21 @@ ASYNC_API int async__timer_in_heap(const async_loop *loop, const async_timer *t)
     return t == loop->timers;
 }
 
+ASYNC_API int async__timer_next(const async_loop *loop, async_time *deadline) {
+    if (!loop->timers) return 0;
+    *deadline = loop->timers->deadline;
+    return 1;
+}
+
+ASYNC_API void async__timers_expire(async_loop *loop) {
+    while (loop->timers && !async_time_before(loop->now, loop->timers->deadline)) {
+        async_timer *t = loop->timers;
+        async__timer_disarm(t);
+        t->fut.c.state = ASYNC__DONE;
+        async__future_wake(&t->fut);
+    }
+}
+
 ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async_time ticks, async_value v) {
     /* done, so that the await raises ctx->err at once; never written */
 #if ASYNC_CONFIG_TASK_INFO
@@ -3931,6 +4027,8 @@ ASYNC_API void async_loop_init(async_loop *loop, async_now_fn now, async_wait_fn
     loop->stopping = 0;
     loop->closed = 0;
     loop->in_handler = 0;
+    loop->poll_wanted = 0;
+    loop->budget = ASYNC_CONFIG_LOOP_BUDGET;
     loop->vnow = 0;
     loop->trace = NULL;
     loop->trace_ud = NULL;
@@ -3951,6 +4049,7 @@ ASYNC_API void async_loop_init(async_loop *loop, async_now_fn now, async_wait_fn
 ASYNC_API void async_loop_set_trace(async_loop *loop, async_trace_fn fn, void *ud) {
     loop->trace = fn;
     loop->trace_ud = ud;
+    loop->poll_wanted = 1; /* a hook sees every iteration: no short ones from the next batch */
 }
 
 ASYNC_API void async_loop_set_exception_handler(async_loop *loop, async_exception_fn fn, void *ud) {
@@ -4002,8 +4101,36 @@ ASYNC__COLD_API int async__closed_wait(void *data, async_loop *loop, const async
     return async__loop_closed();
 }
 
+ASYNC__INLINE void async__handle_run(async_handle *h) {
+    if (h->fn) h->fn(h);
+    else async__task_step(h);
+}
+
+/* One batch: exactly what is queued now; a handle unlinked meanwhile moves
+ * batch_end. Returns left less the handles that ran (the budget's count). */
+ASYNC__INLINE int async__loop_batch(async_loop *loop, int left) {
+    async_handle *h = loop->ready_head, *next;
+    if (h == loop->ready_tail) { /* one handle or none: no batch_end to keep */
+        if (!h) return left;
+        loop->ready_head = loop->ready_tail = NULL; /* the tail's next is NULL */
+        async__handle_run(h);
+        return left - 1;
+    }
+    loop->batch_end = loop->ready_tail;
+    do {
+        h = loop->ready_head;
+        next = h->next;
+        loop->ready_head = next;
+        if (!next) loop->ready_tail = NULL;
+        if (h == loop->batch_end) loop->batch_end = NULL;
+        h->next = NULL;
+        left--;
+        async__handle_run(h);
+    } while (loop->batch_end);
+    return left;
+}
+
 ASYNC_API int async_loop_run_once(async_loop *loop) {
-    async_handle *h, *next;
     async_time deadline = loop->now;
     const async_time *until = &deadline; /* NULL: nothing to wait for but events */
     int r;
@@ -4011,10 +4138,8 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
         ASYNC_MISUSE("async_loop_run_once called from inside a task (await instead)");
         return ASYNC_EBUSY;
     }
-    if (!loop->ready_head) {
-        if (loop->timers) deadline = loop->timers->deadline;
-        else until = NULL;
-    }
+    if (!loop->ready_head && !async__timer_next(loop, &deadline)) until = NULL;
+    loop->poll_wanted = 0;
     if (ASYNC__VCLOCK_INLINE && loop->wait_fn == async__vclock_wait) { /* inlined: pingpong, spawn -10% */
         r = async__vclock_wait(loop->backend, loop, until);
         if (r) return r;
@@ -4025,56 +4150,58 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
         loop->now = loop->now_fn(loop->backend);
     }
     if (ASYNC__UNLIKELY(loop->trace != NULL)) loop->trace(loop, ASYNC_TRACE_ITERATION, NULL, ASYNC_DONE, loop->trace_ud);
-    while (loop->timers && !async_time_before(loop->now, loop->timers->deadline)) {
-        async_timer *t = loop->timers;
-        async__timer_disarm(t);
-        t->fut.c.state = ASYNC__DONE;
-        async__future_wake(&t->fut);
-    }
-    /* Exactly what is queued now; a handle unlinked meanwhile moves batch_end. */
-    if (!(loop->batch_end = loop->ready_tail)) return 0;
-    do {
-        h = loop->ready_head;
-        next = h->next;
-        loop->ready_head = next;
-        if (!next) loop->ready_tail = NULL;
-        if (h == loop->batch_end) loop->batch_end = NULL;
-        h->next = NULL;
-        if (h->fn) h->fn(h);
-        else async__task_step(h);
-    } while (loop->batch_end);
+    async__timers_expire(loop);
+    (void)async__loop_batch(loop, 0);
     return 0;
 }
 
-ASYNC_API int async_loop_run_forever(async_loop *loop) {
+/* The short iterations after a full one (section 9, "Latency"): what a full
+ * iteration would do when its wait returns at once, minus the clock read and
+ * the timer pass, which the due test makes empty. Everything else that must
+ * end them (stop(), a yield, a trace hook, an ISR raise, a backend) sets
+ * poll_wanted, which each full iteration clears before it waits (so before
+ * the hub drains). f: the future run_until_complete waits for, or NULL. */
+ASYNC__INLINE void async__loop_run_short(async_loop *loop, const async_future *f) {
+    int left = loop->budget;
+    async_time next;
+    if (loop->trace) return; /* async_loop_set_trace wants a poll: a hook set meanwhile ends them too */
+    while (!loop->poll_wanted && left > 0 && loop->ready_head && (!f || f->c.state == ASYNC__PENDING) &&
+           !(async__timer_next(loop, &next) && !async_time_before(loop->now, next)))
+        left = async__loop_batch(loop, left);
+}
+
+/* run_forever (f NULL) and run_until_complete, past their misuse checks. */
+ASYNC__INLINE int async__loop_run(async_loop *loop, const async_future *f) {
     int r = 0;
-    if (ASYNC__UNLIKELY(loop->closed)) return async__loop_closed();
-    if (ASYNC__UNLIKELY(loop->running)) {
-        ASYNC_MISUSE("loop is already running (run called from inside the loop)");
-        return ASYNC_EBUSY;
-    }
     loop->running = 1;
-    do /* at least one iteration, even after an early stop() */
-        r = async_loop_run_once(loop);
-    while (!r && !loop->stopping);
+    if (!f || f->c.state == ASYNC__PENDING)
+        do { /* at least one iteration, even after an early stop() */
+            if ((r = async_loop_run_once(loop)) || loop->stopping) break;
+            async__loop_run_short(loop, f);
+        } while (!loop->stopping && (!f || f->c.state == ASYNC__PENDING));
     loop->running = 0;
     loop->stopping = 0;
     return r;
 }
 
+ASYNC_API int async_loop_run_forever(async_loop *loop) {
+    if (ASYNC__UNLIKELY(loop->closed)) return async__loop_closed();
+    if (ASYNC__UNLIKELY(loop->running)) {
+        ASYNC_MISUSE("loop is already running (run called from inside the loop)");
+        return ASYNC_EBUSY;
+    }
+    return async__loop_run(loop, NULL);
+}
+
 ASYNC_API int async_loop_run_until_complete(async_loop *loop, async_future *f) {
-    int r = 0;
+    int r;
     if (async__future_check(f)) return ASYNC_EMISUSE;
     if (ASYNC__UNLIKELY(loop->closed)) return async__loop_closed();
     if (ASYNC__UNLIKELY(loop->running)) {
         ASYNC_MISUSE("loop is already running (run called from inside the loop)");
         return ASYNC_EBUSY;
     }
-    loop->running = 1;
-    while (f->c.state == ASYNC__PENDING && !(r = async_loop_run_once(loop)) && !loop->stopping) {
-    }
-    loop->running = 0;
-    loop->stopping = 0;
+    r = async__loop_run(loop, f);
     if (r) return r;
     if (f->c.state == ASYNC__PENDING) return ASYNC_ESTOPPED;
     return async_future_error(f);
@@ -4179,6 +4306,7 @@ ASYNC_API void async_isr_raise(async_isr_signal *s) {
     ASYNC_BARRIER(); /* what the ISR wrote for the loop lands before the raise */
     s->raised = (uint8_t)(s->raised + 1u);
     s->hub->flag = 1;
+    s->hub->loop->poll_wanted = 1; /* the loop's next batch drains it */
     ASYNC_BARRIER();
 }
 

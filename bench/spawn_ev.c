@@ -1,3 +1,3 @@
-/* spawn on the host runtime's libev loop (every iteration polls epoll). */
+/* spawn on the host runtime's libev loop (it polls epoll once per fairness budget). */
 #define BENCH_LIBEV 1
 #include "spawn.c"

@@ -85,6 +85,7 @@ int main(void) {
     struct client c;
     int err;
     async_task_init(&main_task);
+    memset(&c, 0, sizeof c); /* the tasks in the frame: async_task_create reads their old state */
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (async_rt_loop_init(&loop)) return 1; /* a real libev loop: epoll underneath */
     err = async_run(&loop, &main_task, client, &c);

@@ -69,7 +69,13 @@ static void rt_deadline_cb(struct ev_loop *ev, ev_timer *w, int revents) {
  * deadline and no watcher that could ever fire, report a deadlock instead of
  * blocking forever (ev_run would return at once anyway: nothing is active). */
 static inline int rt_wait_ev(async__rt *rt, async_loop *loop, const async_time *deadline) {
-    if (deadline) {
+    async_time next;
+    /* Due by the last iteration's time (always so when tasks are ready: the
+     * core passes loop->now): poll, and leave the clock to the core's one read
+     * after it. */
+    if (deadline && !async_time_before(loop->now, *deadline)) {
+        ev_run(rt->ev, EVRUN_NOWAIT);
+    } else if (deadline) {
         async_time now = async__mono_ns();
         if (async_time_before(now, *deadline)) {
             double s = (double)(*deadline - now) / 1e9;
@@ -85,7 +91,7 @@ static inline int rt_wait_ev(async__rt *rt, async_loop *loop, const async_time *
         /* ev_run returns the number of active (referenced) watchers; with
          * none it polls without blocking, so nothing can hang here. */
         int active = ev_run(rt->ev, EVRUN_ONCE);
-        if (!active && !loop->ready_head && !loop->timers) {
+        if (!active && !loop->ready_head && !async__timer_next(loop, &next)) {
             int queued;
             pthread_mutex_lock(&rt->lock);
             queued = rt->ts_head != NULL;

@@ -53,7 +53,7 @@ $(addprefix check-,$(RT_TESTS)): check-%: $(BUILD)/rt-tests/%
 
 # The thread pool, the thread-safe entry point and the resolver (pool) under
 # ThreadSanitizer, with no suppressions.
-RT_TSAN_TESTS := rt_threads rt_net rt_cancel rt_multi
+RT_TSAN_TESTS := rt_threads rt_net rt_cancel rt_multi rt_budget
 CHECKS += $(addsuffix -tsan,$(RT_TSAN_TESTS))
 $(addprefix check-,$(addsuffix -tsan,$(RT_TSAN_TESTS))): check-%-tsan: $(BUILD)/rt-tests-tsan/%
 	@TSAN_OPTIONS="halt_on_error=1" $(CHECK) $*-tsan 180 $<

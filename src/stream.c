@@ -360,6 +360,7 @@ static void dirty_add(async__rt *rt, async_stream *s) {
     if (rt->dirty) rt->dirty->wd_prev = s;
     rt->dirty = s;
     s->flags |= F_DIRTY;
+    async_loop_want_poll(rt->loop); /* the flush before the poll sends it: at the next batch */
 }
 
 void async__streams_flush(async__rt *rt) {
