@@ -140,6 +140,20 @@
 #define ASYNC_CONFIG_TRACE 0
 #endif
 
+/* 1: a resume goes straight to the innermost suspended coroutine of a chain
+ * of ASYNC_AWAIT_CO (the leaf), so that resuming costs the same at any
+ * nesting depth; the frames above it run again only when the leaf finishes
+ * (once per child, to take its result). It costs two pointers in every task
+ * and every async_coro (the leaf and its function), no byte in a frame, and a
+ * little code per ASYNC_AWAIT_CO. 0: every resume re-enters each frame of the
+ * chain from its root, a call per level. Behaviour is the same either way.
+ * Default: 1 on hosts; 0 freestanding, where chains are shallow and a task's
+ * bytes count more than a few instructions per level. Use the same value in
+ * every file that shares tasks or coroutine objects (it changes their size). */
+#ifndef ASYNC_CONFIG_DIRECT_RESUME
+#define ASYNC_CONFIG_DIRECT_RESUME (!ASYNC__FREESTANDING)
+#endif
+
 /* Clock type: unsigned ticks, compared modulo wrap-around, and its signed twin.
  * Default: 64 bits on hosts; 32 bits freestanding, where a 64-bit compare
  * costs code on every timer operation (at 1 kHz it wraps after 49 days,
@@ -340,9 +354,14 @@ typedef ASYNC_CRITICAL_STATE async_critical_state;
 #else
 #define ASYNC__ABI_T TRACE_0
 #endif
-#define ASYNC__ABI3(p, i, f, l, t) p##i##_##f##_##l##_##t
-#define ASYNC__ABI2(p, i, f, l, t) ASYNC__ABI3(p, i, f, l, t)
-#define ASYNC__ABI_NAME(prefix) ASYNC__ABI2(prefix, ASYNC__ABI_I, ASYNC__ABI_F, ASYNC__ABI_L, ASYNC__ABI_T)
+#if ASYNC_CONFIG_DIRECT_RESUME
+#define ASYNC__ABI_D DIRECT_1
+#else
+#define ASYNC__ABI_D DIRECT_0
+#endif
+#define ASYNC__ABI3(p, i, f, l, t, d) p##i##_##f##_##l##_##t##_##d
+#define ASYNC__ABI2(p, i, f, l, t, d) ASYNC__ABI3(p, i, f, l, t, d)
+#define ASYNC__ABI_NAME(prefix) ASYNC__ABI2(prefix, ASYNC__ABI_I, ASYNC__ABI_F, ASYNC__ABI_L, ASYNC__ABI_T, ASYNC__ABI_D)
 
 #if defined(__cplusplus) && !ASYNC_CONFIG_INLINE
 extern "C" { /* one copy: the same symbols for C and C++ files */
@@ -482,6 +501,13 @@ struct async_ctx {
  * parameter names: async_status fn(async_ctx *async_ctx_, void *self). */
 typedef async_status (*async_fn)(async_ctx *ctx, void *frame);
 
+/* Internal (ASYNC_CONFIG_DIRECT_RESUME): a driver's innermost suspended
+ * coroutine, which its next resume calls directly; fn NULL: resume the root. */
+typedef struct async__leaf {
+    async_fn fn;
+    void *frame;
+} async__leaf;
+
 /* ======================================================================
  * 4. Resume points: the continuation mechanism
  *    A frame's state is where its coroutine resumes. Two implementations,
@@ -589,6 +615,12 @@ typedef struct async_frame {
 #define ASYNC__RETURNED 2u
 #define ASYNC__IN_TRY 4u    /* a try block is active: its slots follow the header (ASYNC_TRY_FRAME) */
 #define ASYNC__RETURNING 8u /* a return on its way through the try blocks' finally parts */
+/* Suspended at an ASYNC_AWAIT_CO that passed its child's suspension up: the
+ * driver's leaf is below this frame, reached through such sites only (a
+ * coroutine written by hand that calls a child itself never sets it, so the
+ * leaf recorded under it is replaced by its own frame). Cleared when the
+ * site is entered again. */
+#define ASYNC__ON_SITE 16u
 
 /* Internal: where an error or a return re-enters a frame's innermost try
  * block, its ASYNC_TRY. Loads only, no call: the bodies without try blocks,
@@ -865,6 +897,30 @@ ASYNC_API int async__await_end(async_ctx *ctx);
             (errv) = 0;                                                         \
     } while (0)
 
+#if ASYNC_CONFIG_DIRECT_RESUME
+ASYNC__COLD_API void async__co_up(async_ctx *ctx, async_frame *self, async_fn fn, void *child);
+/* Internal: an ASYNC_AWAIT_CO site's call of its child. A child in S_DONE
+ * was finished by a direct resume (the only way it can be done while its
+ * parent still waits here): take its result instead of calling it again. */
+ASYNC__INLINE async_status async__co_call(async_ctx *ctx, async_frame *self, async_fn fn, void *child) {
+    const async_frame *k = (const async_frame *)child;
+    async_status s;
+    if (ASYNC__UNLIKELY(ASYNC__HIS(k, ASYNC__S_DONE))) s = k->err ? ASYNC_FAILED : ASYNC_DONE;
+    else {
+        s = fn(ctx, child);
+        if (s >= ASYNC_YIELDED) {
+            async__co_up(ctx, self, fn, child);
+            return s;
+        }
+    }
+    self->flags &= (uint8_t)~ASYNC__ON_SITE; /* (set if it was passed up before) */
+    return s;
+}
+#define ASYNC__CO_CALL(fn, child) async__co_call(async_ctx_, async_hdr_, (fn), (child))
+#else
+#define ASYNC__CO_CALL(fn, child) (fn)(async_ctx_, (child))
+#endif
+
 /* ASYNC_AWAIT_CO(fn, child_frame); — run a child coroutine inline (Python `await
  * coro()`): no trip through the loop unless the child suspends, and its
  * suspensions percolate up. Its return value is ASYNC_VALUE afterwards (typed
@@ -880,7 +936,7 @@ ASYNC_API int async__await_end(async_ctx *ctx);
         ASYNC__FRAME_CHECK(fn, child);                                          \
         async_frame_reset(child);                                               \
         ASYNC__RESUME_HERE() {                                                  \
-            async_status async_s_ = (fn)(async_ctx_, (child));                  \
+            async_status async_s_ = ASYNC__CO_CALL(fn, child);                  \
             if (async_s_ >= ASYNC_YIELDED) return async_s_;                     \
             if (async_s_ == ASYNC_FAILED) goto async__raise;                    \
         }                                                                       \
@@ -893,7 +949,7 @@ ASYNC_API int async__await_end(async_ctx *ctx);
         ASYNC__FRAME_CHECK(fn, child);                                          \
         async_frame_reset(child);                                               \
         ASYNC__RESUME_HERE() {                                                  \
-            async_status async_s_ = (fn)(async_ctx_, (child));                  \
+            async_status async_s_ = ASYNC__CO_CALL(fn, child);                  \
             if (async_s_ >= ASYNC_YIELDED) return async_s_;                     \
             (errv) = async_s_ == ASYNC_FAILED ? async_ctx_->err : 0;            \
             async_ctx_->err = 0;                                                \
@@ -1048,7 +1104,42 @@ typedef struct async_coro {
     async_ctx ctx; /* value in/out, error, flags */
     async_fn fn;   /* the coroutine function */
     void *frame;   /* its frame (caller's memory) */
+#if ASYNC_CONFIG_DIRECT_RESUME
+    async__leaf leaf; /* the innermost suspended coroutine (ASYNC_CONFIG_DIRECT_RESUME) */
+#endif
 } async_coro;
+
+#if ASYNC_CONFIG_DIRECT_RESUME
+ASYNC__COLD_API void async__leaf_done(async_ctx *ctx, void *frame, async_status st);
+/* Internal: a driver's call of its coroutine, as one statement: s = the
+ * status. A root marked ASYNC__ON_SITE passed its last suspension up through
+ * sites alone, the lowest of which recorded its child: call that leaf (the
+ * mark is the record's validity, so a task or an async_coro needs no set-up
+ * of it). Suspended again, it stays the leaf, or the deeper one it started if
+ * it passed that one's suspension up through its own site (one written by
+ * hand may have let a site under it record one: not kept). Finished, it is
+ * marked done and the root runs to its parent, whose ASYNC_AWAIT_CO takes the
+ * result. */
+#define ASYNC__RUN(s, c, f, root, lp)                                           \
+    do {                                                                        \
+        if (ASYNC__UNLIKELY(((const async_frame *)(root))->flags & ASYNC__ON_SITE)) { \
+            async_fn async_lf_ = (lp)->fn;                                      \
+            void *async_lfr_ = (lp)->frame;                                     \
+            (s) = async_lf_((c), async_lfr_);                                   \
+            if (ASYNC__LIKELY((s) >= ASYNC_YIELDED)) {                          \
+                if (!(((const async_frame *)async_lfr_)->flags & ASYNC__ON_SITE)) { \
+                    (lp)->fn = async_lf_;                                       \
+                    (lp)->frame = async_lfr_;                                   \
+                }                                                               \
+                break;                                                          \
+            }                                                                   \
+            async__leaf_done((c), async_lfr_, (s));                             \
+        }                                                                       \
+        (s) = (f)((c), (root));                                                 \
+    } while (0)
+#else
+#define ASYNC__RUN(s, c, f, root, lp) ((s) = (f)((c), (root)))
+#endif
 
 /* async_coro_init(&co, fn, &frame); — make a coroutine object (Python: `co = main()`).
  * Resets the frame header; runs nothing. */
@@ -1259,6 +1350,9 @@ struct async_task {
     const char *name;          /* for the dump */
     async_task *next_live;     /* the loop's list of live tasks */
     async_task *prev_live;
+#endif
+#if ASYNC_CONFIG_DIRECT_RESUME
+    async__leaf leaf; /* the innermost suspended coroutine (ASYNC_CONFIG_DIRECT_RESUME) */
 #endif
 };
 
@@ -3174,6 +3268,29 @@ ASYNC_API void async_coro_init(async_coro *co, async_fn fn, void *frame) {
     async_frame_reset(frame);
 }
 
+#if ASYNC_CONFIG_DIRECT_RESUME
+ASYNC__COLD_API void async__co_up(async_ctx *ctx, async_frame *self, async_fn fn, void *child) {
+    /* the first site on the way up records its child, unless the child
+     * passed the suspension up through a site of its own (it recorded one) */
+    if (!(((const async_frame *)child)->flags & ASYNC__ON_SITE)) {
+        /* a context is a task's or an async_coro's: nothing else runs coroutines */
+        async__leaf *l = (ctx->flags & ASYNC__F_TASK) ? &((async_task *)(void *)ctx)->leaf
+                                                      : &((async_coro *)(void *)ctx)->leaf;
+        l->fn = fn;
+        l->frame = child;
+    }
+    self->flags |= ASYNC__ON_SITE;
+}
+
+ASYNC__COLD_API void async__leaf_done(async_ctx *ctx, void *frame, async_status st) {
+    /* what its parent's site reads (a coroutine written by hand does not
+     * mark its frame done itself) */
+    async_frame *h = (async_frame *)frame;
+    ASYNC__HSET(h, ASYNC__S_DONE);
+    h->err = st == ASYNC_FAILED ? ctx->err : 0;
+}
+#endif
+
 ASYNC_API async_status async__resume(async_coro *co, const async_value *v, int err) {
     async_status s;
     uint8_t fl;
@@ -3193,7 +3310,7 @@ ASYNC_API async_status async__resume(async_coro *co, const async_value *v, int e
      * not read them back after the call (send: 2.64 -> 2.48 ns). */
     fl = (uint8_t)(fl & ~ASYNC__F_AWAITING);
     co->ctx.flags = (uint8_t)(fl | ASYNC__F_RUNNING);
-    s = co->fn(&co->ctx, co->frame);
+    ASYNC__RUN(s, &co->ctx, co->fn, co->frame, &co->leaf);
     if (s <= ASYNC_FAILED) co->ctx.state = ASYNC__DONE;
     else if (s == ASYNC_AWAITING) fl |= ASYNC__F_AWAITING;
     co->ctx.flags = fl;
@@ -3597,7 +3714,7 @@ ASYNC_API void async__task_step(async_handle *h) {
     t->fut.c.flags = (uint8_t)((fl & ~(ASYNC__F_MUST_CANCEL | ASYNC__F_AWAITING)) | ASYNC__F_RUNNING);
     loop->current = t;
     if (ASYNC__UNLIKELY(trace != NULL)) trace(loop, ASYNC_TRACE_STEP_BEGIN, t, ASYNC_DONE, loop->trace_ud);
-    s = t->fn(&t->fut.c, t->frame);
+    ASYNC__RUN(s, &t->fut.c, t->fn, t->frame, &t->leaf);
     loop->current = NULL;
     if (ASYNC__UNLIKELY(trace != NULL) && loop->trace) {
         t->fut.c.flags &= (uint8_t)~ASYNC__F_RUNNING; /* the hook sees the step over */
