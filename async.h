@@ -956,6 +956,35 @@ ASYNC__INLINE async_status async__co_call(async_ctx *ctx, async_frame *self, asy
         }                                                                       \
     } while (0)
 
+/* Internal: ASYNC_AWAIT_CO and _CATCH for the library's own operations (lock,
+ * queue, event, gather, TaskGroup exit, ...), which never await a coroutine
+ * of the user's: a plain call of the child, as without
+ * ASYNC_CONFIG_DIRECT_RESUME. The frame that awaits one is then the leaf a
+ * resume calls (one level more, still none per depth), and the operation's
+ * function never has its address taken, so a program that awaits it from
+ * one place keeps it inline. */
+#define ASYNC__AWAIT_OP(fn, child)                                              \
+    do {                                                                        \
+        ASYNC__FRAME_CHECK(fn, child);                                          \
+        async_frame_reset(child);                                               \
+        ASYNC__RESUME_HERE() {                                                  \
+            async_status async_s_ = (fn)(async_ctx_, (child));                  \
+            if (async_s_ >= ASYNC_YIELDED) return async_s_;                     \
+            if (async_s_ == ASYNC_FAILED) goto async__raise;                    \
+        }                                                                       \
+    } while (0)
+#define ASYNC__AWAIT_OP_CATCH(fn, child, errv)                                  \
+    do {                                                                        \
+        ASYNC__FRAME_CHECK(fn, child);                                          \
+        async_frame_reset(child);                                               \
+        ASYNC__RESUME_HERE() {                                                  \
+            async_status async_s_ = (fn)(async_ctx_, (child));                  \
+            if (async_s_ >= ASYNC_YIELDED) return async_s_;                     \
+            (errv) = async_s_ == ASYNC_FAILED ? async_ctx_->err : 0;            \
+            async_ctx_->err = 0;                                                \
+        }                                                                       \
+    } while (0)
+
 /* --------------------------------------------------------- try blocks */
 
 
@@ -2148,7 +2177,7 @@ ASYNC__CO(async_lock_acquire_co) {
 #define ASYNC_LOCK_ACQUIRE(op, lock)                                            \
     do {                                                                        \
         (op)->obj = (lock);                                                     \
-        ASYNC_AWAIT_CO(async_lock_acquire_co, (op));                            \
+        ASYNC__AWAIT_OP(async_lock_acquire_co, (op));                           \
     } while (0)
 
 /* ------------------------------------------------------------------ Event */
@@ -2194,7 +2223,7 @@ ASYNC__CO(async_event_wait_co) {
 #define ASYNC_EVENT_WAIT(op, ev)                                                \
     do {                                                                        \
         (op)->obj = (ev);                                                       \
-        ASYNC_AWAIT_CO(async_event_wait_co, (op));                              \
+        ASYNC__AWAIT_OP(async_event_wait_co, (op));                             \
     } while (0)
 
 /* -------------------------------------------------------------- Condition */
@@ -2262,7 +2291,7 @@ ASYNC__CO(async_cond_wait_co) {
         /* The lock is re-acquired whatever happened, even if cancelled again. */
         do {
             self->acq.obj = self->cond->lock;
-            ASYNC_AWAIT_CO_CATCH(async_lock_acquire_co, &self->acq, self->err2);
+            ASYNC__AWAIT_OP_CATCH(async_lock_acquire_co, &self->acq, self->err2);
             if (self->err2 == ASYNC_ECANCELLED) self->cancelled = 1;
         } while (self->err2 == ASYNC_ECANCELLED);
         if (self->err2) ASYNC_RAISE(self->err2);
@@ -2285,7 +2314,7 @@ ASYNC__CO(async_cond_wait_co) {
     do {                                                                        \
         (cop)->cond = (c);                                                      \
         (cop)->pred = NULL;                                                     \
-        ASYNC_AWAIT_CO(async_cond_wait_co, (cop));                              \
+        ASYNC__AWAIT_OP(async_cond_wait_co, (cop));                             \
     } while (0)
 
 /* ASYNC_COND_WAIT_FOR(&self->cop, &cond, pred, arg); — `await cond.wait_for(pred)`:
@@ -2296,7 +2325,7 @@ ASYNC__CO(async_cond_wait_co) {
         (cop)->cond = (c);                                                      \
         (cop)->pred = (predfn);                                                 \
         (cop)->arg = (parg);                                                    \
-        ASYNC_AWAIT_CO(async_cond_wait_co, (cop));                              \
+        ASYNC__AWAIT_OP(async_cond_wait_co, (cop));                             \
     } while (0)
 
 /* ------------------------------------------------ Semaphore, BoundedSemaphore */
@@ -2355,7 +2384,7 @@ ASYNC__CO(async_sem_acquire_co) {
 #define ASYNC_SEM_ACQUIRE(op, sem)                                              \
     do {                                                                        \
         (op)->obj = (sem);                                                      \
-        ASYNC_AWAIT_CO(async_sem_acquire_co, (op));                             \
+        ASYNC__AWAIT_OP(async_sem_acquire_co, (op));                            \
     } while (0)
 
 /* ---------------------------------------------------------------- Barrier */
@@ -2444,7 +2473,7 @@ ASYNC__CO(async_barrier_wait_co) {
 #define ASYNC_BARRIER_WAIT(op, b)                                               \
     do {                                                                        \
         (op)->obj = (b);                                                        \
-        ASYNC_AWAIT_CO(async_barrier_wait_co, (op));                            \
+        ASYNC__AWAIT_OP(async_barrier_wait_co, (op));                           \
     } while (0)
 
 /* ----------------------------------------------------------------- Queues */
@@ -2590,17 +2619,17 @@ ASYNC__CO(async_queue_join_co) {
     do {                                                                        \
         (op)->obj = (q);                                                        \
         (op)->item = (v);                                                       \
-        ASYNC_AWAIT_CO(async_queue_put_co, (op));                               \
+        ASYNC__AWAIT_OP(async_queue_put_co, (op));                              \
     } while (0)
 #define ASYNC_QUEUE_GET(op, q)                                                  \
     do {                                                                        \
         (op)->obj = (q);                                                        \
-        ASYNC_AWAIT_CO(async_queue_get_co, (op));                               \
+        ASYNC__AWAIT_OP(async_queue_get_co, (op));                              \
     } while (0)
 #define ASYNC_QUEUE_JOIN(op, q)                                                 \
     do {                                                                        \
         (op)->obj = (q);                                                        \
-        ASYNC_AWAIT_CO(async_queue_join_co, (op));                              \
+        ASYNC__AWAIT_OP(async_queue_join_co, (op));                             \
     } while (0)
 
 /* ------------------------------------------- gather, wait, as_completed, ... */
@@ -2739,7 +2768,7 @@ ASYNC_API void async__ws_setup_one(async_waitset *ws, int kind, async_future *f,
 #define ASYNC_GATHER(ws, futv, slotv, n, flags)                                 \
     do {                                                                        \
         async__ws_setup((ws), ASYNC__WS_GATHER, (futv), (slotv), (n), (flags), ASYNC_NO_TIMEOUT); \
-        ASYNC_AWAIT_CO(async_waitset_co, (ws));                                 \
+        ASYNC__AWAIT_OP(async_waitset_co, (ws));                                \
     } while (0)
 
 /* ASYNC_WAIT(&self->ws, futs, slots, n, mode, timeout_ticks); — asyncio.wait:
@@ -2751,7 +2780,7 @@ ASYNC_API void async__ws_setup_one(async_waitset *ws, int kind, async_future *f,
 #define ASYNC_WAIT(ws, futv, slotv, n, mode, timeout)                           \
     do {                                                                        \
         async__ws_setup((ws), ASYNC__WS_WAIT, (futv), (slotv), (n), (mode), (timeout)); \
-        ASYNC_AWAIT_CO(async_waitset_co, (ws));                                 \
+        ASYNC__AWAIT_OP(async_waitset_co, (ws));                                \
     } while (0)
 
 /* ASYNC_SHIELD(&self->ws, fut); — asyncio.shield: await fut, but cancelling the
@@ -2761,7 +2790,7 @@ ASYNC_API void async__ws_setup_one(async_waitset *ws, int kind, async_future *f,
 #define ASYNC_SHIELD(ws, fut)                                                   \
     do {                                                                        \
         async__ws_setup_one((ws), ASYNC__WS_SHIELD, (fut), ASYNC_NO_TIMEOUT);   \
-        ASYNC_AWAIT_CO(async_waitset_co, (ws));                                 \
+        ASYNC__AWAIT_OP(async_waitset_co, (ws));                                \
     } while (0)
 
 /* ASYNC_WAIT_FOR(&self->ws, fut, timeout_ticks); — asyncio.wait_for: await fut;
@@ -2775,7 +2804,7 @@ ASYNC_API void async__ws_setup_one(async_waitset *ws, int kind, async_future *f,
 #define ASYNC_WAIT_FOR(ws, fut, timeout)                                        \
     do {                                                                        \
         async__ws_setup_one((ws), ASYNC__WS_WAITFOR, (fut), (timeout));         \
-        ASYNC_AWAIT_CO(async_waitset_co, (ws));                                 \
+        ASYNC__AWAIT_OP(async_waitset_co, (ws));                                \
     } while (0)
 
 /* async_as_completed_init(&ws, futs, slots, n, timeout) then, n times,
@@ -2819,7 +2848,7 @@ ASYNC__CO(async_as_completed_next_co) {
     ASYNC_END();
 }
 
-#define ASYNC_AS_COMPLETED_NEXT(ws) ASYNC_AWAIT_CO(async_as_completed_next_co, (ws))
+#define ASYNC_AS_COMPLETED_NEXT(ws) ASYNC__AWAIT_OP(async_as_completed_next_co, (ws))
 
 /* ------------------------------------------ gather and shield as futures */
 
@@ -3096,7 +3125,7 @@ ASYNC_API size_t async_taskgroup_errors(async_taskgroup *tg, int *errs, size_t c
 #define ASYNC_TASKGROUP_EXIT(tg, errv)                                          \
     do {                                                                        \
         (tg)->body_err = (errv);                                                \
-        ASYNC_AWAIT_CO(async_taskgroup_exit_co, (tg));                          \
+        ASYNC__AWAIT_OP(async_taskgroup_exit_co, (tg));                         \
     } while (0)
 
 /* ======================================================================
