@@ -200,6 +200,8 @@
 #define ASYNC__OPAQUE(p) __asm__("" : "+r"(p))
 /* A rare path kept out of line, so the hot path around it stays as it was. */
 #define ASYNC__COLD __attribute__((cold, noinline))
+/* Out of line, not rare: the callers' hot path keeps its registers. */
+#define ASYNC__NOINLINE __attribute__((noinline))
 #else
 #define ASYNC__UNUSED
 #define ASYNC__LIKELY(x) (x)
@@ -207,6 +209,7 @@
 #define ASYNC__TRAP() for (;;) {}
 #define ASYNC__OPAQUE(p) ((void)0)
 #define ASYNC__COLD
+#define ASYNC__NOINLINE
 #endif
 #if ASYNC_CONFIG_LABELS && !(defined(__GNUC__) || defined(__clang__))
 #error "ASYNC_CONFIG_LABELS needs GCC or Clang (label addresses)"
@@ -217,10 +220,12 @@
 #if ASYNC_CONFIG_INLINE
 #define ASYNC_API ASYNC__INLINE
 #define ASYNC__COLD_API static ASYNC__UNUSED ASYNC__COLD
+#define ASYNC__OUTLINE_API static ASYNC__UNUSED ASYNC__NOINLINE
 #define ASYNC__BODIES 1
 #else
 #define ASYNC_API extern
 #define ASYNC__COLD_API extern ASYNC__COLD
+#define ASYNC__OUTLINE_API extern
 #ifdef ASYNC_IMPLEMENTATION
 #define ASYNC__BODIES 1
 #else
@@ -929,8 +934,15 @@ ASYNC__INLINE async_status async__co_call(async_ctx *ctx, async_frame *self, asy
  *   ASYNC_AWAIT_CO(triple, &self->t);
  * fn must be the coroutine's name (from ASYNC_FN or ASYNC_DECLARE): a child
  * frame of another type than fn's is a compile error.
+ * With ASYNC_CONFIG_DIRECT_RESUME (hosts' default) a resume calls the innermost
+ * suspended coroutine of a chain of these directly, whatever the depth; this
+ * site runs again when its child has finished, to take its result. A
+ * coroutine written by hand that calls a child itself is always resumed
+ * itself (it may act on every resume), as is everything above it.
  * Hazard: the child frame is reset on entry; fn and child_frame are evaluated at
- * every resume: pass a function name and `&self->member`, nothing with side effects. */
+ * every resume: pass a function name and `&self->member`, nothing with side
+ * effects; a child frame belongs to this site until the child has finished
+ * (do not drive it, or reset it, from anywhere else meanwhile). */
 #define ASYNC_AWAIT_CO(fn, child)                                               \
     do {                                                                        \
         ASYNC__FRAME_CHECK(fn, child);                                          \
@@ -1166,8 +1178,15 @@ ASYNC__COLD_API void async__leaf_done(async_ctx *ctx, void *frame, async_status 
         }                                                                       \
         (s) = (f)((c), (root));                                                 \
     } while (0)
+ASYNC__OUTLINE_API async_status async__run_leaf(async_ctx *ctx, void *root);
+/* ASYNC__RUN with the leaf's part out of line (the task step: inline, its
+ * registers would cost the loop's every iteration): a flag test and the
+ * choice of a function. */
+#define ASYNC__RUN_OUTLINE(s, c, f, root)                                       \
+    ((s) = (ASYNC__UNLIKELY(((const async_frame *)(root))->flags & ASYNC__ON_SITE) ? async__run_leaf : (f))((c), (root)))
 #else
 #define ASYNC__RUN(s, c, f, root, lp) ((s) = (f)((c), (root)))
+#define ASYNC__RUN_OUTLINE(s, c, f, root) ((s) = (f)((c), (root)))
 #endif
 
 /* async_coro_init(&co, fn, &frame); — make a coroutine object (Python: `co = main()`).
@@ -3318,6 +3337,23 @@ ASYNC__COLD_API void async__leaf_done(async_ctx *ctx, void *frame, async_status 
     ASYNC__HSET(h, ASYNC__S_DONE);
     h->err = st == ASYNC_FAILED ? ctx->err : 0;
 }
+
+/* ASYNC__RUN's leaf part for a task (a context flagged ASYNC__F_TASK). */
+ASYNC__OUTLINE_API async_status async__run_leaf(async_ctx *ctx, void *root) {
+    async_task *t = (async_task *)(void *)ctx;
+    async_fn lf = t->leaf.fn;
+    void *lfr = t->leaf.frame;
+    async_status s = lf(ctx, lfr);
+    if (ASYNC__LIKELY(s >= ASYNC_YIELDED)) {
+        if (!(((const async_frame *)lfr)->flags & ASYNC__ON_SITE)) {
+            t->leaf.fn = lf;
+            t->leaf.frame = lfr;
+        }
+        return s;
+    }
+    async__leaf_done(ctx, lfr, s);
+    return t->fn(ctx, root);
+}
 #endif
 
 ASYNC_API async_status async__resume(async_coro *co, const async_value *v, int err) {
@@ -3743,7 +3779,7 @@ ASYNC_API void async__task_step(async_handle *h) {
     t->fut.c.flags = (uint8_t)((fl & ~(ASYNC__F_MUST_CANCEL | ASYNC__F_AWAITING)) | ASYNC__F_RUNNING);
     loop->current = t;
     if (ASYNC__UNLIKELY(trace != NULL)) trace(loop, ASYNC_TRACE_STEP_BEGIN, t, ASYNC_DONE, loop->trace_ud);
-    ASYNC__RUN(s, &t->fut.c, t->fn, t->frame, &t->leaf);
+    ASYNC__RUN_OUTLINE(s, &t->fut.c, t->fn, t->frame);
     loop->current = NULL;
     if (ASYNC__UNLIKELY(trace != NULL) && loop->trace) {
         t->fut.c.flags &= (uint8_t)~ASYNC__F_RUNNING; /* the hook sees the step over */

@@ -492,6 +492,25 @@ static void test_written_by_hand(void **state) {
     assert_int_equal(async_send(&co, async_int(5)), ASYNC_DONE);
     assert_int_equal(co.ctx.value.i, 2 + 3 + 4 + 5 + 1 + 8 + 10000);
     assert_int_equal(dbl_calls, 5);
+    /* doubler in the middle of a task */
+    {
+        async_loop loop;
+        async_task t;
+        async_task_init(&t);
+        test_loop_init(&loop);
+        build(8, M_SLEEP0_WAIT, 3);
+        async_future_init(&g_block, &loop);
+        dbl_calls = 0;
+        memset(&tp, 0, sizeof tp);
+        assert_int_equal(ASYNC_TASK_CREATE(&loop, &t, top_co, &tp, "dbl"), 0);
+        test_run_iterations(&loop, NULL, 8);
+        assert_int_equal(dbl_calls, 4);
+        async_future_set_result(&g_block, async_int(7));
+        assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+        assert_int_equal(async_future_result(&t.fut).i, 7 + 1 + 8 + 10000 + 1);
+        assert_int_equal(dbl_calls, 5);
+        test_loop_close(&loop);
+    }
     /* a leaf by hand: called once per resume, its result taken once */
     hand_calls = 0;
     memset(&hp, 0, sizeof hp);
