@@ -507,7 +507,8 @@ struct async_ctx {
 typedef async_status (*async_fn)(async_ctx *ctx, void *frame);
 
 /* Internal (ASYNC_CONFIG_DIRECT_RESUME): a driver's innermost suspended
- * coroutine, which its next resume calls directly; fn NULL: resume the root. */
+ * coroutine, which its next resume calls directly. Read only while the root
+ * frame is marked ASYNC__ON_SITE. */
 typedef struct async__leaf {
     async_fn fn;
     void *frame;
@@ -624,7 +625,8 @@ typedef struct async_frame {
  * driver's leaf is below this frame, reached through such sites only (a
  * coroutine written by hand that calls a child itself never sets it, so the
  * leaf recorded under it is replaced by its own frame). Cleared when the
- * site is entered again. */
+ * site's child has finished. In a finished frame (S_DONE): a direct resume
+ * finished it, its parent's site has yet to take the result. */
 #define ASYNC__ON_SITE 16u
 
 /* Internal: where an error or a return re-enters a frame's innermost try
@@ -904,14 +906,17 @@ ASYNC_API int async__await_end(async_ctx *ctx);
 
 #if ASYNC_CONFIG_DIRECT_RESUME
 ASYNC__COLD_API void async__co_up(async_ctx *ctx, async_frame *self, async_fn fn, void *child);
-/* Internal: an ASYNC_AWAIT_CO site's call of its child. A child in S_DONE
- * was finished by a direct resume (the only way it can be done while its
- * parent still waits here): take its result instead of calling it again. */
+/* Internal: an ASYNC_AWAIT_CO site's call of its child. A child a direct
+ * resume finished (S_DONE, ASYNC__ON_SITE): take its result, once, instead
+ * of calling it again; one finished anyhow else is called, so that resuming
+ * it is reported as before. */
 ASYNC__INLINE async_status async__co_call(async_ctx *ctx, async_frame *self, async_fn fn, void *child) {
-    const async_frame *k = (const async_frame *)child;
+    async_frame *k = (async_frame *)child;
     async_status s;
-    if (ASYNC__UNLIKELY(ASYNC__HIS(k, ASYNC__S_DONE))) s = k->err ? ASYNC_FAILED : ASYNC_DONE;
-    else {
+    if (ASYNC__UNLIKELY(ASYNC__HIS(k, ASYNC__S_DONE) && (k->flags & ASYNC__ON_SITE))) {
+        k->flags = 0;
+        s = k->err ? ASYNC_FAILED : ASYNC_DONE;
+    } else {
         s = fn(ctx, child);
         if (s >= ASYNC_YIELDED) {
             async__co_up(ctx, self, fn, child);
@@ -3313,6 +3318,10 @@ ASYNC_API void async_coro_init(async_coro *co, async_fn fn, void *frame) {
 #endif
     co->fn = fn;
     co->frame = frame;
+#if ASYNC_CONFIG_DIRECT_RESUME
+    co->leaf.fn = NULL; /* (never read before a site records it; set for the compilers' sake) */
+    co->leaf.frame = NULL;
+#endif
     async_frame_reset(frame);
 }
 
@@ -3336,6 +3345,7 @@ ASYNC__COLD_API void async__leaf_done(async_ctx *ctx, void *frame, async_status 
     async_frame *h = (async_frame *)frame;
     ASYNC__HSET(h, ASYNC__S_DONE);
     h->err = st == ASYNC_FAILED ? ctx->err : 0;
+    h->flags = ASYNC__ON_SITE; /* its result waits for its parent's site */
 }
 
 /* ASYNC__RUN's leaf part for a task (a context flagged ASYNC__F_TASK). */
@@ -3579,6 +3589,10 @@ ASYNC_API void async_task_init(async_task *t) {
     t->h.fn = NULL;
     t->fn = NULL;
     t->frame = NULL;
+#if ASYNC_CONFIG_DIRECT_RESUME
+    t->leaf.fn = NULL;
+    t->leaf.frame = NULL;
+#endif
 #if ASYNC_CONFIG_TASK_INFO
     t->fut.c.where = NULL;
     t->name = "task";
@@ -3596,6 +3610,10 @@ ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, vo
     t->fut.c.flags = ASYNC__F_TASK;
     t->fn = fn;
     t->frame = frame;
+#if ASYNC_CONFIG_DIRECT_RESUME
+    t->leaf.fn = NULL; /* (never read before a site records it; set for the compilers' sake) */
+    t->leaf.frame = NULL;
+#endif
     async_frame_reset(frame);
     *async__task_cancels(t) = 0;
     t->h.fn = NULL; /* a task: the loop steps it */

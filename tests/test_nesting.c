@@ -525,6 +525,32 @@ static void test_written_by_hand(void **state) {
     expect_no_misuse();
 }
 
+/* A child frame driven to its end behind its parent's back (misuse): resuming
+ * it is reported as ever, whether the resume reaches it directly (the leaf)
+ * or through the ASYNC_AWAIT_CO above it (under a coroutine written by hand). */
+static void behind_the_back(int under_hand) {
+    async_coro co, other;
+    struct top tp;
+    int i;
+    build(2, M_YIELD, 3);
+    memset(&tp, 0, sizeof tp);
+    if (under_hand) ASYNC_CORO_INIT(&co, top_co, &tp);
+    else async_coro_init(&co, lvl, &chain[0]);
+    assert_int_equal(async_send(&co, async_int(1)), ASYNC_YIELDED);
+    async_coro_init(&other, lvl, &chain[2]);
+    for (i = 0; i < 3; i++) assert_int_equal(async_send(&other, async_int(1)), ASYNC_YIELDED);
+    assert_int_equal(async_send(&other, async_int(1)), ASYNC_DONE);
+    expect_no_misuse();
+    assert_int_equal(async_send(&co, async_int(1)), ASYNC_FAILED);
+    expect_misuse("resumed after it finished");
+    assert_int_equal(co.ctx.err, ASYNC_EMISUSE);
+}
+static void test_misuse_kept(void **state) {
+    (void)state;
+    behind_the_back(0);
+    behind_the_back(1);
+}
+
 /* The library's operations as the leaf's await: lock, queue, event. */
 static void lib_case(int mode, long want) {
     async_loop loop;
@@ -738,6 +764,7 @@ int main(void) {
         TEST(test_parent_yields_after_child),
         TEST(test_frame_reuse),
         TEST(test_written_by_hand),
+        TEST(test_misuse_kept),
         TEST(test_library_leaves),
         TEST(test_taskgroup_leaf),
         TEST(test_timeout_block_above),
