@@ -3590,7 +3590,7 @@ ASYNC_API void async_task_init(async_task *t) {
     t->fn = NULL;
     t->frame = NULL;
 #if ASYNC_CONFIG_DIRECT_RESUME
-    t->leaf.fn = NULL;
+    t->leaf.fn = NULL; /* (never read before a site records it; set for the compilers' sake) */
     t->leaf.frame = NULL;
 #endif
 #if ASYNC_CONFIG_TASK_INFO
@@ -3610,11 +3610,7 @@ ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, vo
     t->fut.c.flags = ASYNC__F_TASK;
     t->fn = fn;
     t->frame = frame;
-#if ASYNC_CONFIG_DIRECT_RESUME
-    t->leaf.fn = NULL; /* (never read before a site records it; set for the compilers' sake) */
-    t->leaf.frame = NULL;
-#endif
-    async_frame_reset(frame);
+    async_frame_reset(frame); /* (and no leaf: t->leaf is read only once the root's site records one) */
     *async__task_cancels(t) = 0;
     t->h.fn = NULL; /* a task: the loop steps it */
 #if ASYNC_CONFIG_TASK_INFO
