@@ -163,6 +163,20 @@
 #error "ASYNC_CONFIG_LOOP_BUDGET must be 0..65535 (handles run between two full loop iterations)"
 #endif
 
+/* 1: a resume goes straight to the innermost suspended coroutine of a chain
+ * of ASYNC_AWAIT_CO (the leaf), so that resuming costs the same at any
+ * nesting depth; the frames above it run again only when the leaf finishes
+ * (once per child, to take its result). It costs two pointers in every task
+ * and every async_coro (the leaf and its function), no byte in a frame, and a
+ * little code per ASYNC_AWAIT_CO. 0: every resume re-enters each frame of the
+ * chain from its root, a call per level. Behaviour is the same either way.
+ * Default: 1 on hosts; 0 freestanding, where chains are shallow and a task's
+ * bytes count more than a few instructions per level. Use the same value in
+ * every file that shares tasks or coroutine objects (it changes their size). */
+#ifndef ASYNC_CONFIG_DIRECT_RESUME
+#define ASYNC_CONFIG_DIRECT_RESUME (!ASYNC__FREESTANDING)
+#endif
+
 /* Clock type: unsigned ticks, compared modulo wrap-around, and its signed twin.
  * Default: 64 bits on hosts; 32 bits freestanding, where a 64-bit compare
  * costs code on every timer operation (at 1 kHz it wraps after 49 days,
@@ -209,6 +223,8 @@
 #define ASYNC__OPAQUE(p) __asm__("" : "+r"(p))
 /* A rare path kept out of line, so the hot path around it stays as it was. */
 #define ASYNC__COLD __attribute__((cold, noinline))
+/* Out of line, not rare: the callers' hot path keeps its registers. */
+#define ASYNC__NOINLINE __attribute__((noinline))
 #else
 #define ASYNC__UNUSED
 #define ASYNC__LIKELY(x) (x)
@@ -216,6 +232,7 @@
 #define ASYNC__TRAP() for (;;) {}
 #define ASYNC__OPAQUE(p) ((void)0)
 #define ASYNC__COLD
+#define ASYNC__NOINLINE
 #endif
 #if ASYNC_CONFIG_LABELS && !(defined(__GNUC__) || defined(__clang__))
 #error "ASYNC_CONFIG_LABELS needs GCC or Clang (label addresses)"
@@ -226,10 +243,12 @@
 #if ASYNC_CONFIG_INLINE
 #define ASYNC_API ASYNC__INLINE
 #define ASYNC__COLD_API static ASYNC__UNUSED ASYNC__COLD
+#define ASYNC__OUTLINE_API static ASYNC__UNUSED ASYNC__NOINLINE
 #define ASYNC__BODIES 1
 #else
 #define ASYNC_API extern
 #define ASYNC__COLD_API extern ASYNC__COLD
+#define ASYNC__OUTLINE_API extern
 #ifdef ASYNC_IMPLEMENTATION
 #define ASYNC__BODIES 1
 #else
@@ -363,9 +382,14 @@ typedef ASYNC_CRITICAL_STATE async_critical_state;
 #else
 #define ASYNC__ABI_T TRACE_0
 #endif
-#define ASYNC__ABI3(p, i, f, l, t) p##i##_##f##_##l##_##t
-#define ASYNC__ABI2(p, i, f, l, t) ASYNC__ABI3(p, i, f, l, t)
-#define ASYNC__ABI_NAME(prefix) ASYNC__ABI2(prefix, ASYNC__ABI_I, ASYNC__ABI_F, ASYNC__ABI_L, ASYNC__ABI_T)
+#if ASYNC_CONFIG_DIRECT_RESUME
+#define ASYNC__ABI_D DIRECT_1
+#else
+#define ASYNC__ABI_D DIRECT_0
+#endif
+#define ASYNC__ABI3(p, i, f, l, t, d) p##i##_##f##_##l##_##t##_##d
+#define ASYNC__ABI2(p, i, f, l, t, d) ASYNC__ABI3(p, i, f, l, t, d)
+#define ASYNC__ABI_NAME(prefix) ASYNC__ABI2(prefix, ASYNC__ABI_I, ASYNC__ABI_F, ASYNC__ABI_L, ASYNC__ABI_T, ASYNC__ABI_D)
 
 #if defined(__cplusplus) && !ASYNC_CONFIG_INLINE
 extern "C" { /* one copy: the same symbols for C and C++ files */
@@ -505,6 +529,14 @@ struct async_ctx {
  * parameter names: async_status fn(async_ctx *async_ctx_, void *self). */
 typedef async_status (*async_fn)(async_ctx *ctx, void *frame);
 
+/* Internal (ASYNC_CONFIG_DIRECT_RESUME): a driver's innermost suspended
+ * coroutine, which its next resume calls directly. Read only while the root
+ * frame is marked ASYNC__ON_SITE. */
+typedef struct async__leaf {
+    async_fn fn;
+    void *frame;
+} async__leaf;
+
 /* ======================================================================
  * 4. Resume points: the continuation mechanism
  *    A frame's state is where its coroutine resumes. Two implementations,
@@ -612,6 +644,13 @@ typedef struct async_frame {
 #define ASYNC__RETURNED 2u
 #define ASYNC__IN_TRY 4u    /* a try block is active: its slots follow the header (ASYNC_TRY_FRAME) */
 #define ASYNC__RETURNING 8u /* a return on its way through the try blocks' finally parts */
+/* Suspended at an ASYNC_AWAIT_CO that passed its child's suspension up: the
+ * driver's leaf is below this frame, reached through such sites only (a
+ * coroutine written by hand that calls a child itself never sets it, so the
+ * leaf recorded under it is replaced by its own frame). Cleared when the
+ * site's child has finished. In a finished frame (S_DONE): a direct resume
+ * finished it, its parent's site has yet to take the result. */
+#define ASYNC__ON_SITE 16u
 
 /* Internal: where an error or a return re-enters a frame's innermost try
  * block, its ASYNC_TRY. Loads only, no call: the bodies without try blocks,
@@ -888,6 +927,33 @@ ASYNC_API int async__await_end(async_ctx *ctx);
             (errv) = 0;                                                         \
     } while (0)
 
+#if ASYNC_CONFIG_DIRECT_RESUME
+ASYNC__COLD_API void async__co_up(async_ctx *ctx, async_frame *self, async_fn fn, void *child);
+/* Internal: an ASYNC_AWAIT_CO site's call of its child. A child a direct
+ * resume finished (S_DONE, ASYNC__ON_SITE): take its result, once, instead
+ * of calling it again; one finished anyhow else is called, so that resuming
+ * it is reported as before. */
+ASYNC__INLINE async_status async__co_call(async_ctx *ctx, async_frame *self, async_fn fn, void *child) {
+    async_frame *k = (async_frame *)child;
+    async_status s;
+    if (ASYNC__UNLIKELY(ASYNC__HIS(k, ASYNC__S_DONE) && (k->flags & ASYNC__ON_SITE))) {
+        k->flags = 0;
+        s = k->err ? ASYNC_FAILED : ASYNC_DONE;
+    } else {
+        s = fn(ctx, child);
+        if (s >= ASYNC_YIELDED) {
+            async__co_up(ctx, self, fn, child);
+            return s;
+        }
+    }
+    self->flags &= (uint8_t)~ASYNC__ON_SITE; /* (set if it was passed up before) */
+    return s;
+}
+#define ASYNC__CO_CALL(fn, child) async__co_call(async_ctx_, async_hdr_, (fn), (child))
+#else
+#define ASYNC__CO_CALL(fn, child) (fn)(async_ctx_, (child))
+#endif
+
 /* ASYNC_AWAIT_CO(fn, child_frame); — run a child coroutine inline (Python `await
  * coro()`): no trip through the loop unless the child suspends, and its
  * suspensions percolate up. Its return value is ASYNC_VALUE afterwards (typed
@@ -896,9 +962,48 @@ ASYNC_API int async__await_end(async_ctx *ctx);
  *   ASYNC_AWAIT_CO(triple, &self->t);
  * fn must be the coroutine's name (from ASYNC_FN or ASYNC_DECLARE): a child
  * frame of another type than fn's is a compile error.
+ * With ASYNC_CONFIG_DIRECT_RESUME (hosts' default) a resume calls the innermost
+ * suspended coroutine of a chain of these directly, whatever the depth; this
+ * site runs again when its child has finished, to take its result. A
+ * coroutine written by hand that calls a child itself is always resumed
+ * itself (it may act on every resume), as is everything above it.
  * Hazard: the child frame is reset on entry; fn and child_frame are evaluated at
- * every resume: pass a function name and `&self->member`, nothing with side effects. */
+ * every resume: pass a function name and `&self->member`, nothing with side
+ * effects; a child frame belongs to this site until the child has finished
+ * (do not drive it, or reset it, from anywhere else meanwhile). */
 #define ASYNC_AWAIT_CO(fn, child)                                               \
+    do {                                                                        \
+        ASYNC__FRAME_CHECK(fn, child);                                          \
+        async_frame_reset(child);                                               \
+        ASYNC__RESUME_HERE() {                                                  \
+            async_status async_s_ = ASYNC__CO_CALL(fn, child);                  \
+            if (async_s_ >= ASYNC_YIELDED) return async_s_;                     \
+            if (async_s_ == ASYNC_FAILED) goto async__raise;                    \
+        }                                                                       \
+    } while (0)
+
+/* ASYNC_AWAIT_CO_CATCH(fn, child_frame, err); — ASYNC_AWAIT_CO that stores the
+ * child's error in the lvalue err (0 on success) instead of raising it. */
+#define ASYNC_AWAIT_CO_CATCH(fn, child, errv)                                   \
+    do {                                                                        \
+        ASYNC__FRAME_CHECK(fn, child);                                          \
+        async_frame_reset(child);                                               \
+        ASYNC__RESUME_HERE() {                                                  \
+            async_status async_s_ = ASYNC__CO_CALL(fn, child);                  \
+            if (async_s_ >= ASYNC_YIELDED) return async_s_;                     \
+            (errv) = async_s_ == ASYNC_FAILED ? async_ctx_->err : 0;            \
+            async_ctx_->err = 0;                                                \
+        }                                                                       \
+    } while (0)
+
+/* Internal: ASYNC_AWAIT_CO and _CATCH for the library's own operations (lock,
+ * queue, event, gather, TaskGroup exit, ...), which never await a coroutine
+ * of the user's: a plain call of the child, as without
+ * ASYNC_CONFIG_DIRECT_RESUME. The frame that awaits one is then the leaf a
+ * resume calls (one level more, still none per depth), and the operation's
+ * function never has its address taken, so a program that awaits it from
+ * one place keeps it inline. */
+#define ASYNC__AWAIT_OP(fn, child)                                              \
     do {                                                                        \
         ASYNC__FRAME_CHECK(fn, child);                                          \
         async_frame_reset(child);                                               \
@@ -908,10 +1013,7 @@ ASYNC_API int async__await_end(async_ctx *ctx);
             if (async_s_ == ASYNC_FAILED) goto async__raise;                    \
         }                                                                       \
     } while (0)
-
-/* ASYNC_AWAIT_CO_CATCH(fn, child_frame, err); — ASYNC_AWAIT_CO that stores the
- * child's error in the lvalue err (0 on success) instead of raising it. */
-#define ASYNC_AWAIT_CO_CATCH(fn, child, errv)                                   \
+#define ASYNC__AWAIT_OP_CATCH(fn, child, errv)                                  \
     do {                                                                        \
         ASYNC__FRAME_CHECK(fn, child);                                          \
         async_frame_reset(child);                                               \
@@ -1071,7 +1173,49 @@ typedef struct async_coro {
     async_ctx ctx; /* value in/out, error, flags */
     async_fn fn;   /* the coroutine function */
     void *frame;   /* its frame (caller's memory) */
+#if ASYNC_CONFIG_DIRECT_RESUME
+    async__leaf leaf; /* the innermost suspended coroutine (ASYNC_CONFIG_DIRECT_RESUME) */
+#endif
 } async_coro;
+
+#if ASYNC_CONFIG_DIRECT_RESUME
+ASYNC__COLD_API void async__leaf_done(async_ctx *ctx, void *frame, async_status st);
+/* Internal: a driver's call of its coroutine, as one statement: s = the
+ * status. A root marked ASYNC__ON_SITE passed its last suspension up through
+ * sites alone, the lowest of which recorded its child: call that leaf (the
+ * mark is the record's validity, so a task or an async_coro needs no set-up
+ * of it). Suspended again, it stays the leaf, or the deeper one it started if
+ * it passed that one's suspension up through its own site (one written by
+ * hand may have let a site under it record one: not kept). Finished, it is
+ * marked done and the root runs to its parent, whose ASYNC_AWAIT_CO takes the
+ * result. */
+#define ASYNC__RUN(s, c, f, root, lp)                                           \
+    do {                                                                        \
+        if (ASYNC__UNLIKELY(((const async_frame *)(root))->flags & ASYNC__ON_SITE)) { \
+            async_fn async_lf_ = (lp)->fn;                                      \
+            void *async_lfr_ = (lp)->frame;                                     \
+            (s) = async_lf_((c), async_lfr_);                                   \
+            if (ASYNC__LIKELY((s) >= ASYNC_YIELDED)) {                          \
+                if (!(((const async_frame *)async_lfr_)->flags & ASYNC__ON_SITE)) { \
+                    (lp)->fn = async_lf_;                                       \
+                    (lp)->frame = async_lfr_;                                   \
+                }                                                               \
+                break;                                                          \
+            }                                                                   \
+            async__leaf_done((c), async_lfr_, (s));                             \
+        }                                                                       \
+        (s) = (f)((c), (root));                                                 \
+    } while (0)
+ASYNC__OUTLINE_API async_status async__run_leaf(async_ctx *ctx, void *root);
+/* ASYNC__RUN with the leaf's part out of line (the task step: inline, its
+ * registers would cost the loop's every iteration): a flag test and the
+ * choice of a function. */
+#define ASYNC__RUN_OUTLINE(s, c, f, root)                                       \
+    ((s) = (ASYNC__UNLIKELY(((const async_frame *)(root))->flags & ASYNC__ON_SITE) ? async__run_leaf : (f))((c), (root)))
+#else
+#define ASYNC__RUN(s, c, f, root, lp) ((s) = (f)((c), (root)))
+#define ASYNC__RUN_OUTLINE(s, c, f, root) ((s) = (f)((c), (root)))
+#endif
 
 /* async_coro_init(&co, fn, &frame); — make a coroutine object (Python: `co = main()`).
  * Resets the frame header; runs nothing. */
@@ -1282,6 +1426,9 @@ struct async_task {
     const char *name;          /* for the dump */
     async_task *next_live;     /* the loop's list of live tasks */
     async_task *prev_live;
+#endif
+#if ASYNC_CONFIG_DIRECT_RESUME
+    async__leaf leaf; /* the innermost suspended coroutine (ASYNC_CONFIG_DIRECT_RESUME) */
 #endif
 };
 
@@ -2134,7 +2281,7 @@ ASYNC__CO(async_lock_acquire_co) {
 #define ASYNC_LOCK_ACQUIRE(op, lock)                                            \
     do {                                                                        \
         (op)->obj = (lock);                                                     \
-        ASYNC_AWAIT_CO(async_lock_acquire_co, (op));                            \
+        ASYNC__AWAIT_OP(async_lock_acquire_co, (op));                           \
     } while (0)
 
 /* ------------------------------------------------------------------ Event */
@@ -2180,7 +2327,7 @@ ASYNC__CO(async_event_wait_co) {
 #define ASYNC_EVENT_WAIT(op, ev)                                                \
     do {                                                                        \
         (op)->obj = (ev);                                                       \
-        ASYNC_AWAIT_CO(async_event_wait_co, (op));                              \
+        ASYNC__AWAIT_OP(async_event_wait_co, (op));                             \
     } while (0)
 
 /* -------------------------------------------------------------- Condition */
@@ -2248,7 +2395,7 @@ ASYNC__CO(async_cond_wait_co) {
         /* The lock is re-acquired whatever happened, even if cancelled again. */
         do {
             self->acq.obj = self->cond->lock;
-            ASYNC_AWAIT_CO_CATCH(async_lock_acquire_co, &self->acq, self->err2);
+            ASYNC__AWAIT_OP_CATCH(async_lock_acquire_co, &self->acq, self->err2);
             if (self->err2 == ASYNC_ECANCELLED) self->cancelled = 1;
         } while (self->err2 == ASYNC_ECANCELLED);
         if (self->err2) ASYNC_RAISE(self->err2);
@@ -2271,7 +2418,7 @@ ASYNC__CO(async_cond_wait_co) {
     do {                                                                        \
         (cop)->cond = (c);                                                      \
         (cop)->pred = NULL;                                                     \
-        ASYNC_AWAIT_CO(async_cond_wait_co, (cop));                              \
+        ASYNC__AWAIT_OP(async_cond_wait_co, (cop));                             \
     } while (0)
 
 /* ASYNC_COND_WAIT_FOR(&self->cop, &cond, pred, arg); — `await cond.wait_for(pred)`:
@@ -2282,7 +2429,7 @@ ASYNC__CO(async_cond_wait_co) {
         (cop)->cond = (c);                                                      \
         (cop)->pred = (predfn);                                                 \
         (cop)->arg = (parg);                                                    \
-        ASYNC_AWAIT_CO(async_cond_wait_co, (cop));                              \
+        ASYNC__AWAIT_OP(async_cond_wait_co, (cop));                             \
     } while (0)
 
 /* ------------------------------------------------ Semaphore, BoundedSemaphore */
@@ -2341,7 +2488,7 @@ ASYNC__CO(async_sem_acquire_co) {
 #define ASYNC_SEM_ACQUIRE(op, sem)                                              \
     do {                                                                        \
         (op)->obj = (sem);                                                      \
-        ASYNC_AWAIT_CO(async_sem_acquire_co, (op));                             \
+        ASYNC__AWAIT_OP(async_sem_acquire_co, (op));                            \
     } while (0)
 
 /* ---------------------------------------------------------------- Barrier */
@@ -2430,7 +2577,7 @@ ASYNC__CO(async_barrier_wait_co) {
 #define ASYNC_BARRIER_WAIT(op, b)                                               \
     do {                                                                        \
         (op)->obj = (b);                                                        \
-        ASYNC_AWAIT_CO(async_barrier_wait_co, (op));                            \
+        ASYNC__AWAIT_OP(async_barrier_wait_co, (op));                           \
     } while (0)
 
 /* ----------------------------------------------------------------- Queues */
@@ -2576,17 +2723,17 @@ ASYNC__CO(async_queue_join_co) {
     do {                                                                        \
         (op)->obj = (q);                                                        \
         (op)->item = (v);                                                       \
-        ASYNC_AWAIT_CO(async_queue_put_co, (op));                               \
+        ASYNC__AWAIT_OP(async_queue_put_co, (op));                              \
     } while (0)
 #define ASYNC_QUEUE_GET(op, q)                                                  \
     do {                                                                        \
         (op)->obj = (q);                                                        \
-        ASYNC_AWAIT_CO(async_queue_get_co, (op));                               \
+        ASYNC__AWAIT_OP(async_queue_get_co, (op));                              \
     } while (0)
 #define ASYNC_QUEUE_JOIN(op, q)                                                 \
     do {                                                                        \
         (op)->obj = (q);                                                        \
-        ASYNC_AWAIT_CO(async_queue_join_co, (op));                              \
+        ASYNC__AWAIT_OP(async_queue_join_co, (op));                             \
     } while (0)
 
 /* ------------------------------------------- gather, wait, as_completed, ... */
@@ -2725,7 +2872,7 @@ ASYNC_API void async__ws_setup_one(async_waitset *ws, int kind, async_future *f,
 #define ASYNC_GATHER(ws, futv, slotv, n, flags)                                 \
     do {                                                                        \
         async__ws_setup((ws), ASYNC__WS_GATHER, (futv), (slotv), (n), (flags), ASYNC_NO_TIMEOUT); \
-        ASYNC_AWAIT_CO(async_waitset_co, (ws));                                 \
+        ASYNC__AWAIT_OP(async_waitset_co, (ws));                                \
     } while (0)
 
 /* ASYNC_WAIT(&self->ws, futs, slots, n, mode, timeout_ticks); — asyncio.wait:
@@ -2737,7 +2884,7 @@ ASYNC_API void async__ws_setup_one(async_waitset *ws, int kind, async_future *f,
 #define ASYNC_WAIT(ws, futv, slotv, n, mode, timeout)                           \
     do {                                                                        \
         async__ws_setup((ws), ASYNC__WS_WAIT, (futv), (slotv), (n), (mode), (timeout)); \
-        ASYNC_AWAIT_CO(async_waitset_co, (ws));                                 \
+        ASYNC__AWAIT_OP(async_waitset_co, (ws));                                \
     } while (0)
 
 /* ASYNC_SHIELD(&self->ws, fut); — asyncio.shield: await fut, but cancelling the
@@ -2747,7 +2894,7 @@ ASYNC_API void async__ws_setup_one(async_waitset *ws, int kind, async_future *f,
 #define ASYNC_SHIELD(ws, fut)                                                   \
     do {                                                                        \
         async__ws_setup_one((ws), ASYNC__WS_SHIELD, (fut), ASYNC_NO_TIMEOUT);   \
-        ASYNC_AWAIT_CO(async_waitset_co, (ws));                                 \
+        ASYNC__AWAIT_OP(async_waitset_co, (ws));                                \
     } while (0)
 
 /* ASYNC_WAIT_FOR(&self->ws, fut, timeout_ticks); — asyncio.wait_for: await fut;
@@ -2761,7 +2908,7 @@ ASYNC_API void async__ws_setup_one(async_waitset *ws, int kind, async_future *f,
 #define ASYNC_WAIT_FOR(ws, fut, timeout)                                        \
     do {                                                                        \
         async__ws_setup_one((ws), ASYNC__WS_WAITFOR, (fut), (timeout));         \
-        ASYNC_AWAIT_CO(async_waitset_co, (ws));                                 \
+        ASYNC__AWAIT_OP(async_waitset_co, (ws));                                \
     } while (0)
 
 /* async_as_completed_init(&ws, futs, slots, n, timeout) then, n times,
@@ -2805,7 +2952,7 @@ ASYNC__CO(async_as_completed_next_co) {
     ASYNC_END();
 }
 
-#define ASYNC_AS_COMPLETED_NEXT(ws) ASYNC_AWAIT_CO(async_as_completed_next_co, (ws))
+#define ASYNC_AS_COMPLETED_NEXT(ws) ASYNC__AWAIT_OP(async_as_completed_next_co, (ws))
 
 /* ------------------------------------------ gather and shield as futures */
 
@@ -3082,7 +3229,7 @@ ASYNC_API size_t async_taskgroup_errors(async_taskgroup *tg, int *errs, size_t c
 #define ASYNC_TASKGROUP_EXIT(tg, errv)                                          \
     do {                                                                        \
         (tg)->body_err = (errv);                                                \
-        ASYNC_AWAIT_CO(async_taskgroup_exit_co, (tg));                          \
+        ASYNC__AWAIT_OP(async_taskgroup_exit_co, (tg));                         \
     } while (0)
 
 /* ======================================================================
@@ -3251,8 +3398,53 @@ ASYNC_API void async_coro_init(async_coro *co, async_fn fn, void *frame) {
 #endif
     co->fn = fn;
     co->frame = frame;
+#if ASYNC_CONFIG_DIRECT_RESUME
+    co->leaf.fn = NULL; /* (never read before a site records it; set for the compilers' sake) */
+    co->leaf.frame = NULL;
+#endif
     async_frame_reset(frame);
 }
+
+#if ASYNC_CONFIG_DIRECT_RESUME
+ASYNC__COLD_API void async__co_up(async_ctx *ctx, async_frame *self, async_fn fn, void *child) {
+    /* the first site on the way up records its child, unless the child
+     * passed the suspension up through a site of its own (it recorded one) */
+    if (!(((const async_frame *)child)->flags & ASYNC__ON_SITE)) {
+        /* a context is a task's or an async_coro's: nothing else runs coroutines */
+        async__leaf *l = (ctx->flags & ASYNC__F_TASK) ? &((async_task *)(void *)ctx)->leaf
+                                                      : &((async_coro *)(void *)ctx)->leaf;
+        l->fn = fn;
+        l->frame = child;
+    }
+    self->flags |= ASYNC__ON_SITE;
+}
+
+ASYNC__COLD_API void async__leaf_done(async_ctx *ctx, void *frame, async_status st) {
+    /* what its parent's site reads (a coroutine written by hand does not
+     * mark its frame done itself) */
+    async_frame *h = (async_frame *)frame;
+    ASYNC__HSET(h, ASYNC__S_DONE);
+    h->err = st == ASYNC_FAILED ? ctx->err : 0;
+    h->flags = ASYNC__ON_SITE; /* its result waits for its parent's site */
+}
+
+/* ASYNC__RUN's leaf part for a task (a context flagged ASYNC__F_TASK). */
+ASYNC__OUTLINE_API async_status async__run_leaf(async_ctx *ctx, void *root) {
+    async_task *t = (async_task *)(void *)ctx;
+    async_fn lf = t->leaf.fn;
+    void *lfr = t->leaf.frame;
+    async_status s = lf(ctx, lfr);
+    if (ASYNC__LIKELY(s >= ASYNC_YIELDED)) {
+        if (!(((const async_frame *)lfr)->flags & ASYNC__ON_SITE)) {
+            t->leaf.fn = lf;
+            t->leaf.frame = lfr;
+        }
+        return s;
+    }
+    async__leaf_done(ctx, lfr, s);
+    return t->fn(ctx, root);
+}
+#endif
 
 ASYNC_API async_status async__resume(async_coro *co, const async_value *v, int err) {
     async_status s;
@@ -3273,7 +3465,7 @@ ASYNC_API async_status async__resume(async_coro *co, const async_value *v, int e
      * not read them back after the call (send: 2.64 -> 2.48 ns). */
     fl = (uint8_t)(fl & ~ASYNC__F_AWAITING);
     co->ctx.flags = (uint8_t)(fl | ASYNC__F_RUNNING);
-    s = co->fn(&co->ctx, co->frame);
+    ASYNC__RUN(s, &co->ctx, co->fn, co->frame, &co->leaf);
     if (s <= ASYNC_FAILED) co->ctx.state = ASYNC__DONE;
     else if (s == ASYNC_AWAITING) fl |= ASYNC__F_AWAITING;
     co->ctx.flags = fl;
@@ -3477,6 +3669,10 @@ ASYNC_API void async_task_init(async_task *t) {
     t->h.fn = NULL;
     t->fn = NULL;
     t->frame = NULL;
+#if ASYNC_CONFIG_DIRECT_RESUME
+    t->leaf.fn = NULL; /* (never read before a site records it; set for the compilers' sake) */
+    t->leaf.frame = NULL;
+#endif
 #if ASYNC_CONFIG_TASK_INFO
     t->fut.c.where = NULL;
     t->name = "task";
@@ -3494,7 +3690,7 @@ ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, vo
     t->fut.c.flags = ASYNC__F_TASK;
     t->fn = fn;
     t->frame = frame;
-    async_frame_reset(frame);
+    async_frame_reset(frame); /* (and no leaf: t->leaf is read only once the root's site records one) */
     *async__task_cancels(t) = 0;
     t->h.fn = NULL; /* a task: the loop steps it */
 #if ASYNC_CONFIG_TASK_INFO
@@ -3677,7 +3873,7 @@ ASYNC_API void async__task_step(async_handle *h) {
     t->fut.c.flags = (uint8_t)((fl & ~(ASYNC__F_MUST_CANCEL | ASYNC__F_AWAITING)) | ASYNC__F_RUNNING);
     loop->current = t;
     if (ASYNC__UNLIKELY(trace != NULL)) trace(loop, ASYNC_TRACE_STEP_BEGIN, t, ASYNC_DONE, loop->trace_ud);
-    s = t->fn(&t->fut.c, t->frame);
+    ASYNC__RUN_OUTLINE(s, &t->fut.c, t->fn, t->frame);
     loop->current = NULL;
     if (ASYNC__UNLIKELY(trace != NULL) && loop->trace) {
         t->fut.c.flags &= (uint8_t)~ASYNC__F_RUNNING; /* the hook sees the step over */

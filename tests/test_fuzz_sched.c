@@ -6,7 +6,9 @@
  *
  * Chaos runs: tasks that sleep, yield, set and await futures (wait_for),
  * set and wait events, put and get on a bounded queue, take a lock, gather,
- * cancel each other, inside timeout scopes. Every blocking step is bounded by
+ * cancel each other, inside timeout scopes, each step under 0 to 3 frames of
+ * ASYNC_AWAIT_CO (the resumes go straight to the innermost suspended one,
+ * ASYNC_CONFIG_DIRECT_RESUME). Every blocking step is bounded by
  * a deadline, so every task must end; no misuse may be reported; the queue's
  * items add up; the lock ends free; no timer and no queued handle is left.
  *
@@ -213,12 +215,34 @@ static ASYNC_FN(op_co, struct opf) {
     ASYNC_END();
 }
 
+/* A frame between a task and its step: awaits the next one, or the step. */
+struct via {
+    async_frame hdr;
+    struct via *next;
+    struct opf *op;
+};
+static ASYNC_FN(via_co, struct via) {
+    ASYNC_BEGIN();
+    if (self->next) ASYNC_AWAIT_CO(via_co, self->next);
+    else ASYNC_AWAIT_CO(op_co, self->op);
+    ASYNC_END();
+}
+
+#define NVIA 3
 struct ctask {
     async_frame hdr;
     int id, k, err, cancels;
-    int kind[NSTEP], a[NSTEP], b[NSTEP];
+    int kind[NSTEP], a[NSTEP], b[NSTEP], depth[NSTEP];
     struct opf op;
+    struct via v[NVIA];
 };
+static void link_via(struct ctask *c, int depth) {
+    int i;
+    for (i = 0; i < depth; i++) {
+        c->v[i].next = i + 1 < depth ? &c->v[i + 1] : NULL;
+        c->v[i].op = &c->op;
+    }
+}
 static ASYNC_FN(ctask_co, struct ctask) {
     ASYNC_BEGIN();
     for (self->k = 0; self->k < NSTEP; self->k++) {
@@ -226,7 +250,9 @@ static ASYNC_FN(ctask_co, struct ctask) {
         self->op.kind = self->kind[self->k];
         self->op.a = self->a[self->k];
         self->op.b = self->b[self->k];
-        ASYNC_AWAIT_CO_CATCH(op_co, &self->op, self->err);
+        link_via(self, self->depth[self->k]);
+        if (self->depth[self->k]) ASYNC_AWAIT_CO_CATCH(via_co, &self->v[0], self->err);
+        else ASYNC_AWAIT_CO_CATCH(op_co, &self->op, self->err);
         g_steps++;
         if (self->err == ASYNC_ETIMEOUT) g_timeouts++;
         /* a cancellation is swallowed at most once: the task goes on */
@@ -256,6 +282,7 @@ static void chaos_run(uint32_t seed) {
             int k = (int)rnd(NOPS);
             f[i].kind[j] = k;
             f[i].b[j] = 1 + (int)rnd(6); /* deadline, ms */
+            f[i].depth[j] = (int)((seed + (uint32_t)(i * NSTEP + j)) % (NVIA + 1)); /* (no draw: the seeds' programs stay) */
             if (k == OP_SLEEP) f[i].a[j] = (int)rnd(4);
             else if (k == OP_SETF || k == OP_WAITF || k == OP_GATHER) f[i].a[j] = (int)rnd(NF);
             else if (k == OP_EVSET || k == OP_EVWAIT) f[i].a[j] = (int)rnd(2);
