@@ -1446,19 +1446,29 @@ ASYNC_API async_future *async_task_waiting_on(const async_task *t);
 
 ASYNC_API void async__task_finish(async_task *t, async_status s);
 
-/* One step of a task: Task.__step of asyncio. */
+/* One step of a task: Task.__step of asyncio; the loop calls the traced one
+ * while a trace hook is installed. */
 ASYNC_API void async__task_step(async_handle *h);
+ASYNC__COLD_API void async__task_step_traced(async_handle *h);
+ASYNC__COLD_API void async__task_self_await(async_task *t);
+ASYNC__COLD_API void async__task_cancel_parked(async_task *t, async_future *w);
 
 /* Internal, for ASYNC_AWAIT. Returns 1 if the caller must suspend. */
+ASYNC__COLD_API void async__await_null(async_ctx *ctx);
+/* A future that is not pending goes on to async__await_end, whose slow path
+ * tells done from never initialised (and reports that there, once). */
 ASYNC__INLINE int async__await_begin(async_ctx *ctx, async_future *f) {
     ctx->value.p = f;
-    if (async__future_check(f)) { /* reported once: await_end raises it */
-        ctx->err = ASYNC_EMISUSE;
+    if (ASYNC__UNLIKELY(!f)) {
+        async__await_null(ctx); /* reported once: await_end raises it */
         return 0;
     }
     return f->c.state == ASYNC__PENDING;
 }
 
+ASYNC__COLD_API int async__await_end_slow(async_ctx *ctx);
+/* The common case in one test: nothing thrown in, the future done without
+ * an error; everything else (errors, cancellation, misuse) out of line. */
 ASYNC_API int async__await_end(async_ctx *ctx);
 ASYNC__COLD_API void async__task_cancelled_by(async_ctx *ctx, const async_future *f);
 
@@ -3418,6 +3428,13 @@ ASYNC_API void async__trace_co(async_ctx *ctx, int ev, const char *fn) {
 
 #endif
 
+/* A task keeps ASYNC__F_AWAITING from the end of a step that parked it to
+ * the end of its next step (the step itself writes the flags once): what
+ * it awaits is value.p only while it is not the loop's current task. */
+ASYNC__INLINE int async__task_parked(const async_future *f) {
+    return (f->c.flags & ASYNC__F_AWAITING) && f->loop->current != (const async_task *)(const void *)f;
+}
+
 ASYNC_API void async_task_init(async_task *t) {
     async_future_init(&t->fut, NULL);
     t->fut.c.state = ASYNC__DONE;
@@ -3478,7 +3495,7 @@ ASYNC__COLD_API void async__task_note_cancel(async_future *f, const char *msg) {
 ASYNC_API int async__task_cancel_fut(async_future *f, const char *msg) {
     if (async__future_check(f) || f->c.state != ASYNC__PENDING) return 0;
     async__task_note_cancel(f, msg);
-    if (f->c.flags & ASYNC__F_AWAITING) {
+    if (async__task_parked(f)) {
         if (async_future_cancel_msg((async_future *)f->c.value.p, msg)) return 1;
     }
     f->c.flags |= ASYNC__F_MUST_CANCEL;
@@ -3588,7 +3605,7 @@ ASYNC_API const char *async_task_where_file(const async_task *t) {
 }
 
 ASYNC_API async_future *async_task_waiting_on(const async_task *t) {
-    return (t->fut.c.state == ASYNC__PENDING && (t->fut.c.flags & ASYNC__F_AWAITING))
+    return (t->fut.c.state == ASYNC__PENDING && async__task_parked(&t->fut))
                ? (async_future *)t->fut.c.value.p
                : NULL;
 }
@@ -3613,46 +3630,54 @@ ASYNC_API void async__task_finish(async_task *t, async_status s) {
     async__future_wake(&t->fut);
 }
 
-ASYNC_API void async__task_step(async_handle *h) {
+ASYNC__COLD_API void async__task_self_await(async_task *t) {
+    ASYNC_MISUSE("a task awaits itself");
+    t->fut.c.err = ASYNC_EMISUSE; /* raised at the await: its resume reads the same slot */
+    async__ready_push(t->fut.loop, &t->h);
+}
+
+ASYNC__COLD_API void async__task_cancel_parked(async_task *t, async_future *w) {
+    /* cancelled itself during the step: the request goes to what it awaits */
+    if (async_future_cancel(w)) t->fut.c.flags &= (uint8_t)~ASYNC__F_MUST_CANCEL;
+}
+
+/* Task.__step of asyncio, inlined into its two entries: the plain one passes
+ * trace NULL, so that the hook's tests leave the hot path; the loop picks the
+ * traced one while a hook is installed. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline))
+#endif
+ASYNC__INLINE void async__task_step_in(async_handle *h, async_trace_fn trace) {
     async_task *t = (async_task *)(void *)((char *)h - offsetof(async_task, h));
     async_loop *loop = t->fut.loop;
-    async_future *w;
     async_status s;
     uint8_t fl = t->fut.c.flags;
-    /* a hook installed during a step reports from the next one (paired events) */
-    async_trace_fn trace = loop->trace;
     if (ASYNC__UNLIKELY(t->fut.c.state != ASYNC__PENDING)) return;
-    if (fl & ASYNC__F_MUST_CANCEL) t->fut.c.err = ASYNC_ECANCELLED;
-    t->fut.c.flags = (uint8_t)((fl & ~(ASYNC__F_MUST_CANCEL | ASYNC__F_AWAITING)) | ASYNC__F_RUNNING);
+    if (ASYNC__UNLIKELY(fl & ASYNC__F_MUST_CANCEL)) {
+        t->fut.c.err = ASYNC_ECANCELLED;
+        t->fut.c.flags = (uint8_t)(fl & ~ASYNC__F_MUST_CANCEL);
+    }
     loop->current = t;
-    if (ASYNC__UNLIKELY(trace != NULL)) trace(loop, ASYNC_TRACE_STEP_BEGIN, t, ASYNC_DONE, loop->trace_ud);
+    if (trace) trace(loop, ASYNC_TRACE_STEP_BEGIN, t, ASYNC_DONE, loop->trace_ud);
     s = t->fn(&t->fut.c, t->frame);
     loop->current = NULL;
-    if (ASYNC__UNLIKELY(trace != NULL) && loop->trace) {
-        t->fut.c.flags &= (uint8_t)~ASYNC__F_RUNNING; /* the hook sees the step over */
-        loop->trace(loop, ASYNC_TRACE_STEP_END, t, s, loop->trace_ud);
-        t->fut.c.flags |= ASYNC__F_RUNNING;
-    }
+    /* a hook installed during a step reports from the next one (paired events) */
+    if (trace && loop->trace) loop->trace(loop, ASYNC_TRACE_STEP_END, t, s, loop->trace_ud);
+    fl = t->fut.c.flags; /* a cancel during the step may have set MUST_CANCEL */
     if (s == ASYNC_AWAITING) {
-        w = (async_future *)t->fut.c.value.p;
-        /* RUNNING is set and AWAITING clear here: one flip does both */
-        t->fut.c.flags ^= (uint8_t)(ASYNC__F_RUNNING | ASYNC__F_AWAITING);
-        if (ASYNC__UNLIKELY(w == &t->fut)) { /* awaiting itself: raise at the await */
-            ASYNC_MISUSE("a task awaits itself");
-            t->fut.c.err = ASYNC_EMISUSE;
-            async__ready_push(loop, h); /* AWAITING set: the resume reads the same slot */
+        async_future *w = (async_future *)t->fut.c.value.p;
+        t->fut.c.flags = (uint8_t)(fl | ASYNC__F_AWAITING);
+        if (ASYNC__UNLIKELY(w == &t->fut)) {
+            async__task_self_await(t);
             return;
         }
         async__waiter_add(w, h);
-        if (t->fut.c.flags & ASYNC__F_MUST_CANCEL) { /* cancelled itself during the step */
-            if (async_future_cancel(w)) t->fut.c.flags &= (uint8_t)~ASYNC__F_MUST_CANCEL;
-        }
+        if (ASYNC__UNLIKELY(fl & ASYNC__F_MUST_CANCEL)) async__task_cancel_parked(t, w);
     } else if (s == ASYNC_YIELDED) {
-        t->fut.c.flags &= (uint8_t)~ASYNC__F_RUNNING;
+        t->fut.c.flags = (uint8_t)(fl & ~ASYNC__F_AWAITING);
         async__ready_push(loop, h);
     } else {
-        t->fut.c.flags &= (uint8_t)~ASYNC__F_RUNNING;
-        if (s == ASYNC_DONE && (t->fut.c.flags & ASYNC__F_MUST_CANCEL)) {
+        if (s == ASYNC_DONE && (fl & ASYNC__F_MUST_CANCEL)) {
             /* asyncio's Task.__step: cancelled (by itself) right before it
              * returned, with no suspension left to deliver it: ends cancelled */
             t->fut.c.err = ASYNC_ECANCELLED;
@@ -3660,6 +3685,12 @@ ASYNC_API void async__task_step(async_handle *h) {
         }
         async__task_finish(t, s);
     }
+}
+
+ASYNC_API void async__task_step(async_handle *h) { async__task_step_in(h, NULL); }
+
+ASYNC__COLD_API void async__task_step_traced(async_handle *h) {
+    async__task_step_in(h, ((async_task *)(void *)((char *)h - offsetof(async_task, h)))->fut.loop->trace);
 }
 
 /* The task meets a cancelled future: that future's message is the one it
@@ -3675,9 +3706,14 @@ ASYNC__COLD_API void async__task_cancelled_by(async_ctx *ctx, const async_future
 #endif
 }
 
-ASYNC_API int async__await_end(async_ctx *ctx) {
+ASYNC__COLD_API void async__await_null(async_ctx *ctx) {
+    ASYNC_MISUSE("NULL future");
+    ctx->err = ASYNC_EMISUSE;
+}
+
+ASYNC__COLD_API int async__await_end_slow(async_ctx *ctx) {
     async_future *f = (async_future *)ctx->value.p;
-    if (ctx->err) return 1; /* thrown in (cancellation) while parked */
+    if (ctx->err) return 1; /* thrown in (cancellation) while parked, or a NULL future */
     if (async__future_check(f)) {
         ctx->err = ASYNC_EMISUSE;
         return 1;
@@ -3700,6 +3736,15 @@ ASYNC_API int async__await_end(async_ctx *ctx) {
     }
     ctx->value = f->c.value;
     return 0;
+}
+
+ASYNC_API int async__await_end(async_ctx *ctx) {
+    const async_future *f = (const async_future *)ctx->value.p;
+    if (ASYNC__LIKELY(!ctx->err && f->c.state == ASYNC__DONE && !f->c.err)) {
+        ctx->value = f->c.value;
+        return 0;
+    }
+    return async__await_end_slow(ctx);
 }
 
 ASYNC_API int async__timer_less(const async_timer *a, const async_timer *b) {
@@ -4070,7 +4115,8 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
         if (h == loop->batch_end) loop->batch_end = NULL;
         h->next = NULL;
         if (h->fn) h->fn(h);
-        else async__task_step(h);
+        else if (ASYNC__LIKELY(loop->trace == NULL)) async__task_step(h);
+        else async__task_step_traced(h);
     } while (loop->batch_end);
     return 0;
 }
