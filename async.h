@@ -718,8 +718,9 @@ ASYNC_API int async__raise(async_ctx *ctx, async_frame *h);
 
 ASYNC_API async_status async__finish(async_ctx *ctx, async_frame *h);
 
-/* The resume switch found no case for the saved resume point: it sits inside a
- * `switch` of the user's (switch mode), or the frame is corrupt. */
+/* The resume switch found no case for the saved resume point: the coroutine
+ * finished already (resumed after its end), the point sits inside a `switch`
+ * of the user's (switch mode), or the frame is corrupt. */
 ASYNC_API async_status async__lost(async_ctx *ctx, async_frame *h);
 
 ASYNC_API async_status async__broke(async_ctx *ctx);
@@ -779,9 +780,8 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
 /* ASYNC_END(); — closes the body; returns DONE, or FAILED with the error. */
 #define ASYNC_END()                                                             \
         goto async__end;                                                        \
-    default:                                                                    \
-        if (ASYNC__UNLIKELY(!ASYNC__HIS(async_hdr_, ASYNC__S_FINALLY) &&         \
-                            !ASYNC__HIS(async_hdr_, ASYNC__S_DONE)))            \
+    default: /* a return or raise on its way out; else lost, or resumed once done */ \
+        if (ASYNC__UNLIKELY(!ASYNC__HIS(async_hdr_, ASYNC__S_FINALLY)))         \
             return async__lost(async_ctx_, async_hdr_);                         \
     async__end:                                                                 \
         return async__finish(async_ctx_, async_hdr_);                           \
@@ -1466,9 +1466,8 @@ ASYNC__INLINE int async__await_begin(async_ctx *ctx, async_future *f) {
     return f->c.state == ASYNC__PENDING;
 }
 
-ASYNC__COLD_API int async__await_end_slow(async_ctx *ctx);
-/* The common case in one test: nothing thrown in, the future done without
- * an error; everything else (errors, cancellation, misuse) out of line. */
+/* The common case first, in one test: nothing thrown in, the future done
+ * without an error; then errors, cancellation and misuse. */
 ASYNC_API int async__await_end(async_ctx *ctx);
 ASYNC__COLD_API void async__task_cancelled_by(async_ctx *ctx, const async_future *f);
 
@@ -3142,11 +3141,6 @@ ASYNC_API int async__raise(async_ctx *ctx, async_frame *h) {
 }
 
 ASYNC_API async_status async__finish(async_ctx *ctx, async_frame *h) {
-    if (ASYNC__UNLIKELY(ASYNC__HIS(h, ASYNC__S_DONE))) {
-        ASYNC_MISUSE("coroutine resumed after it finished (reset its frame to run it again)");
-        ctx->err = ASYNC_EMISUSE;
-        return ASYNC_FAILED;
-    }
     if (!(h->flags & ASYNC__RETURNED)) ctx->value = async_none();
     ASYNC__HSET(h, ASYNC__S_DONE);
     h->flags = 0;
@@ -3158,6 +3152,11 @@ ASYNC_API async_status async__finish(async_ctx *ctx, async_frame *h) {
 }
 
 ASYNC_API async_status async__lost(async_ctx *ctx, async_frame *h) {
+    if (ASYNC__HIS(h, ASYNC__S_DONE)) { /* the frame stays finished */
+        ASYNC_MISUSE("coroutine resumed after it finished (reset its frame to run it again)");
+        ctx->err = ASYNC_EMISUSE;
+        return ASYNC_FAILED;
+    }
     ASYNC_MISUSE("resume point not found: AWAIT/YIELD inside your own `switch` "
                  "(needs ASYNC_CONFIG_LABELS=1) or a corrupt frame");
     ASYNC__HSET(h, ASYNC__S_DONE);
@@ -3711,8 +3710,13 @@ ASYNC__COLD_API void async__await_null(async_ctx *ctx) {
     ctx->err = ASYNC_EMISUSE;
 }
 
-ASYNC__COLD_API int async__await_end_slow(async_ctx *ctx) {
+ASYNC_API int async__await_end(async_ctx *ctx) {
     async_future *f = (async_future *)ctx->value.p;
+    /* ctx->err is set for a NULL future: f is read only without it */
+    if (ASYNC__LIKELY(!ctx->err && f->c.state == ASYNC__DONE && !f->c.err)) {
+        ctx->value = f->c.value;
+        return 0;
+    }
     if (ctx->err) return 1; /* thrown in (cancellation) while parked, or a NULL future */
     if (async__future_check(f)) {
         ctx->err = ASYNC_EMISUSE;
@@ -3728,23 +3732,11 @@ ASYNC__COLD_API int async__await_end_slow(async_ctx *ctx) {
         ctx->err = ASYNC_ECANCELLED;
         return 1;
     }
-    if (f->c.err) { /* only an error's retrieval matters */
-        f->c.flags |= ASYNC__F_RETRIEVED;
-        if (f->c.flags & ASYNC__F_TASK) f->loop->retrieved = f;
-        ctx->err = f->c.err;
-        return 1;
-    }
-    ctx->value = f->c.value;
-    return 0;
-}
-
-ASYNC_API int async__await_end(async_ctx *ctx) {
-    const async_future *f = (const async_future *)ctx->value.p;
-    if (ASYNC__LIKELY(!ctx->err && f->c.state == ASYNC__DONE && !f->c.err)) {
-        ctx->value = f->c.value;
-        return 0;
-    }
-    return async__await_end_slow(ctx);
+    /* done with an error: only an error's retrieval matters */
+    f->c.flags |= ASYNC__F_RETRIEVED;
+    if (f->c.flags & ASYNC__F_TASK) f->loop->retrieved = f;
+    ctx->err = f->c.err;
+    return 1;
 }
 
 ASYNC_API int async__timer_less(const async_timer *a, const async_timer *b) {
