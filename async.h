@@ -2412,6 +2412,8 @@ ASYNC__INLINE int async_queue_full(const async_queue *q) {
 ASYNC_API void async__queue_push(async_queue *q, async_value v);
 
 ASYNC_API async_value async__queue_pop(async_queue *q);
+/* An item into a checked queue that is not shut down nor full: waiters told. */
+ASYNC_API void async__queue_put(async_queue *q, async_value v);
 
 /* async_queue_put_nowait(&q, v) — 0, ASYNC_EFULL, or ASYNC_ESHUTDOWN. */
 ASYNC_API int async_queue_put_nowait(async_queue *q, async_value v);
@@ -2472,8 +2474,8 @@ ASYNC__CO(async_queue_put_co) {
             ASYNC_RAISE(self->err);
         }
     }
-    self->err = async_queue_put_nowait(q, self->item);
-    if (self->err) ASYNC_RAISE(self->err);
+    if (q->shut) ASYNC_RAISE(ASYNC_ESHUTDOWN);
+    async__queue_put(q, self->item); /* checked above, and not full */
     ASYNC_END();
 }
 
@@ -4617,14 +4619,18 @@ ASYNC_API async_value async__queue_pop(async_queue *q) {
     return v;
 }
 
-ASYNC_API int async_queue_put_nowait(async_queue *q, async_value v) {
-    if (async__queue_check(q)) return ASYNC_EMISUSE;
-    if (q->shut) return ASYNC_ESHUTDOWN;
-    if (q->count >= q->maxsize) return ASYNC_EFULL;
+ASYNC_API void async__queue_put(async_queue *q, async_value v) {
     async__queue_push(q, v);
     q->unfinished++;
     q->finished.flag = 0;
     async__wl_pop_wake(&q->getters);
+}
+
+ASYNC_API int async_queue_put_nowait(async_queue *q, async_value v) {
+    if (async__queue_check(q)) return ASYNC_EMISUSE;
+    if (q->shut) return ASYNC_ESHUTDOWN;
+    if (q->count >= q->maxsize) return ASYNC_EFULL;
+    async__queue_put(q, v);
     return 0;
 }
 
