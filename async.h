@@ -222,11 +222,15 @@ ASYNC__INLINE void async__misuse_default(const char *msg) {
     abort();
 }
 /* Hosts: the loop calls the virtual clock directly (inlined) when it runs on
- * it; boards keep that code out of flash (+158 B on AVR). */
+ * it; boards keep that code out of flash (+158 B on AVR). The same for the
+ * task step: hosts have a second copy for a loop with a trace hook, so that
+ * the plain one tests no hook; boards keep one that tests it. */
 #define ASYNC__VCLOCK_INLINE 1
+#define ASYNC__STEP_TRACED_COPY 1
 #else
 ASYNC__INLINE void async__misuse_default(const char *msg) { (void)msg; ASYNC__TRAP(); }
 #define ASYNC__VCLOCK_INLINE 0
+#define ASYNC__STEP_TRACED_COPY 0
 #endif
 
 /* ASYNC_BARRIER(): a compiler barrier. Nothing is cached in registers across
@@ -1449,7 +1453,11 @@ ASYNC_API void async__task_finish(async_task *t, async_status s);
 /* One step of a task: Task.__step of asyncio; the loop calls the traced one
  * while a trace hook is installed. */
 ASYNC_API void async__task_step(async_handle *h);
+#if ASYNC__STEP_TRACED_COPY
 ASYNC__COLD_API void async__task_step_traced(async_handle *h);
+#else
+#define async__task_step_traced async__task_step /* one copy: it tests the hook itself */
+#endif
 ASYNC__COLD_API void async__task_self_await(async_task *t);
 ASYNC__COLD_API void async__task_cancel_parked(async_task *t, async_future *w);
 
@@ -3688,11 +3696,17 @@ ASYNC__INLINE void async__task_step_in(async_handle *h, async_trace_fn trace) {
     }
 }
 
+#if ASYNC__STEP_TRACED_COPY
 ASYNC_API void async__task_step(async_handle *h) { async__task_step_in(h, NULL); }
 
 ASYNC__COLD_API void async__task_step_traced(async_handle *h) {
     async__task_step_in(h, ((async_task *)(void *)((char *)h - offsetof(async_task, h)))->fut.loop->trace);
 }
+#else
+ASYNC_API void async__task_step(async_handle *h) {
+    async__task_step_in(h, ((async_task *)(void *)((char *)h - offsetof(async_task, h)))->fut.loop->trace);
+}
+#endif
 
 /* The task meets a cancelled future: that future's message is the one it
  * catches (asyncio: the CancelledError comes from the future). */
