@@ -2047,20 +2047,23 @@ ASYNC__CO(async_lock_acquire_co) {
     ASYNC_BEGIN();
     self->w.linked = 0;
     if (async__lock_check(l)) ASYNC_RAISE(ASYNC_EMISUSE);
-    if (async_lock_try_acquire(l)) ASYNC_RETURN(async_int(1));
+    if (async__lock_free_for_newcomer(l)) { /* the common case: no wait, no clean-up */
+        l->locked = 1;
+        ASYNC_RETURN(async_int(1));
+    }
     if (!async__need_loop(async_ctx_)) ASYNC_RAISE(ASYNC_EMISUSE);
     async__wl_park(&l->waiters, &self->w, ASYNC_LOOP);
-    ASYNC_AWAIT(&self->w.fut);
+    ASYNC_AWAIT_CATCH(&self->w.fut, self->err);
+    /* the clean-up of a wait, after it succeeded or failed (a cancellation) */
     l = (async_lock *)self->obj;
-    l->locked = 1;
-    ASYNC_FINALLY();
-    l = (async_lock *)self->obj;
+    if (!self->err) l->locked = 1;
     if (l->magic == ASYNC__MAGIC_LOCK) { /* else the misuse is already reported */
         async__wl_remove(&l->waiters, &self->w);
         /* Cancelled (maybe after release woke us): pass the turn on. */
-        if (ASYNC_ERROR && !l->locked && l->waiters.head && l->waiters.head->fut.c.state == ASYNC__PENDING)
+        if (self->err && !l->locked && l->waiters.head && l->waiters.head->fut.c.state == ASYNC__PENDING)
             async_future_set_result(&l->waiters.head->fut, async_int(1));
     }
+    if (self->err) ASYNC_RAISE(self->err);
     ASYNC_END();
 }
 
@@ -2105,10 +2108,11 @@ ASYNC__CO(async_event_wait_co) {
     if (e->flag) ASYNC_RETURN(async_int(1));
     if (!async__need_loop(async_ctx_)) ASYNC_RAISE(ASYNC_EMISUSE);
     async__wl_park(&e->waiters, &self->w, ASYNC_LOOP);
-    ASYNC_AWAIT(&self->w.fut);
-    ASYNC_RETURN(async_int(1));
-    ASYNC_FINALLY();
+    ASYNC_AWAIT_CATCH(&self->w.fut, self->err);
+    /* the wait's clean-up here, not in a FINALLY that the set case would pay */
     if (self->w.linked) async__wl_remove(&((async_event *)self->obj)->waiters, &self->w);
+    if (self->err) ASYNC_RAISE(self->err);
+    ASYNC_RETURN(async_int(1));
     ASYNC_END();
 }
 
@@ -3288,8 +3292,9 @@ ASYNC_API int async__future_check(const async_future *f) {
         ASYNC_MISUSE("NULL future");
         return ASYNC_EMISUSE;
     }
-    if (ASYNC__UNLIKELY(f->c.state != ASYNC__PENDING && f->c.state != ASYNC__DONE &&
-                        f->c.state != ASYNC__CANCELLED)) {
+    /* DONE and CANCELLED differ in their lowest bit only: two tests for three states */
+    (void)sizeof(char[(ASYNC__CANCELLED | 1u) == ASYNC__DONE ? 1 : -1]);
+    if (ASYNC__UNLIKELY(f->c.state != ASYNC__PENDING && (f->c.state | 1u) != ASYNC__DONE)) {
         ASYNC_MISUSE("future used before async_future_init (or task never created)");
         return ASYNC_EMISUSE;
     }
