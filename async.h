@@ -734,13 +734,14 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
  * switch mode no resume point inside a `switch` of your own; locals are not kept. */
 #define ASYNC_BEGIN()                                                           \
     async_frame *const async_hdr_ = (async_frame *)(void *)(self);              \
+    enum { async_has_finally_ = 0 }; /* ASYNC_FINALLY's own shadows it */       \
     ASYNC__BEGIN_FILE                                                           \
     if (0) {                                                                    \
         goto async__return;                                                     \
     async__raise:                                                               \
         {                                                                       \
             int async_r_ = async__raise(async_ctx_, async_hdr_);                \
-            if (ASYNC__LIKELY(async_r_ == 0)) goto async__dispatch;             \
+            if (ASYNC__LIKELY(async_r_ == 0)) goto async__unwind;               \
             if (async_r_ == 1) return ASYNC_FAILED;                             \
             goto async__to_try;                                                 \
         }                                                                       \
@@ -755,7 +756,7 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
             async_hdr_->err = 0; /* Python: return in finally drops the error */ \
             goto async__end;                                                    \
         }                                                                       \
-        ASYNC__HSET(async_hdr_, ASYNC__S_FINALLY);                                  \
+        goto async__unwind;                                                     \
     }                                                                           \
     async__dispatch:                                                            \
     ASYNC__DISPATCH {                                                           \
@@ -774,12 +775,15 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
  *   ASYNC_FINALLY();
  *   close_resource(self);
  *   if (ASYNC_ERROR == ASYNC_ECANCELLED) ASYNC_ERROR = 0;   // cancelled: end normally
- * Hazard: an AWAIT in FINALLY overwrites a pending ASYNC_RETURN value. */
+ * Hazards: an AWAIT in FINALLY overwrites a pending ASYNC_RETURN value; it
+ * must sit at the top level of the body, in no block of its own (a return or
+ * an error finds it by a constant it declares there, which ASYNC_END reads). */
 #define ASYNC_FINALLY()                                                         \
         goto async__finally;                                                    \
     case ASYNC__S_FINALLY:                                                      \
     async__finally:                                                             \
-        async_hdr_->flags |= ASYNC__IN_FINALLY
+        async_hdr_->flags |= ASYNC__IN_FINALLY;                                 \
+        enum { async_has_finally_ = 1 } /* seen by ASYNC_END's unwinding */
 
 /* ASYNC_END(); — closes the body; returns DONE, or FAILED with the error. */
 #define ASYNC_END()                                                             \
@@ -789,6 +793,12 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
             return async__lost(async_ctx_, async_hdr_);                         \
     async__end:                                                                 \
         return async__finish(async_ctx_, async_hdr_);                           \
+    async__unwind: /* a return or an error leaves: through FINALLY if there is one */ \
+        if (async_has_finally_) {                                               \
+            ASYNC__HSET(async_hdr_, ASYNC__S_FINALLY);                          \
+            goto async__dispatch;                                               \
+        }                                                                       \
+        goto async__end;                                                        \
     }                                                                           \
     return async__broke(async_ctx_)
 
