@@ -186,6 +186,10 @@
 #define ASYNC__OPAQUE(p) __asm__("" : "+r"(p))
 /* A rare path kept out of line, so the hot path around it stays as it was. */
 #define ASYNC__COLD __attribute__((cold, noinline))
+/* A declaration that shadows another on purpose (-Wshadow stays quiet). */
+#define ASYNC__SHADOWING(decl)                                                  \
+    _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wshadow\"") \
+    decl _Pragma("GCC diagnostic pop")
 #else
 #define ASYNC__UNUSED
 #define ASYNC__LIKELY(x) (x)
@@ -193,6 +197,7 @@
 #define ASYNC__TRAP() for (;;) {}
 #define ASYNC__OPAQUE(p) ((void)0)
 #define ASYNC__COLD
+#define ASYNC__SHADOWING(decl) decl
 #endif
 #if ASYNC_CONFIG_LABELS && !(defined(__GNUC__) || defined(__clang__))
 #error "ASYNC_CONFIG_LABELS needs GCC or Clang (label addresses)"
@@ -783,7 +788,8 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
     case ASYNC__S_FINALLY:                                                      \
     async__finally:                                                             \
         async_hdr_->flags |= ASYNC__IN_FINALLY;                                 \
-        enum { async_has_finally_ = 1 } /* seen by ASYNC_END's unwinding */
+        ASYNC__SHADOWING(enum { async_has_finally_ = 1 };) /* for ASYNC_END */  \
+        (void)async_has_finally_
 
 /* ASYNC_END(); — closes the body; returns DONE, or FAILED with the error. */
 #define ASYNC_END()                                                             \
