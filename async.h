@@ -225,6 +225,10 @@
 #define ASYNC__COLD __attribute__((cold, noinline))
 /* Out of line, not rare: the callers' hot path keeps its registers. */
 #define ASYNC__NOINLINE __attribute__((noinline))
+/* A declaration that shadows another on purpose (-Wshadow stays quiet). */
+#define ASYNC__SHADOWING(decl)                                                  \
+    _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wshadow\"") \
+    decl _Pragma("GCC diagnostic pop")
 #else
 #define ASYNC__UNUSED
 #define ASYNC__LIKELY(x) (x)
@@ -233,6 +237,7 @@
 #define ASYNC__OPAQUE(p) ((void)0)
 #define ASYNC__COLD
 #define ASYNC__NOINLINE
+#define ASYNC__SHADOWING(decl) decl
 #endif
 #if ASYNC_CONFIG_LABELS && !(defined(__GNUC__) || defined(__clang__))
 #error "ASYNC_CONFIG_LABELS needs GCC or Clang (label addresses)"
@@ -264,11 +269,15 @@ ASYNC__INLINE void async__misuse_default(const char *msg) {
     abort();
 }
 /* Hosts: the loop calls the virtual clock directly (inlined) when it runs on
- * it; boards keep that code out of flash (+158 B on AVR). */
+ * it; boards keep that code out of flash (+158 B on AVR). The same for the
+ * task step: hosts have a second copy for a loop with a trace hook, so that
+ * the plain one tests no hook; boards keep one that tests it. */
 #define ASYNC__VCLOCK_INLINE 1
+#define ASYNC__STEP_TRACED_COPY 1
 #else
 ASYNC__INLINE void async__misuse_default(const char *msg) { (void)msg; ASYNC__TRAP(); }
 #define ASYNC__VCLOCK_INLINE 0
+#define ASYNC__STEP_TRACED_COPY 0
 #endif
 
 /* ASYNC_BARRIER(): a compiler barrier. Nothing is cached in registers across
@@ -780,8 +789,9 @@ ASYNC_API int async__raise(async_ctx *ctx, async_frame *h);
 
 ASYNC_API async_status async__finish(async_ctx *ctx, async_frame *h);
 
-/* The resume switch found no case for the saved resume point: it sits inside a
- * `switch` of the user's (switch mode), or the frame is corrupt. */
+/* The resume switch found no case for the saved resume point: the coroutine
+ * finished already (resumed after its end), the point sits inside a `switch`
+ * of the user's (switch mode), or the frame is corrupt. */
 ASYNC_API async_status async__lost(async_ctx *ctx, async_frame *h);
 
 ASYNC_API async_status async__broke(async_ctx *ctx);
@@ -791,13 +801,14 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
  * switch mode no resume point inside a `switch` of your own; locals are not kept. */
 #define ASYNC_BEGIN()                                                           \
     async_frame *const async_hdr_ = (async_frame *)(void *)(self);              \
+    enum { async_has_finally_ = 0 }; /* ASYNC_FINALLY's own shadows it */       \
     ASYNC__BEGIN_FILE                                                           \
     if (0) {                                                                    \
         goto async__return;                                                     \
     async__raise:                                                               \
         {                                                                       \
             int async_r_ = async__raise(async_ctx_, async_hdr_);                \
-            if (ASYNC__LIKELY(async_r_ == 0)) goto async__dispatch;             \
+            if (ASYNC__LIKELY(async_r_ == 0)) goto async__unwind;               \
             if (async_r_ == 1) return ASYNC_FAILED;                             \
             goto async__to_try;                                                 \
         }                                                                       \
@@ -812,7 +823,7 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
             async_hdr_->err = 0; /* Python: return in finally drops the error */ \
             goto async__end;                                                    \
         }                                                                       \
-        ASYNC__HSET(async_hdr_, ASYNC__S_FINALLY);                                  \
+        goto async__unwind;                                                     \
     }                                                                           \
     async__dispatch:                                                            \
     ASYNC__DISPATCH {                                                           \
@@ -831,22 +842,31 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
  *   ASYNC_FINALLY();
  *   close_resource(self);
  *   if (ASYNC_ERROR == ASYNC_ECANCELLED) ASYNC_ERROR = 0;   // cancelled: end normally
- * Hazard: an AWAIT in FINALLY overwrites a pending ASYNC_RETURN value. */
+ * Hazards: an AWAIT in FINALLY overwrites a pending ASYNC_RETURN value; it
+ * must sit at the top level of the body, in no block of its own (a return or
+ * an error finds it by a constant it declares there, which ASYNC_END reads). */
 #define ASYNC_FINALLY()                                                         \
         goto async__finally;                                                    \
     case ASYNC__S_FINALLY:                                                      \
     async__finally:                                                             \
-        async_hdr_->flags |= ASYNC__IN_FINALLY
+        async_hdr_->flags |= ASYNC__IN_FINALLY;                                 \
+        ASYNC__SHADOWING(enum { async_has_finally_ = 1 };) /* for ASYNC_END */  \
+        (void)async_has_finally_
 
 /* ASYNC_END(); — closes the body; returns DONE, or FAILED with the error. */
 #define ASYNC_END()                                                             \
         goto async__end;                                                        \
-    default:                                                                    \
-        if (ASYNC__UNLIKELY(!ASYNC__HIS(async_hdr_, ASYNC__S_FINALLY) &&         \
-                            !ASYNC__HIS(async_hdr_, ASYNC__S_DONE)))            \
+    default: /* a return or raise on its way out; else lost, or resumed once done */ \
+        if (ASYNC__UNLIKELY(!ASYNC__HIS(async_hdr_, ASYNC__S_FINALLY)))         \
             return async__lost(async_ctx_, async_hdr_);                         \
     async__end:                                                                 \
         return async__finish(async_ctx_, async_hdr_);                           \
+    async__unwind: /* a return or an error leaves: through FINALLY if there is one */ \
+        if (async_has_finally_) {                                               \
+            ASYNC__HSET(async_hdr_, ASYNC__S_FINALLY);                          \
+            goto async__dispatch;                                               \
+        }                                                                       \
+        goto async__end;                                                        \
     }                                                                           \
     return async__broke(async_ctx_)
 
@@ -1235,6 +1255,7 @@ ASYNC_API void async_coro_init(async_coro *co, async_fn fn, void *frame);
 /* The checks come before anything is written to co->ctx: a re-entrant send
  * must not clobber the value or error of the coroutine that is executing. */
 ASYNC_API async_status async__resume(async_coro *co, const async_value *v, int err);
+ASYNC__COLD_API int async__resume_check(async_coro *co);
 
 /* async_send(&co, v) — start or resume a coroutine with value v (Python
  * coroutine.send). Returns ASYNC_YIELDED (co.ctx.value is the yielded value),
@@ -1617,19 +1638,32 @@ ASYNC_API async_future *async_task_waiting_on(const async_task *t);
 
 ASYNC_API void async__task_finish(async_task *t, async_status s);
 
-/* One step of a task: Task.__step of asyncio. */
+/* One step of a task: Task.__step of asyncio; the loop calls the traced one
+ * while a trace hook is installed. */
 ASYNC_API void async__task_step(async_handle *h);
+#if ASYNC__STEP_TRACED_COPY
+ASYNC__COLD_API void async__task_step_traced(async_handle *h);
+#else
+#define async__task_step_traced async__task_step /* one copy: it tests the hook itself */
+#endif
+ASYNC__COLD_API void async__task_self_await(async_task *t);
+ASYNC__COLD_API void async__task_cancel_parked(async_task *t, async_future *w);
 
 /* Internal, for ASYNC_AWAIT. Returns 1 if the caller must suspend. */
+ASYNC__COLD_API void async__await_null(async_ctx *ctx);
+/* A future that is not pending goes on to async__await_end, whose slow path
+ * tells done from never initialised (and reports that there, once). */
 ASYNC__INLINE int async__await_begin(async_ctx *ctx, async_future *f) {
     ctx->value.p = f;
-    if (async__future_check(f)) { /* reported once: await_end raises it */
-        ctx->err = ASYNC_EMISUSE;
+    if (ASYNC__UNLIKELY(!f)) {
+        async__await_null(ctx); /* reported once: await_end raises it */
         return 0;
     }
     return f->c.state == ASYNC__PENDING;
 }
 
+/* The common case first, in one test: nothing thrown in, the future done
+ * without an error; then errors, cancellation and misuse. */
 ASYNC_API int async__await_end(async_ctx *ctx);
 ASYNC__COLD_API void async__task_cancelled_by(async_ctx *ctx, const async_future *f);
 
@@ -2256,20 +2290,23 @@ ASYNC__CO(async_lock_acquire_co) {
     ASYNC_BEGIN();
     self->w.linked = 0;
     if (async__lock_check(l)) ASYNC_RAISE(ASYNC_EMISUSE);
-    if (async_lock_try_acquire(l)) ASYNC_RETURN(async_int(1));
+    if (async__lock_free_for_newcomer(l)) { /* the common case: no wait, no clean-up */
+        l->locked = 1;
+        ASYNC_RETURN(async_int(1));
+    }
     if (!async__need_loop(async_ctx_)) ASYNC_RAISE(ASYNC_EMISUSE);
     async__wl_park(&l->waiters, &self->w, ASYNC_LOOP);
-    ASYNC_AWAIT(&self->w.fut);
+    ASYNC_AWAIT_CATCH(&self->w.fut, self->err);
+    /* the clean-up of a wait, after it succeeded or failed (a cancellation) */
     l = (async_lock *)self->obj;
-    l->locked = 1;
-    ASYNC_FINALLY();
-    l = (async_lock *)self->obj;
+    if (!self->err) l->locked = 1;
     if (l->magic == ASYNC__MAGIC_LOCK) { /* else the misuse is already reported */
         async__wl_remove(&l->waiters, &self->w);
         /* Cancelled (maybe after release woke us): pass the turn on. */
-        if (ASYNC_ERROR && !l->locked && l->waiters.head && l->waiters.head->fut.c.state == ASYNC__PENDING)
+        if (self->err && !l->locked && l->waiters.head && l->waiters.head->fut.c.state == ASYNC__PENDING)
             async_future_set_result(&l->waiters.head->fut, async_int(1));
     }
+    if (self->err) ASYNC_RAISE(self->err);
     ASYNC_END();
 }
 
@@ -2314,10 +2351,11 @@ ASYNC__CO(async_event_wait_co) {
     if (e->flag) ASYNC_RETURN(async_int(1));
     if (!async__need_loop(async_ctx_)) ASYNC_RAISE(ASYNC_EMISUSE);
     async__wl_park(&e->waiters, &self->w, ASYNC_LOOP);
-    ASYNC_AWAIT(&self->w.fut);
-    ASYNC_RETURN(async_int(1));
-    ASYNC_FINALLY();
+    ASYNC_AWAIT_CATCH(&self->w.fut, self->err);
+    /* the wait's clean-up here, not in a FINALLY that the set case would pay */
     if (self->w.linked) async__wl_remove(&((async_event *)self->obj)->waiters, &self->w);
+    if (self->err) ASYNC_RAISE(self->err);
+    ASYNC_RETURN(async_int(1));
     ASYNC_END();
 }
 
@@ -2629,6 +2667,8 @@ ASYNC__INLINE int async_queue_full(const async_queue *q) {
 ASYNC_API void async__queue_push(async_queue *q, async_value v);
 
 ASYNC_API async_value async__queue_pop(async_queue *q);
+/* An item into a checked queue that is not shut down nor full: waiters told. */
+ASYNC_API void async__queue_put(async_queue *q, async_value v);
 
 /* async_queue_put_nowait(&q, v) — 0, ASYNC_EFULL, or ASYNC_ESHUTDOWN. */
 ASYNC_API int async_queue_put_nowait(async_queue *q, async_value v);
@@ -2689,8 +2729,8 @@ ASYNC__CO(async_queue_put_co) {
             ASYNC_RAISE(self->err);
         }
     }
-    self->err = async_queue_put_nowait(q, self->item);
-    if (self->err) ASYNC_RAISE(self->err);
+    if (q->shut) ASYNC_RAISE(ASYNC_ESHUTDOWN);
+    async__queue_put(q, self->item); /* checked above, and not full */
     ASYNC_END();
 }
 
@@ -3358,11 +3398,6 @@ ASYNC_API int async__raise(async_ctx *ctx, async_frame *h) {
 }
 
 ASYNC_API async_status async__finish(async_ctx *ctx, async_frame *h) {
-    if (ASYNC__UNLIKELY(ASYNC__HIS(h, ASYNC__S_DONE))) {
-        ASYNC_MISUSE("coroutine resumed after it finished (reset its frame to run it again)");
-        ctx->err = ASYNC_EMISUSE;
-        return ASYNC_FAILED;
-    }
     if (!(h->flags & ASYNC__RETURNED)) ctx->value = async_none();
     ASYNC__HSET(h, ASYNC__S_DONE);
     h->flags = 0;
@@ -3374,6 +3409,11 @@ ASYNC_API async_status async__finish(async_ctx *ctx, async_frame *h) {
 }
 
 ASYNC_API async_status async__lost(async_ctx *ctx, async_frame *h) {
+    if (ASYNC__HIS(h, ASYNC__S_DONE)) { /* the frame stays finished */
+        ASYNC_MISUSE("coroutine resumed after it finished (reset its frame to run it again)");
+        ctx->err = ASYNC_EMISUSE;
+        return ASYNC_FAILED;
+    }
     ASYNC_MISUSE("resume point not found: AWAIT/YIELD inside your own `switch` "
                  "(needs ASYNC_CONFIG_LABELS=1) or a corrupt frame");
     ASYNC__HSET(h, ASYNC__S_DONE);
@@ -3446,29 +3486,57 @@ ASYNC__OUTLINE_API async_status async__run_leaf(async_ctx *ctx, void *root) {
 }
 #endif
 
-ASYNC_API async_status async__resume(async_coro *co, const async_value *v, int err) {
-    async_status s;
-    uint8_t fl;
-    if (ASYNC__UNLIKELY(co->ctx.flags & ASYNC__F_RUNNING)) {
+/* Off the hot path: a send to a coroutine that is running, finished, never
+ * initialised, or parked on a future (then the value sent is ignored). 1: refused. */
+ASYNC__COLD_API int async__resume_check(async_coro *co) {
+    if (co->ctx.flags & ASYNC__F_RUNNING) {
         ASYNC_MISUSE("send to a coroutine that is already executing");
-        return ASYNC_FAILED;
+        return 1;
     }
-    if (ASYNC__UNLIKELY(co->ctx.state != ASYNC__PENDING)) {
+    if (co->ctx.state != ASYNC__PENDING) {
         ASYNC_MISUSE("send to a finished (or never initialised) coroutine");
         co->ctx.err = ASYNC_EMISUSE;
-        return ASYNC_FAILED;
+        return 1;
     }
-    fl = co->ctx.flags;
-    if (v && !(fl & ASYNC__F_AWAITING)) co->ctx.value = *v;
+    return 0;
+}
+
+/* Pending and no flag set: state and flags read as one 16-bit word where the
+ * compiler allows it (GCC, Clang), two bytes elsewhere. */
+ASYNC__INLINE int async__coro_idle(const async_ctx *c) {
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__)
+    uint16_t w;
+    (void)sizeof(char[offsetof(async_ctx, flags) == offsetof(async_ctx, state) + 1 ? 1 : -1]);
+    __builtin_memcpy(&w, &c->state, sizeof w);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return w == ASYNC__PENDING;
+#else
+    return w == (uint16_t)(ASYNC__PENDING << 8);
+#endif
+#else
+    return c->state == ASYNC__PENDING && c->flags == 0;
+#endif
+}
+
+ASYNC_API async_status async__resume(async_coro *co, const async_value *v, int err) {
+    async_status s;
+    /* Only this function changes a bare coroutine's flags (RUNNING during the
+     * call, AWAITING while parked): pending with no flag is the one state a
+     * send goes straight through, and a single test finds it. */
+    if (ASYNC__UNLIKELY(!async__coro_idle(&co->ctx))) {
+        if (async__resume_check(co)) return ASYNC_FAILED;
+    } else if (v)
+        co->ctx.value = *v;
+    co->ctx.state = ASYNC__PENDING; /* unchanged: the three stores merge into one */
+    co->ctx.flags = ASYNC__F_RUNNING;
     co->ctx.err = (int16_t)err;
-    /* Only this function changes a bare coroutine's flags: write them and do
-     * not read them back after the call (send: 2.64 -> 2.48 ns). */
-    fl = (uint8_t)(fl & ~ASYNC__F_AWAITING);
-    co->ctx.flags = (uint8_t)(fl | ASYNC__F_RUNNING);
     ASYNC__RUN(s, &co->ctx, co->fn, co->frame, &co->leaf);
-    if (s <= ASYNC_FAILED) co->ctx.state = ASYNC__DONE;
-    else if (s == ASYNC_AWAITING) fl |= ASYNC__F_AWAITING;
-    co->ctx.flags = fl;
+    if (ASYNC__LIKELY(s == ASYNC_YIELDED)) /* a generator's send: the caller tests s too */
+        co->ctx.flags = 0;
+    else {
+        co->ctx.flags = (uint8_t)(s == ASYNC_AWAITING ? ASYNC__F_AWAITING : 0);
+        if (s <= ASYNC_FAILED) co->ctx.state = ASYNC__DONE;
+    }
     return s;
 }
 
@@ -3512,8 +3580,9 @@ ASYNC_API int async__future_check(const async_future *f) {
         ASYNC_MISUSE("NULL future");
         return ASYNC_EMISUSE;
     }
-    if (ASYNC__UNLIKELY(f->c.state != ASYNC__PENDING && f->c.state != ASYNC__DONE &&
-                        f->c.state != ASYNC__CANCELLED)) {
+    /* DONE and CANCELLED differ in their lowest bit only: two tests for three states */
+    (void)sizeof(char[(ASYNC__CANCELLED | 1u) == ASYNC__DONE ? 1 : -1]);
+    if (ASYNC__UNLIKELY(f->c.state != ASYNC__PENDING && (f->c.state | 1u) != ASYNC__DONE)) {
         ASYNC_MISUSE("future used before async_future_init (or task never created)");
         return ASYNC_EMISUSE;
     }
@@ -3661,6 +3730,13 @@ ASYNC_API void async__trace_co(async_ctx *ctx, int ev, const char *fn) {
 
 #endif
 
+/* A task keeps ASYNC__F_AWAITING from the end of a step that parked it to
+ * the end of its next step (the step itself writes the flags once): what
+ * it awaits is value.p only while it is not the loop's current task. */
+ASYNC__INLINE int async__task_parked(const async_future *f) {
+    return (f->c.flags & ASYNC__F_AWAITING) && f->loop->current != (const async_task *)(const void *)f;
+}
+
 ASYNC_API void async_task_init(async_task *t) {
     async_future_init(&t->fut, NULL);
     t->fut.c.state = ASYNC__DONE;
@@ -3725,7 +3801,7 @@ ASYNC__COLD_API void async__task_note_cancel(async_future *f, const char *msg) {
 ASYNC_API int async__task_cancel_fut(async_future *f, const char *msg) {
     if (async__future_check(f) || f->c.state != ASYNC__PENDING) return 0;
     async__task_note_cancel(f, msg);
-    if (f->c.flags & ASYNC__F_AWAITING) {
+    if (async__task_parked(f)) {
         if (async_future_cancel_msg((async_future *)f->c.value.p, msg)) return 1;
     }
     f->c.flags |= ASYNC__F_MUST_CANCEL;
@@ -3835,7 +3911,7 @@ ASYNC_API const char *async_task_where_file(const async_task *t) {
 }
 
 ASYNC_API async_future *async_task_waiting_on(const async_task *t) {
-    return (t->fut.c.state == ASYNC__PENDING && (t->fut.c.flags & ASYNC__F_AWAITING))
+    return (t->fut.c.state == ASYNC__PENDING && async__task_parked(&t->fut))
                ? (async_future *)t->fut.c.value.p
                : NULL;
 }
@@ -3860,47 +3936,55 @@ ASYNC_API void async__task_finish(async_task *t, async_status s) {
     async__future_wake(&t->fut);
 }
 
-ASYNC_API void async__task_step(async_handle *h) {
+ASYNC__COLD_API void async__task_self_await(async_task *t) {
+    ASYNC_MISUSE("a task awaits itself");
+    t->fut.c.err = ASYNC_EMISUSE; /* raised at the await: its resume reads the same slot */
+    async__ready_push(t->fut.loop, &t->h);
+}
+
+ASYNC__COLD_API void async__task_cancel_parked(async_task *t, async_future *w) {
+    /* cancelled itself during the step: the request goes to what it awaits */
+    if (async_future_cancel(w)) t->fut.c.flags &= (uint8_t)~ASYNC__F_MUST_CANCEL;
+}
+
+/* Task.__step of asyncio, inlined into its two entries: the plain one passes
+ * trace NULL, so that the hook's tests leave the hot path; the loop picks the
+ * traced one while a hook is installed. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline))
+#endif
+ASYNC__INLINE void async__task_step_in(async_handle *h, async_trace_fn trace) {
     async_task *t = (async_task *)(void *)((char *)h - offsetof(async_task, h));
     async_loop *loop = t->fut.loop;
-    async_future *w;
     async_status s;
     uint8_t fl = t->fut.c.flags;
-    /* a hook installed during a step reports from the next one (paired events) */
-    async_trace_fn trace = loop->trace;
     if (ASYNC__UNLIKELY(t->fut.c.state != ASYNC__PENDING)) return;
-    if (fl & ASYNC__F_MUST_CANCEL) t->fut.c.err = ASYNC_ECANCELLED;
-    t->fut.c.flags = (uint8_t)((fl & ~(ASYNC__F_MUST_CANCEL | ASYNC__F_AWAITING)) | ASYNC__F_RUNNING);
+    if (ASYNC__UNLIKELY(fl & ASYNC__F_MUST_CANCEL)) {
+        t->fut.c.err = ASYNC_ECANCELLED;
+        t->fut.c.flags = (uint8_t)(fl & ~ASYNC__F_MUST_CANCEL);
+    }
     loop->current = t;
-    if (ASYNC__UNLIKELY(trace != NULL)) trace(loop, ASYNC_TRACE_STEP_BEGIN, t, ASYNC_DONE, loop->trace_ud);
+    if (trace) trace(loop, ASYNC_TRACE_STEP_BEGIN, t, ASYNC_DONE, loop->trace_ud);
     ASYNC__RUN_OUTLINE(s, &t->fut.c, t->fn, t->frame);
     loop->current = NULL;
-    if (ASYNC__UNLIKELY(trace != NULL) && loop->trace) {
-        t->fut.c.flags &= (uint8_t)~ASYNC__F_RUNNING; /* the hook sees the step over */
-        loop->trace(loop, ASYNC_TRACE_STEP_END, t, s, loop->trace_ud);
-        t->fut.c.flags |= ASYNC__F_RUNNING;
-    }
+    /* a hook installed during a step reports from the next one (paired events) */
+    if (trace && loop->trace) loop->trace(loop, ASYNC_TRACE_STEP_END, t, s, loop->trace_ud);
+    fl = t->fut.c.flags; /* a cancel during the step may have set MUST_CANCEL */
     if (s == ASYNC_AWAITING) {
-        w = (async_future *)t->fut.c.value.p;
-        /* RUNNING is set and AWAITING clear here: one flip does both */
-        t->fut.c.flags ^= (uint8_t)(ASYNC__F_RUNNING | ASYNC__F_AWAITING);
-        if (ASYNC__UNLIKELY(w == &t->fut)) { /* awaiting itself: raise at the await */
-            ASYNC_MISUSE("a task awaits itself");
-            t->fut.c.err = ASYNC_EMISUSE;
-            async__ready_push(loop, h); /* AWAITING set: the resume reads the same slot */
+        async_future *w = (async_future *)t->fut.c.value.p;
+        t->fut.c.flags = (uint8_t)(fl | ASYNC__F_AWAITING);
+        if (ASYNC__UNLIKELY(w == &t->fut)) {
+            async__task_self_await(t);
             return;
         }
         async__waiter_add(w, h);
-        if (t->fut.c.flags & ASYNC__F_MUST_CANCEL) { /* cancelled itself during the step */
-            if (async_future_cancel(w)) t->fut.c.flags &= (uint8_t)~ASYNC__F_MUST_CANCEL;
-        }
+        if (ASYNC__UNLIKELY(fl & ASYNC__F_MUST_CANCEL)) async__task_cancel_parked(t, w);
     } else if (s == ASYNC_YIELDED) {
-        t->fut.c.flags &= (uint8_t)~ASYNC__F_RUNNING;
+        t->fut.c.flags = (uint8_t)(fl & ~ASYNC__F_AWAITING);
         async__ready_push(loop, h);
         loop->poll_wanted = 1; /* a yield (sleep(0)) gives I/O its turn, as in asyncio */
     } else {
-        t->fut.c.flags &= (uint8_t)~ASYNC__F_RUNNING;
-        if (s == ASYNC_DONE && (t->fut.c.flags & ASYNC__F_MUST_CANCEL)) {
+        if (s == ASYNC_DONE && (fl & ASYNC__F_MUST_CANCEL)) {
             /* asyncio's Task.__step: cancelled (by itself) right before it
              * returned, with no suspension left to deliver it: ends cancelled */
             t->fut.c.err = ASYNC_ECANCELLED;
@@ -3909,6 +3993,18 @@ ASYNC_API void async__task_step(async_handle *h) {
         async__task_finish(t, s);
     }
 }
+
+#if ASYNC__STEP_TRACED_COPY
+ASYNC_API void async__task_step(async_handle *h) { async__task_step_in(h, NULL); }
+
+ASYNC__COLD_API void async__task_step_traced(async_handle *h) {
+    async__task_step_in(h, ((async_task *)(void *)((char *)h - offsetof(async_task, h)))->fut.loop->trace);
+}
+#else
+ASYNC_API void async__task_step(async_handle *h) {
+    async__task_step_in(h, ((async_task *)(void *)((char *)h - offsetof(async_task, h)))->fut.loop->trace);
+}
+#endif
 
 /* The task meets a cancelled future: that future's message is the one it
  * catches (asyncio: the CancelledError comes from the future). */
@@ -3923,9 +4019,19 @@ ASYNC__COLD_API void async__task_cancelled_by(async_ctx *ctx, const async_future
 #endif
 }
 
+ASYNC__COLD_API void async__await_null(async_ctx *ctx) {
+    ASYNC_MISUSE("NULL future");
+    ctx->err = ASYNC_EMISUSE;
+}
+
 ASYNC_API int async__await_end(async_ctx *ctx) {
     async_future *f = (async_future *)ctx->value.p;
-    if (ctx->err) return 1; /* thrown in (cancellation) while parked */
+    /* ctx->err is set for a NULL future: f is read only without it */
+    if (ASYNC__LIKELY(!ctx->err && f->c.state == ASYNC__DONE && !f->c.err)) {
+        ctx->value = f->c.value;
+        return 0;
+    }
+    if (ctx->err) return 1; /* thrown in (cancellation) while parked, or a NULL future */
     if (async__future_check(f)) {
         ctx->err = ASYNC_EMISUSE;
         return 1;
@@ -3940,14 +4046,11 @@ ASYNC_API int async__await_end(async_ctx *ctx) {
         ctx->err = ASYNC_ECANCELLED;
         return 1;
     }
-    if (f->c.err) { /* only an error's retrieval matters */
-        f->c.flags |= ASYNC__F_RETRIEVED;
-        if (f->c.flags & ASYNC__F_TASK) f->loop->retrieved = f;
-        ctx->err = f->c.err;
-        return 1;
-    }
-    ctx->value = f->c.value;
-    return 0;
+    /* done with an error: only an error's retrieval matters */
+    f->c.flags |= ASYNC__F_RETRIEVED;
+    if (f->c.flags & ASYNC__F_TASK) f->loop->retrieved = f;
+    ctx->err = f->c.err;
+    return 1;
 }
 
 ASYNC_API int async__timer_less(const async_timer *a, const async_timer *b) {
@@ -4297,9 +4400,10 @@ ASYNC__COLD_API int async__closed_wait(void *data, async_loop *loop, const async
     return async__loop_closed();
 }
 
-ASYNC__INLINE void async__handle_run(async_handle *h) {
+ASYNC__INLINE void async__handle_run(const async_loop *loop, async_handle *h) {
     if (h->fn) h->fn(h);
-    else async__task_step(h);
+    else if (ASYNC__LIKELY(loop->trace == NULL)) async__task_step(h);
+    else async__task_step_traced(h);
 }
 
 /* One batch: exactly what is queued now; a handle unlinked meanwhile moves
@@ -4309,7 +4413,7 @@ ASYNC__INLINE int async__loop_batch(async_loop *loop, int left) {
     if (h == loop->ready_tail) { /* one handle or none: no batch_end to keep */
         if (!h) return left;
         loop->ready_head = loop->ready_tail = NULL; /* the tail's next is NULL */
-        async__handle_run(h);
+        async__handle_run(loop, h);
         return left - 1;
     }
     loop->batch_end = loop->ready_tail;
@@ -4321,7 +4425,7 @@ ASYNC__INLINE int async__loop_batch(async_loop *loop, int left) {
         if (h == loop->batch_end) loop->batch_end = NULL;
         h->next = NULL;
         left--;
-        async__handle_run(h);
+        async__handle_run(loop, h);
     } while (loop->batch_end);
     return left;
 }
@@ -4874,14 +4978,18 @@ ASYNC_API async_value async__queue_pop(async_queue *q) {
     return v;
 }
 
-ASYNC_API int async_queue_put_nowait(async_queue *q, async_value v) {
-    if (async__queue_check(q)) return ASYNC_EMISUSE;
-    if (q->shut) return ASYNC_ESHUTDOWN;
-    if (q->count >= q->maxsize) return ASYNC_EFULL;
+ASYNC_API void async__queue_put(async_queue *q, async_value v) {
     async__queue_push(q, v);
     q->unfinished++;
     q->finished.flag = 0;
     async__wl_pop_wake(&q->getters);
+}
+
+ASYNC_API int async_queue_put_nowait(async_queue *q, async_value v) {
+    if (async__queue_check(q)) return ASYNC_EMISUSE;
+    if (q->shut) return ASYNC_ESHUTDOWN;
+    if (q->count >= q->maxsize) return ASYNC_EFULL;
+    async__queue_put(q, v);
     return 0;
 }
 

@@ -75,8 +75,9 @@ CHECKS += $(addsuffix -noinfo,$(CORE_TESTS))
 $(addprefix check-,$(addsuffix -noinfo,$(CORE_TESTS))): check-%-noinfo:
 	$(call TEST_CHECK,$*-noinfo,$(BUILD)/tests-noinfo/$*,120)
 
-# async.h alone, as C99, C11, C++ (GCC and Clang), both resume styles, freestanding.
-STRICT_VARIANTS := gcc-c99 gcc-c11 gxx clang-c99 clangxx gcc-labels clang-labels gcc-freestanding gcc-noinfo
+# async.h alone, as C99, C11, C++ (GCC and Clang), both resume styles, freestanding;
+# -Wshadow too (the macros must not make a user's -Wshadow -Werror build fail).
+STRICT_VARIANTS := gcc-c99 gcc-c11 gxx clang-c99 clangxx gcc-labels clang-labels gcc-freestanding gcc-noinfo gcc-shadow clang-shadow
 CHECKS += $(addprefix strict-,$(STRICT_VARIANTS))
 STRICT_SRC := tests/strict_compile.c
 STRICT_W := -Wall -Wextra -Werror
@@ -88,6 +89,8 @@ check-strict-clangxx:        ; @$(CHECK) strict-clangxx 60 sh -c 'command -v cla
 check-strict-gcc-labels:     ; @$(CHECK) strict-gcc-labels 60 gcc -std=c99 -pedantic $(STRICT_W) -DASYNC_CONFIG_LABELS=1 -I. -c $(STRICT_SRC) -o /dev/null
 check-strict-clang-labels:   ; @$(CHECK) strict-clang-labels 60 sh -c 'command -v clang >/dev/null || { echo "clang not installed"; exit 0; }; clang -std=c99 -pedantic $(STRICT_W) -DASYNC_CONFIG_LABELS=1 -I. -c $(STRICT_SRC) -o /dev/null'
 check-strict-gcc-freestanding: ; @$(CHECK) strict-gcc-freestanding 60 gcc -std=c99 -pedantic $(STRICT_W) -ffreestanding -nostdinc -isystem $$(gcc -print-file-name=include) -DASYNC_FREESTANDING -I. -c $(STRICT_SRC) -o /dev/null
+check-strict-gcc-shadow:     ; @$(CHECK) strict-gcc-shadow 60 sh -c 'for x in c c++; do gcc -x $$x -pedantic $(STRICT_W) -Wshadow -I. -c $(STRICT_SRC) -o /dev/null || exit 1; done'
+check-strict-clang-shadow:   ; @$(CHECK) strict-clang-shadow 60 sh -c 'command -v clang >/dev/null || { echo "clang not installed"; exit 0; }; clang -std=c99 -pedantic $(STRICT_W) -Wshadow -I. -c $(STRICT_SRC) -o /dev/null'
 check-strict-gcc-noinfo:     ; @$(CHECK) strict-gcc-noinfo 60 gcc -std=c99 -pedantic $(STRICT_W) -DASYNC_CONFIG_TASK_INFO=0 -DASYNC_CONFIG_FLOAT=0 -I. -c $(STRICT_SRC) -o /dev/null
 
 # Without the examples issue's tour, `make run` shows the seed's Rock program.

@@ -267,6 +267,55 @@ static void test_task_reuse_after_done(void **state) {
     test_loop_close(&loop);
 }
 
+/* Once resumed from an await, a running task is not parked on anything, even
+ * though its value slot now holds the await's result (here an integer that
+ * is no future): async_task_waiting_on says NULL, and a cancel of itself
+ * reaches its next suspension (it must not treat that result as the future
+ * to cancel). Then parked again, it reports the new future. */
+struct resumed {
+    async_frame hdr;
+    async_future *first, *second;
+    async_future *seen_running;
+    int err;
+};
+static ASYNC_FN(resumed_co, struct resumed) {
+    ASYNC_BEGIN();
+    ASYNC_AWAIT(self->first); /* result 12345: not a pointer */
+    self->seen_running = async_task_waiting_on(ASYNC_TASK);
+    assert_int_equal(async_task_cancel(ASYNC_TASK), 1);
+    assert_int_equal(async_task_cancelling(ASYNC_TASK), 1);
+    ASYNC_AWAIT_CATCH(self->second, self->err);
+    ASYNC_END();
+}
+static void test_running_task_is_not_parked(void **state) {
+    async_loop loop;
+    async_task t;
+    async_future a, b;
+    struct resumed r;
+    (void)state;
+    memset(&r, 0, sizeof r);
+    async_task_init(&t);
+    test_loop_init(&loop);
+    async_future_init(&a, &loop);
+    async_future_init(&b, &loop);
+    r.first = &a;
+    r.second = &b;
+    r.seen_running = &a;
+    async_task_create(&loop, &t, resumed_co, &r, "resumed");
+    async_loop_run_once(&loop);
+    assert_ptr_equal(async_task_waiting_on(&t), &a);
+    async_future_set_result(&a, async_int(12345));
+    assert_ptr_equal(async_task_waiting_on(&t), &a); /* woken, not yet run */
+    async_loop_run_once(&loop);
+    assert_null(r.seen_running);
+    /* the cancel went to what it awaits next: b is cancelled, the task is not yet */
+    assert_true(async_future_cancelled(&b));
+    assert_false(async_future_done(&t.fut));
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    assert_int_equal(r.err, ASYNC_ECANCELLED);
+    test_loop_close(&loop);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         TEST(test_first_run_on_next_iteration),
@@ -278,6 +327,7 @@ int main(void) {
         TEST(test_task_future_not_settable),
         TEST(test_current_task_and_done_callback),
         TEST(test_task_reuse_after_done),
+        TEST(test_running_task_is_not_parked),
     };
     return TEST_RUN(tests);
 }

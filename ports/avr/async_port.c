@@ -8,14 +8,18 @@
 #include "async_port.h"
 
 /* `sei` takes effect after the next instruction, so `sei; sleep` cannot lose
- * an interrupt that became pending in between: it wakes the sleep. */
-#define ASYNC_PORT__SLEEP() \
-    do {                    \
-        sleep_enable();     \
-        sei();              \
-        sleep_cpu();        \
-        cli();              \
-        sleep_disable();    \
+ * an interrupt that became pending in between: it wakes the sleep. The nop
+ * costs nothing on the chip; simavr before its fix of issue 376 (a 2-cycle
+ * latency after sei) would run the cli before an interrupt already pending at
+ * the sei, and sleep forever: the loop's timing alone decided whether it hung. */
+#define ASYNC_PORT__SLEEP()              \
+    do {                                 \
+        sleep_enable();                  \
+        sei();                           \
+        sleep_cpu();                     \
+        __asm__ __volatile__("nop" ::: "memory"); \
+        cli();                           \
+        sleep_disable();                 \
     } while (0)
 #include "async_port_clock.h"
 
