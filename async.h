@@ -3893,6 +3893,13 @@ ASYNC_API void async__wheel_place(async_loop *loop, async_timer *t) {
     async_time delta = (async_time)(t->deadline - loop->wheel_time);
     async_timer **slot, *h;
     unsigned l = 0, i;
+    /* A deadline ASYNC_MAX_DELAY ahead of the loop's time, with the wheel's
+     * slot starting before that time, is more than half the clock's range
+     * from it: the difference reads as negative, but the timer is the latest
+     * of all (the top level's; it is looked at again on the way). */
+    if (ASYNC__UNLIKELY((ASYNC_STIME_T)delta < 0) && !async_time_before(t->deadline, loop->now) &&
+        async_time_before(loop->wheel_time, loop->now))
+        delta = ASYNC_MAX_DELAY;
     /* Due in the wheel's current slot, or before it (a deadline in the past). */
     if (ASYNC__WHEEL_LEVELS == 0 || (ASYNC_STIME_T)delta < 0 || !(delta >> ASYNC_CONFIG_TIMER_SHIFT)) {
         t->child = t->sibling = t->prev = NULL;
@@ -4324,7 +4331,7 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
         loop->now = loop->now_fn(loop->backend);
     }
     if (ASYNC__UNLIKELY(loop->trace != NULL)) loop->trace(loop, ASYNC_TRACE_ITERATION, NULL, ASYNC_DONE, loop->trace_ud);
-    async__timers_expire(loop);
+    if (loop->timers && !async_time_before(loop->now, loop->timers->deadline)) async__timers_expire(loop);
     /* Exactly what is queued now; a handle unlinked meanwhile moves batch_end. */
     if (!(loop->batch_end = loop->ready_tail)) return 0;
     do {
