@@ -1551,6 +1551,9 @@ struct async_timer {
     async_timer *prev;     /* parent (if first child) or left sibling; in a wheel slot: the previous */
     async_time deadline;   /* in backend ticks */
     uint32_t seq;          /* insertion order, for FIFO among equal deadlines */
+#if ASYNC_CONFIG_TIMER_WHEEL
+    uint8_t level;         /* in a wheel slot: its level (in the padding on 64-bit hosts) */
+#endif
 };
 
 /* The longest delay in ticks: half the clock's range, since deadlines compare
@@ -3912,6 +3915,7 @@ ASYNC_API void async__wheel_place(async_loop *loop, async_timer *t) {
     i = (unsigned)(t->deadline >> ASYNC__WHEEL_SHIFT(l)) & 63u;
     slot = &loop->wheel[l][i];
     t->child = t;
+    t->level = (uint8_t)l;
     if ((h = *slot) != NULL) { /* at the tail of the ring */
         t->sibling = h;
         t->prev = h->prev;
@@ -3926,18 +3930,15 @@ ASYNC_API void async__wheel_place(async_loop *loop, async_timer *t) {
 }
 
 ASYNC_API void async__wheel_unlink(async_loop *loop, async_timer *t) {
-    unsigned l, i;
+    unsigned l = t->level, i = (unsigned)(t->deadline >> ASYNC__WHEEL_SHIFT(l)) & 63u;
     loop->wheel_count--;
-    for (l = 0; l < (unsigned)ASYNC__WHEEL_LEVELS; l++) { /* a ring's head: its slot moves on */
-        i = (unsigned)(t->deadline >> ASYNC__WHEEL_SHIFT(l)) & 63u;
-        if (loop->wheel[l][i] != t) continue;
+    if (loop->wheel[l][i] == t) { /* a ring's head: its slot moves on */
         if (t->sibling == t) {
             loop->wheel[l][i] = NULL;
             loop->wheel_used[l] &= ~((uint64_t)1 << i);
             return;
         }
         loop->wheel[l][i] = t->sibling;
-        break;
     }
     t->prev->sibling = t->sibling;
     t->sibling->prev = t->prev;
@@ -4010,8 +4011,9 @@ ASYNC_API int async__wheel_holds(const async_loop *loop, const async_timer *t) {
     do { /* round the ring, each step checked from the next one's side */
         s = n->sibling;
         if (!s || s->prev != n || s->child != s) return 0;
-        for (l = 0; l < (unsigned)ASYNC__WHEEL_LEVELS; l++)
-            if (loop->wheel[l][(unsigned)(n->deadline >> ASYNC__WHEEL_SHIFT(l)) & 63u] == n) return 1;
+        if ((l = n->level) < (unsigned)ASYNC__WHEEL_LEVELS &&
+            loop->wheel[l][(unsigned)(n->deadline >> ASYNC__WHEEL_SHIFT(l)) & 63u] == n)
+            return 1;
         n = s;
     } while (n != t);
     return 0;
@@ -4021,9 +4023,13 @@ ASYNC_API int async__wheel_holds(const async_loop *loop, const async_timer *t) {
 ASYNC_API void async__timer_insert(async_loop *loop, async_timer *t) {
 #if ASYNC_CONFIG_TIMER_WHEEL
     async_time slot0 = (async_time) ~(async_time)(((async_time)1 << ASYNC_CONFIG_TIMER_SHIFT) - 1u);
-    if (!loop->timers) /* nothing armed: the wheel starts from the loop's time */
-        loop->wheel_time = (async_time)(loop->now & slot0);
-    else if (ASYNC__UNLIKELY(async_time_before(t->deadline, loop->wheel_time)) &&
+    if (!loop->timers) { /* nothing armed: the heap stands for this timer's slot */
+        loop->wheel_time = (async_time)(t->deadline & slot0);
+        t->child = t->sibling = t->prev = NULL;
+        loop->timers = t;
+        return;
+    }
+    if (ASYNC__UNLIKELY(async_time_before(t->deadline, loop->wheel_time)) &&
              async_time_before((async_time)(loop->now & slot0), loop->wheel_time))
         async__wheel_rewind(loop);
     async__wheel_place(loop, t);
@@ -4042,6 +4048,9 @@ ASYNC_API void async_timer_init(async_timer *t, async_loop *loop) {
     t->child = t->sibling = t->prev = NULL;
     t->deadline = 0;
     t->seq = 0;
+#if ASYNC_CONFIG_TIMER_WHEEL
+    t->level = 0;
+#endif
 }
 
 ASYNC_API int async_timer_start_at(async_timer *t, async_time when) {
