@@ -176,10 +176,11 @@
  *   one slot. Level l's slots are 2^(ASYNC_CONFIG_TIMER_SHIFT + 6 l) ticks wide;
  *   with 4 levels of ns ticks the wheel spans 4.9 hours, and a longer timer is
  *   looked at again once per span. async_loop grows by 64 pointers + 8 bytes a
- *   level (4 levels on x86-64: 2,080 bytes); async_timer does not grow. A level
+ *   level and two words (4 levels on x86-64: 2,096 bytes); async_timer grows by
+ *   a byte, which 64-bit hosts have in its padding (32-bit: up to 4). A level
  *   that the clock is too narrow for (a 16-bit clock has room for 2) is unused.
  * Default: 4 on hosts, 0 freestanding (an AVR has 2 KB of RAM; 2 levels on a
- * Cortex-M cost 520 bytes). Every file that shares a loop must agree. */
+ * Cortex-M cost 536 bytes). Every file that shares a loop must agree. */
 #ifndef ASYNC_CONFIG_TIMER_WHEEL
 #if ASYNC__FREESTANDING
 #define ASYNC_CONFIG_TIMER_WHEEL 0
