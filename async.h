@@ -3880,7 +3880,17 @@ ASYNC_API int async__timer_next(const async_loop *loop, async_time *deadline) {
 ASYNC_API void async__timers_expire(async_loop *loop) {
     async_timer *t;
     while ((t = loop->timers) != NULL && !async_time_before(loop->now, t->deadline)) {
-        async__timer_disarm(t);
+#if ASYNC_CONFIG_TIMER_WHEEL
+        /* async__timer_disarm for the heap's root: with the wheel's cases
+         * inlined into run_once, every iteration paid for them (registers
+         * saved and restored), timers or not */
+        t->fut.c.flags &= (uint8_t)~ASYNC__F_ARMED;
+        loop->timers = async__heap_merge_pairs(t->child);
+        t->child = t->sibling = NULL;
+        if (!loop->timers && loop->wheel_count) async__wheel_pull(loop);
+#else
+        async__timer_disarm(t); /* shared: less flash on a board */
+#endif
         t->fut.c.state = ASYNC__DONE;
         async__future_wake(&t->fut);
     }
@@ -4341,7 +4351,7 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
         loop->now = loop->now_fn(loop->backend);
     }
     if (ASYNC__UNLIKELY(loop->trace != NULL)) loop->trace(loop, ASYNC_TRACE_ITERATION, NULL, ASYNC_DONE, loop->trace_ud);
-    if (loop->timers && !async_time_before(loop->now, loop->timers->deadline)) async__timers_expire(loop);
+    async__timers_expire(loop);
     /* Exactly what is queued now; a handle unlinked meanwhile moves batch_end. */
     if (!(loop->batch_end = loop->ready_tail)) return 0;
     do {
