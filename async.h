@@ -1610,6 +1610,11 @@ ASYNC_API void async__wheel_cascade(async_loop *loop, unsigned l, unsigned i);
  * levels, until some timers reach the heap. */
 ASYNC_API void async__wheel_pull(async_loop *loop);
 
+/* Only the top level holds timers, and its slots came round twice with
+ * nothing for the levels below: move the wheel on to the earliest timer's top
+ * slot at once (a virtual clock would otherwise walk a span at a time). */
+ASYNC__COLD_API void async__wheel_leap(async_loop *loop);
+
 /* A timer is armed before the slot the wheel has moved on to: bring the wheel
  * back to the loop's time and the heap's timers back into it. */
 ASYNC__COLD_API void async__wheel_rewind(async_loop *loop);
@@ -3967,11 +3972,38 @@ ASYNC_API void async__wheel_cascade(async_loop *loop, unsigned l, unsigned i) {
     }
 }
 
+ASYNC__COLD_API void async__wheel_leap(async_loop *loop) {
+    const unsigned top = (unsigned)ASYNC__WHEEL_LEVELS - 1u;
+    async_timer *t, *h;
+    async_time first = 0, w;
+    unsigned i;
+    int found = 0;
+    for (i = 0; i < 64; i++) {
+        if (!(loop->wheel_used[top] >> i & 1u)) continue;
+        h = t = loop->wheel[top][i];
+        do {
+            if (!found || async_time_before(t->deadline, first)) first = t->deadline;
+            found = 1;
+            t = t->sibling;
+        } while (t != h);
+    }
+    w = (async_time)(first & (async_time) ~(async_time)(((async_time)1 << ASYNC__WHEEL_SHIFT(top)) - 1u));
+    if (async_time_before(loop->wheel_time, w)) loop->wheel_time = w;
+    for (i = 0; i < 64; i++)
+        if (loop->wheel_used[top] >> i & 1u) async__wheel_cascade(loop, top, i);
+}
+
 ASYNC_API void async__wheel_pull(async_loop *loop) {
+    unsigned fruitless = 0;
     while (!loop->timers && loop->wheel_count) {
         async_time w = loop->wheel_time, next = w, b;
         unsigned l, c;
         int found = 0;
+        if (fruitless >= 2) {
+            async__wheel_leap(loop);
+            fruitless = 0;
+            continue;
+        }
         /* When each level's next occupied slot comes round: the first slot in
          * ring order after the level's current one (a level's current slot
          * comes round again only 64 slots later). */
@@ -3995,6 +4027,11 @@ ASYNC_API void async__wheel_pull(async_loop *loop) {
             i = (unsigned)(next >> ASYNC__WHEEL_SHIFT(l)) & 63u;
             if (loop->wheel_used[l] >> i & 1u) async__wheel_cascade(loop, l, i);
         }
+        /* Nothing came down from the top level: what is left lies beyond the
+         * wheel's span, and would come round once a span, span after span. */
+        for (l = 0; l + 1 < (unsigned)ASYNC__WHEEL_LEVELS && !loop->wheel_used[l]; l++) {
+        }
+        fruitless = !loop->timers && l + 1 >= (unsigned)ASYNC__WHEEL_LEVELS ? fruitless + 1 : 0;
     }
 }
 

@@ -19,7 +19,7 @@ static mtime max_delay(void) { return (mtime)ASYNC_MAX_DELAY - 4u; }
 static int mbefore(mtime a, mtime b) { return (long long)(a - b) < 0; }
 
 enum { IDLE, ARMED, FIRING, DRAINING };
-enum { NM = 1500 };
+enum { NM = 1000 };
 struct mtimer {
     async_timer t;
     async_callback cb;
