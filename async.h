@@ -1582,10 +1582,10 @@ ASYNC_API int async__timer_next(const async_loop *loop, async_time *deadline);
 /* Complete every timer due at loop->now, in (deadline, arming) order. */
 ASYNC_API void async__timers_expire(async_loop *loop);
 
+#if ASYNC_CONFIG_TIMER_WHEEL
 /* Arm t (deadline and seq set): into the heap, or a wheel slot if later. */
 ASYNC_API void async__timer_insert(async_loop *loop, async_timer *t);
 
-#if ASYNC_CONFIG_TIMER_WHEEL
 /* The levels the clock has room for: a level's slot numbers must wrap with the
  * clock, and a whole level span must stay within half its range. */
 #define ASYNC__WHEEL_ROOM (((int)sizeof(async_time) * 8 - 1 - ASYNC_CONFIG_TIMER_SHIFT) / 6)
@@ -4066,10 +4066,8 @@ ASYNC_API int async__wheel_holds(const async_loop *loop, const async_timer *t) {
     } while (n != t);
     return 0;
 }
-#endif
 
 ASYNC_API void async__timer_insert(async_loop *loop, async_timer *t) {
-#if ASYNC_CONFIG_TIMER_WHEEL
     async_time slot0 = (async_time) ~(async_time)(((async_time)1 << ASYNC_CONFIG_TIMER_SHIFT) - 1u);
     if (!loop->timers) { /* nothing armed: the heap stands for this timer's slot */
         loop->wheel_time = (async_time)(t->deadline & slot0);
@@ -4082,12 +4080,8 @@ ASYNC_API void async__timer_insert(async_loop *loop, async_timer *t) {
         async__wheel_rewind(loop);
     async__wheel_place(loop, t);
     if (!loop->timers) async__wheel_pull(loop);
-#else
-    t->child = t->sibling = t->prev = NULL;
-    loop->timers = async__heap_meld(loop->timers, t);
-    loop->timers->prev = NULL;
-#endif
 }
+#endif
 
 ASYNC_API void async_timer_init(async_timer *t, async_loop *loop) {
     async_future_init(&t->fut, loop);
@@ -4117,7 +4111,13 @@ ASYNC_API int async_timer_start_at(async_timer *t, async_time when) {
     t->fut.c.flags = ASYNC__F_TIMER | ASYNC__F_ARMED;
     t->deadline = when;
     t->seq = loop->timer_seq++;
+#if ASYNC_CONFIG_TIMER_WHEEL
     async__timer_insert(loop, t);
+#else
+    t->child = t->sibling = t->prev = NULL;
+    loop->timers = async__heap_meld(loop->timers, t);
+    loop->timers->prev = NULL;
+#endif
     return 0;
 }
 
