@@ -222,6 +222,8 @@
 #define ASYNC__OPAQUE(p) __asm__("" : "+r"(p))
 /* A rare path kept out of line, so the hot path around it stays as it was. */
 #define ASYNC__COLD __attribute__((cold, noinline))
+/* Out of line, so that the hot path calling it keeps its registers. */
+#define ASYNC__NOINLINE __attribute__((noinline))
 /* The index of the lowest set bit of a nonzero uint64_t (the timer wheel). */
 #define ASYNC__CTZ64(x) ((unsigned)__builtin_ctzll(x))
 #else
@@ -231,6 +233,7 @@
 #define ASYNC__TRAP() for (;;) {}
 #define ASYNC__OPAQUE(p) ((void)0)
 #define ASYNC__COLD
+#define ASYNC__NOINLINE
 #define ASYNC__CTZ64(x) async__ctz64(x)
 #endif
 #if ASYNC_CONFIG_LABELS && !(defined(__GNUC__) || defined(__clang__))
@@ -242,10 +245,12 @@
 #if ASYNC_CONFIG_INLINE
 #define ASYNC_API ASYNC__INLINE
 #define ASYNC__COLD_API static ASYNC__UNUSED ASYNC__COLD
+#define ASYNC__NOINLINE_API static ASYNC__UNUSED ASYNC__NOINLINE
 #define ASYNC__BODIES 1
 #else
 #define ASYNC_API extern
 #define ASYNC__COLD_API extern ASYNC__COLD
+#define ASYNC__NOINLINE_API extern ASYNC__NOINLINE
 #ifdef ASYNC_IMPLEMENTATION
 #define ASYNC__BODIES 1
 #else
@@ -1583,6 +1588,10 @@ ASYNC_API int async__timer_next(const async_loop *loop, async_time *deadline);
 ASYNC_API void async__timers_expire(async_loop *loop);
 
 #if ASYNC_CONFIG_TIMER_WHEEL
+/* async__timers_expire's work, once a timer is due: out of line, as the wheel's
+ * cases inlined into run_once cost every iteration registers, timers or not. */
+ASYNC__NOINLINE_API void async__timers_fire(async_loop *loop);
+
 /* Arm t (deadline and seq set): into the heap, or a wheel slot if later. */
 ASYNC_API void async__timer_insert(async_loop *loop, async_timer *t);
 
@@ -3883,23 +3892,32 @@ ASYNC_API int async__timer_next(const async_loop *loop, async_time *deadline) {
 }
 
 ASYNC_API void async__timers_expire(async_loop *loop) {
+#if ASYNC_CONFIG_TIMER_WHEEL
+    if (loop->timers && !async_time_before(loop->now, loop->timers->deadline)) async__timers_fire(loop);
+#else
     async_timer *t;
     while ((t = loop->timers) != NULL && !async_time_before(loop->now, t->deadline)) {
+        async__timer_disarm(t);
+        t->fut.c.state = ASYNC__DONE;
+        async__future_wake(&t->fut);
+    }
+#endif
+}
+
 #if ASYNC_CONFIG_TIMER_WHEEL
-        /* async__timer_disarm for the heap's root: with the wheel's cases
-         * inlined into run_once, every iteration paid for them (registers
-         * saved and restored), timers or not */
+ASYNC__NOINLINE_API void async__timers_fire(async_loop *loop) {
+    async_timer *t;
+    while ((t = loop->timers) != NULL && !async_time_before(loop->now, t->deadline)) {
+        /* async__timer_disarm for the heap's root */
         t->fut.c.flags &= (uint8_t)~ASYNC__F_ARMED;
         loop->timers = async__heap_merge_pairs(t->child);
         t->child = t->sibling = NULL;
         if (!loop->timers && loop->wheel_count) async__wheel_pull(loop);
-#else
-        async__timer_disarm(t); /* shared: less flash on a board */
-#endif
         t->fut.c.state = ASYNC__DONE;
         async__future_wake(&t->fut);
     }
 }
+#endif
 
 #if ASYNC_CONFIG_TIMER_WHEEL
 ASYNC_API unsigned async__ctz64(uint64_t x) {
