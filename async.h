@@ -203,6 +203,42 @@
 #endif
 #endif
 
+/* Timers: levels of timing wheel in front of the timer heap (section 9).
+ * 0: the pairing heap alone: insert O(1), cancel and expiry O(log n), where n
+ *   is every armed timer. Nothing added to async_loop.
+ * 1..7: a hierarchical wheel of 64 slots a level holds the timers beyond the
+ *   earliest slot, unordered; the heap holds only the earliest slot's timers,
+ *   which give the order. Insert and cancel O(1); a timer moves down a level
+ *   at most once per level, and an expiry costs O(log k) for the k timers of
+ *   one slot. Level l's slots are 2^(ASYNC_CONFIG_TIMER_SHIFT + 6 l) ticks wide;
+ *   with 4 levels of ns ticks the wheel spans 4.9 hours, and a longer timer is
+ *   looked at again once per span. async_loop grows by 64 pointers + 8 bytes a
+ *   level and two words (4 levels on x86-64: 2,096 bytes); async_timer grows by
+ *   a byte, which 64-bit hosts have in its padding (32-bit: up to 4). A level
+ *   that the clock is too narrow for (a 16-bit clock has room for 2) is unused.
+ * Default: 4 on hosts, 0 freestanding (an AVR has 2 KB of RAM; 2 levels on a
+ * Cortex-M cost 536 bytes). Every file that shares a loop must agree. */
+#ifndef ASYNC_CONFIG_TIMER_WHEEL
+#if ASYNC__FREESTANDING
+#define ASYNC_CONFIG_TIMER_WHEEL 0
+#else
+#define ASYNC_CONFIG_TIMER_WHEEL 4
+#endif
+#endif
+/* log2 of the wheel's level-0 slot width in ticks: about a millisecond, so
+ * that the heap holds at most a millisecond's worth of deadlines. */
+#ifndef ASYNC_CONFIG_TIMER_SHIFT
+#if ASYNC_TICKS_PER_SEC >= 1000000000
+#define ASYNC_CONFIG_TIMER_SHIFT 20
+#elif ASYNC_TICKS_PER_SEC >= 1000000
+#define ASYNC_CONFIG_TIMER_SHIFT 10
+#elif ASYNC_TICKS_PER_SEC >= 32000
+#define ASYNC_CONFIG_TIMER_SHIFT 5
+#else
+#define ASYNC_CONFIG_TIMER_SHIFT 0
+#endif
+#endif
+
 /* Called with a message when the API is misused; after it returns, the call
  * reports an error code. Hosted default: print to stderr and abort();
  * freestanding default: trap. Tests override it to catch the message. */
@@ -229,6 +265,8 @@
 #define ASYNC__SHADOWING(decl)                                                  \
     _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wshadow\"") \
     decl _Pragma("GCC diagnostic pop")
+/* The index of the lowest set bit of a nonzero uint64_t (the timer wheel). */
+#define ASYNC__CTZ64(x) ((unsigned)__builtin_ctzll(x))
 #else
 #define ASYNC__UNUSED
 #define ASYNC__LIKELY(x) (x)
@@ -238,6 +276,7 @@
 #define ASYNC__COLD
 #define ASYNC__NOINLINE
 #define ASYNC__SHADOWING(decl) decl
+#define ASYNC__CTZ64(x) async__ctz64(x)
 #endif
 #if ASYNC_CONFIG_LABELS && !(defined(__GNUC__) || defined(__clang__))
 #error "ASYNC_CONFIG_LABELS needs GCC or Clang (label addresses)"
@@ -249,11 +288,13 @@
 #define ASYNC_API ASYNC__INLINE
 #define ASYNC__COLD_API static ASYNC__UNUSED ASYNC__COLD
 #define ASYNC__OUTLINE_API static ASYNC__UNUSED ASYNC__NOINLINE
+#define ASYNC__NOINLINE_API static ASYNC__UNUSED ASYNC__NOINLINE
 #define ASYNC__BODIES 1
 #else
 #define ASYNC_API extern
 #define ASYNC__COLD_API extern ASYNC__COLD
 #define ASYNC__OUTLINE_API extern
+#define ASYNC__NOINLINE_API extern ASYNC__NOINLINE
 #ifdef ASYNC_IMPLEMENTATION
 #define ASYNC__BODIES 1
 #else
@@ -392,13 +433,33 @@ typedef ASYNC_CRITICAL_STATE async_critical_state;
 #define ASYNC__ABI_T TRACE_0
 #endif
 #if ASYNC_CONFIG_DIRECT_RESUME
-#define ASYNC__ABI_D DIRECT_1
+#define ASYNC__ABI_D DIRECT_RESUME_1
 #else
-#define ASYNC__ABI_D DIRECT_0
+#define ASYNC__ABI_D DIRECT_RESUME_0
 #endif
-#define ASYNC__ABI3(p, i, f, l, t, d) p##i##_##f##_##l##_##t##_##d
-#define ASYNC__ABI2(p, i, f, l, t, d) ASYNC__ABI3(p, i, f, l, t, d)
-#define ASYNC__ABI_NAME(prefix) ASYNC__ABI2(prefix, ASYNC__ABI_I, ASYNC__ABI_F, ASYNC__ABI_L, ASYNC__ABI_T, ASYNC__ABI_D)
+#if ASYNC_CONFIG_TIMER_WHEEL == 0
+#define ASYNC__ABI_W TIMER_WHEEL_0
+#elif ASYNC_CONFIG_TIMER_WHEEL == 1
+#define ASYNC__ABI_W TIMER_WHEEL_1
+#elif ASYNC_CONFIG_TIMER_WHEEL == 2
+#define ASYNC__ABI_W TIMER_WHEEL_2
+#elif ASYNC_CONFIG_TIMER_WHEEL == 3
+#define ASYNC__ABI_W TIMER_WHEEL_3
+#elif ASYNC_CONFIG_TIMER_WHEEL == 4
+#define ASYNC__ABI_W TIMER_WHEEL_4
+#elif ASYNC_CONFIG_TIMER_WHEEL == 5
+#define ASYNC__ABI_W TIMER_WHEEL_5
+#elif ASYNC_CONFIG_TIMER_WHEEL == 6
+#define ASYNC__ABI_W TIMER_WHEEL_6
+#elif ASYNC_CONFIG_TIMER_WHEEL == 7
+#define ASYNC__ABI_W TIMER_WHEEL_7
+#else
+#error "ASYNC_CONFIG_TIMER_WHEEL is a number of levels, 0 to 7"
+#endif
+#define ASYNC__ABI3(p, i, f, l, t, d, w) p##i##_##f##_##l##_##t##_##d##_##w
+#define ASYNC__ABI2(p, i, f, l, t, d, w) ASYNC__ABI3(p, i, f, l, t, d, w)
+#define ASYNC__ABI_NAME(prefix) \
+    ASYNC__ABI2(prefix, ASYNC__ABI_I, ASYNC__ABI_F, ASYNC__ABI_L, ASYNC__ABI_T, ASYNC__ABI_D, ASYNC__ABI_W)
 
 #if defined(__cplusplus) && !ASYNC_CONFIG_INLINE
 extern "C" { /* one copy: the same symbols for C and C++ files */
@@ -1485,7 +1546,7 @@ struct async_loop {
     async_handle *ready_head; /* FIFO of handles to run */
     async_handle *ready_tail;
     async_handle *batch_end;  /* last handle of the batch being run, or NULL */
-    async_timer *timers;      /* pairing heap, earliest first */
+    async_timer *timers;      /* pairing heap, earliest first; NULL: no timer armed */
     async_time now;           /* time at the start of this iteration */
     uint32_t timer_seq;       /* FIFO order among equal deadlines */
     async_now_fn now_fn;      /* backend: clock */
@@ -1515,6 +1576,13 @@ struct async_loop {
 #if ASYNC_CONFIG_TRACE
     const char *trace_coro;     /* coroutine events: the body's C function name */
     async_future *trace_future; /* await events: the awaited future */
+#endif
+#if ASYNC_CONFIG_TIMER_WHEEL
+    /* The timers later than the heap's, section 9 (ASYNC_CONFIG_TIMER_WHEEL). */
+    async_time wheel_time;    /* start of the level-0 slot the heap stands for */
+    unsigned long wheel_count; /* timers in the wheel */
+    uint64_t wheel_used[ASYNC_CONFIG_TIMER_WHEEL]; /* bit i: slot i of a level holds timers */
+    async_timer *wheel[ASYNC_CONFIG_TIMER_WHEEL][64]; /* rings of timers (sibling, prev) */
 #endif
 };
 
@@ -1672,14 +1740,30 @@ ASYNC__COLD_API void async__task_cancelled_by(async_ctx *ctx, const async_future
  * ====================================================================== */
 
 /* A timer: a future that the loop completes (result none) at its deadline.
- * Await it, or add done callbacks. Caller memory; cancel it before reusing it. */
+ * Await it, or add done callbacks. Caller memory; cancel it before reusing it.
+ *
+ * When timers fire: at the first loop iteration whose time (loop->now, read
+ * once per iteration) is not before the deadline, never earlier; all timers
+ * that fire in one iteration are completed in deadline order, equal deadlines
+ * in the order they were armed (FIFO); deadlines compare modulo wrap-around
+ * (async_time_before), so they hold within ASYNC_MAX_DELAY of the loop's time.
+ * Where they wait: loop->timers is a pairing heap, earliest first. With
+ * ASYNC_CONFIG_TIMER_WHEEL levels (hosts), the heap holds only the timers of
+ * the earliest occupied level-0 slot of a hierarchical timing wheel (about a
+ * millisecond of deadlines) and the timers armed before it; every later timer
+ * sits unordered in a wheel slot (O(1) arm and cancel), and moves down a level
+ * or into the heap when its slot comes round. The heap is never empty while
+ * the wheel holds a timer, so its root is always the earliest timer. */
 struct async_timer {
     async_future fut;      /* completed at the deadline; first member */
-    async_timer *child;    /* pairing heap links */
-    async_timer *sibling;
-    async_timer *prev;     /* parent (if first child) or left sibling */
+    async_timer *child;    /* pairing heap links; in a wheel slot: the timer itself */
+    async_timer *sibling;  /* in a wheel slot: the next in its ring */
+    async_timer *prev;     /* parent (if first child) or left sibling; in a wheel slot: the previous */
     async_time deadline;   /* in backend ticks */
     uint32_t seq;          /* insertion order, for FIFO among equal deadlines */
+#if ASYNC_CONFIG_TIMER_WHEEL
+    uint8_t level;         /* in a wheel slot: its level (in the padding on 64-bit hosts) */
+#endif
 };
 
 /* The longest delay in ticks: half the clock's range, since deadlines compare
@@ -1700,6 +1784,56 @@ ASYNC_API async_timer *async__heap_meld(async_timer *a, async_timer *b);
 ASYNC_API async_timer *async__heap_merge_pairs(async_timer *first);
 
 ASYNC_API void async__timer_disarm(async_timer *t);
+
+/* 1 if a timer is armed, *deadline the earliest one's (the backend waits for it). */
+ASYNC_API int async__timer_next(const async_loop *loop, async_time *deadline);
+
+/* Complete every timer due at loop->now, in (deadline, arming) order. */
+ASYNC_API void async__timers_expire(async_loop *loop);
+
+#if ASYNC_CONFIG_TIMER_WHEEL
+/* async__timers_expire's work, once a timer is due: out of line, as the wheel's
+ * cases inlined into run_once cost every iteration registers, timers or not. */
+ASYNC__NOINLINE_API void async__timers_fire(async_loop *loop);
+
+/* Arm t (deadline and seq set): into the heap, or a wheel slot if later. */
+ASYNC_API void async__timer_insert(async_loop *loop, async_timer *t);
+
+/* The levels the clock has room for: a level's slot numbers must wrap with the
+ * clock, and a whole level span must stay within half its range. */
+#define ASYNC__WHEEL_ROOM (((int)sizeof(async_time) * 8 - 1 - ASYNC_CONFIG_TIMER_SHIFT) / 6)
+#define ASYNC__WHEEL_LEVELS                                                     \
+    (ASYNC__WHEEL_ROOM < ASYNC_CONFIG_TIMER_WHEEL ? (ASYNC__WHEEL_ROOM > 0 ? ASYNC__WHEEL_ROOM : 0) \
+                                                  : ASYNC_CONFIG_TIMER_WHEEL)
+#define ASYNC__WHEEL_SHIFT(l) (ASYNC_CONFIG_TIMER_SHIFT + 6 * (l))
+
+ASYNC_API unsigned async__ctz64(uint64_t x);
+
+/* Put t in the heap if it is due before the end of the wheel's current slot,
+ * else in the slot of the lowest level that reaches it (the top one if none:
+ * it is looked at again, early, when that slot comes round). */
+ASYNC_API void async__wheel_place(async_loop *loop, async_timer *t);
+
+ASYNC_API void async__wheel_unlink(async_loop *loop, async_timer *t);
+
+/* Empty slot i of level l and place its timers again, from the wheel's new time. */
+ASYNC_API void async__wheel_cascade(async_loop *loop, unsigned l, unsigned i);
+
+/* The heap is empty: move the wheel on to its next occupied slot(s), down the
+ * levels, until some timers reach the heap. */
+ASYNC_API void async__wheel_pull(async_loop *loop);
+
+/* Only the top level holds timers, and its slots came round twice with
+ * nothing for the levels below: move the wheel on to the earliest timer's top
+ * slot at once (a virtual clock would otherwise walk a span at a time). */
+ASYNC__COLD_API void async__wheel_leap(async_loop *loop);
+
+/* A timer is armed before the slot the wheel has moved on to: bring the wheel
+ * back to the loop's time and the heap's timers back into it. */
+ASYNC__COLD_API void async__wheel_rewind(async_loop *loop);
+
+ASYNC_API int async__wheel_holds(const async_loop *loop, const async_timer *t);
+#endif
 
 /* async_timer_init(&t, loop); — an idle timer. */
 ASYNC_API void async_timer_init(async_timer *t, async_loop *loop);
@@ -1727,18 +1861,11 @@ ASYNC_API async_time async_seconds(double s);
 #endif
 ASYNC_API async_time async_ms(unsigned long ms);
 
-/* 1 if t is in loop's heap: its flags say armed and the links from it up to
- * the root hold (each step checked from the parent's side), so that memory a
- * timer of an earlier loop left behind is not taken for an armed timer. */
+/* 1 if t is in loop's heap or wheel: its flags say armed and the links from it
+ * up to the root hold (each step checked from the parent's side), or round its
+ * wheel ring to a slot of this loop, so that memory a timer of an earlier loop
+ * left behind is not taken for an armed timer. */
 ASYNC_API int async__timer_in_heap(const async_loop *loop, const async_timer *t);
-
-/* What the loop asks of the timers, whatever holds them: 1 if any timer is
- * armed, *deadline the earliest deadline; 0 if none. */
-ASYNC_API int async__timer_next(const async_loop *loop, async_time *deadline);
-
-/* Complete every timer due at loop->now, earliest deadline first, FIFO among
- * equal deadlines (their waiters join the ready queue in that order). */
-ASYNC_API void async__timers_expire(async_loop *loop);
 
 ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async_time ticks, async_value v);
 
@@ -4106,6 +4233,13 @@ ASYNC_API void async__timer_disarm(async_timer *t) {
     async_loop *loop = t->fut.loop;
     if (!(t->fut.c.flags & ASYNC__F_ARMED)) return;
     t->fut.c.flags &= (uint8_t)~ASYNC__F_ARMED;
+#if ASYNC_CONFIG_TIMER_WHEEL
+    if (t->child == t) {
+        async__wheel_unlink(loop, t);
+        t->child = t->sibling = t->prev = NULL;
+        return;
+    }
+#endif
     if (loop->timers == t) {
         loop->timers = async__heap_merge_pairs(t->child);
     } else {
@@ -4116,7 +4250,226 @@ ASYNC_API void async__timer_disarm(async_timer *t) {
         if (loop->timers) loop->timers->prev = NULL;
     }
     t->child = t->sibling = t->prev = NULL;
+#if ASYNC_CONFIG_TIMER_WHEEL
+    if (!loop->timers && loop->wheel_count) async__wheel_pull(loop);
+#endif
 }
+
+ASYNC_API int async__timer_next(const async_loop *loop, async_time *deadline) {
+    if (!loop->timers) return 0;
+    *deadline = loop->timers->deadline;
+    return 1;
+}
+
+ASYNC_API void async__timers_expire(async_loop *loop) {
+#if ASYNC_CONFIG_TIMER_WHEEL
+    if (loop->timers && !async_time_before(loop->now, loop->timers->deadline)) async__timers_fire(loop);
+#else
+    async_timer *t;
+    while ((t = loop->timers) != NULL && !async_time_before(loop->now, t->deadline)) {
+        async__timer_disarm(t);
+        t->fut.c.state = ASYNC__DONE;
+        async__future_wake(&t->fut);
+    }
+#endif
+}
+
+#if ASYNC_CONFIG_TIMER_WHEEL
+ASYNC__NOINLINE_API void async__timers_fire(async_loop *loop) {
+    async_timer *t;
+    while ((t = loop->timers) != NULL && !async_time_before(loop->now, t->deadline)) {
+        /* async__timer_disarm for the heap's root */
+        t->fut.c.flags &= (uint8_t)~ASYNC__F_ARMED;
+        loop->timers = async__heap_merge_pairs(t->child);
+        t->child = t->sibling = NULL;
+        if (!loop->timers && loop->wheel_count) async__wheel_pull(loop);
+        t->fut.c.state = ASYNC__DONE;
+        async__future_wake(&t->fut);
+    }
+}
+#endif
+
+#if ASYNC_CONFIG_TIMER_WHEEL
+ASYNC_API unsigned async__ctz64(uint64_t x) {
+    unsigned n = 0;
+    for (; !(x & 1u); x >>= 1) n++;
+    return n;
+}
+
+ASYNC_API void async__wheel_place(async_loop *loop, async_timer *t) {
+    async_time delta = (async_time)(t->deadline - loop->wheel_time);
+    async_timer **slot, *h;
+    unsigned l = 0, i;
+    /* A deadline ASYNC_MAX_DELAY ahead of the loop's time, with the wheel's
+     * slot starting before that time, is more than half the clock's range
+     * from it: the difference reads as negative, but the timer is the latest
+     * of all (the top level's; it is looked at again on the way). */
+    if (ASYNC__UNLIKELY((ASYNC_STIME_T)delta < 0) && !async_time_before(t->deadline, loop->now) &&
+        async_time_before(loop->wheel_time, loop->now))
+        delta = ASYNC_MAX_DELAY;
+    /* Due in the wheel's current slot, or before it (a deadline in the past). */
+    if (ASYNC__WHEEL_LEVELS == 0 || (ASYNC_STIME_T)delta < 0 || !(delta >> ASYNC_CONFIG_TIMER_SHIFT)) {
+        t->child = t->sibling = t->prev = NULL;
+        loop->timers = async__heap_meld(loop->timers, t);
+        loop->timers->prev = NULL;
+        return;
+    }
+    /* Within 64 slots of level l, so its slot comes round before the deadline. */
+    while (l + 1 < (unsigned)ASYNC__WHEEL_LEVELS && (async_time)(delta >> ASYNC__WHEEL_SHIFT(l)) >= (async_time)64u) l++;
+    i = (unsigned)(t->deadline >> ASYNC__WHEEL_SHIFT(l)) & 63u;
+    slot = &loop->wheel[l][i];
+    t->child = t;
+    t->level = (uint8_t)l;
+    if ((h = *slot) != NULL) { /* at the tail of the ring */
+        t->sibling = h;
+        t->prev = h->prev;
+        h->prev->sibling = t;
+        h->prev = t;
+    } else {
+        t->sibling = t->prev = t;
+        *slot = t;
+        loop->wheel_used[l] |= (uint64_t)1 << i;
+    }
+    loop->wheel_count++;
+}
+
+ASYNC_API void async__wheel_unlink(async_loop *loop, async_timer *t) {
+    unsigned l = t->level, i = (unsigned)(t->deadline >> ASYNC__WHEEL_SHIFT(l)) & 63u;
+    loop->wheel_count--;
+    if (loop->wheel[l][i] == t) { /* a ring's head: its slot moves on */
+        if (t->sibling == t) {
+            loop->wheel[l][i] = NULL;
+            loop->wheel_used[l] &= ~((uint64_t)1 << i);
+            return;
+        }
+        loop->wheel[l][i] = t->sibling;
+    }
+    t->prev->sibling = t->sibling;
+    t->sibling->prev = t->prev;
+}
+
+ASYNC_API void async__wheel_cascade(async_loop *loop, unsigned l, unsigned i) {
+    async_timer *t = loop->wheel[l][i], *next;
+    loop->wheel[l][i] = NULL;
+    loop->wheel_used[l] &= ~((uint64_t)1 << i);
+    t->prev->sibling = NULL;
+    for (; t; t = next) {
+        next = t->sibling;
+        loop->wheel_count--;
+        async__wheel_place(loop, t);
+    }
+}
+
+ASYNC__COLD_API void async__wheel_leap(async_loop *loop) {
+    const unsigned top = (unsigned)ASYNC__WHEEL_LEVELS - 1u;
+    async_timer *t, *h;
+    async_time first = 0, w;
+    unsigned i;
+    int found = 0;
+    for (i = 0; i < 64; i++) {
+        if (!(loop->wheel_used[top] >> i & 1u)) continue;
+        h = t = loop->wheel[top][i];
+        do {
+            if (!found || async_time_before(t->deadline, first)) first = t->deadline;
+            found = 1;
+            t = t->sibling;
+        } while (t != h);
+    }
+    w = (async_time)(first & (async_time) ~(async_time)(((async_time)1 << ASYNC__WHEEL_SHIFT(top)) - 1u));
+    if (async_time_before(loop->wheel_time, w)) loop->wheel_time = w;
+    for (i = 0; i < 64; i++)
+        if (loop->wheel_used[top] >> i & 1u) async__wheel_cascade(loop, top, i);
+}
+
+ASYNC_API void async__wheel_pull(async_loop *loop) {
+    unsigned fruitless = 0;
+    while (!loop->timers && loop->wheel_count) {
+        async_time w = loop->wheel_time, next = w, b;
+        unsigned l, c;
+        int found = 0;
+        if (fruitless >= 2) {
+            async__wheel_leap(loop);
+            fruitless = 0;
+            continue;
+        }
+        /* When each level's next occupied slot comes round: the first slot in
+         * ring order after the level's current one (a level's current slot
+         * comes round again only 64 slots later). */
+        for (l = 0; l < (unsigned)ASYNC__WHEEL_LEVELS; l++) {
+            uint64_t m = loop->wheel_used[l];
+            async_time at;
+            if (!m) continue;
+            b = (async_time)(w >> ASYNC__WHEEL_SHIFT(l));
+            c = ((unsigned)b + 1u) & 63u;
+            if (c) m = (m >> c) | (m << (64u - c));
+            at = (async_time)((async_time)(b + 1u + ASYNC__CTZ64(m)) << ASYNC__WHEEL_SHIFT(l));
+            if (!found || (async_time)(at - w) < (async_time)(next - w)) next = at;
+            found = 1;
+        }
+        /* Every slot that starts there comes round: top level first, whose
+         * timers may fall into a lower level's slot that starts there too. */
+        loop->wheel_time = next;
+        for (l = (unsigned)ASYNC__WHEEL_LEVELS; l-- > 0;) {
+            unsigned i;
+            if ((async_time)(next & (async_time)(((async_time)1 << ASYNC__WHEEL_SHIFT(l)) - 1u))) continue;
+            i = (unsigned)(next >> ASYNC__WHEEL_SHIFT(l)) & 63u;
+            if (loop->wheel_used[l] >> i & 1u) async__wheel_cascade(loop, l, i);
+        }
+        /* Nothing came down from the top level: what is left lies beyond the
+         * wheel's span, and would come round once a span, span after span. */
+        for (l = 0; l + 1 < (unsigned)ASYNC__WHEEL_LEVELS && !loop->wheel_used[l]; l++) {
+        }
+        fruitless = !loop->timers && l + 1 >= (unsigned)ASYNC__WHEEL_LEVELS ? fruitless + 1 : 0;
+    }
+}
+
+ASYNC__COLD_API void async__wheel_rewind(async_loop *loop) {
+    async_timer *work = loop->timers, *n, *c, *last;
+    loop->timers = NULL;
+    loop->wheel_time = (async_time)(loop->now & (async_time) ~(async_time)(((async_time)1 << ASYNC_CONFIG_TIMER_SHIFT) - 1u));
+    /* Every heap node, depth first: a node's children go in front of the rest. */
+    while (work) {
+        n = work;
+        work = n->sibling;
+        if ((c = n->child) != NULL) {
+            for (last = c; last->sibling; last = last->sibling) {
+            }
+            last->sibling = work;
+            work = c;
+        }
+        async__wheel_place(loop, n);
+    }
+}
+
+ASYNC_API int async__wheel_holds(const async_loop *loop, const async_timer *t) {
+    const async_timer *n = t, *s;
+    unsigned l;
+    do { /* round the ring, each step checked from the next one's side */
+        s = n->sibling;
+        if (!s || s->prev != n || s->child != s) return 0;
+        if ((l = n->level) < (unsigned)ASYNC__WHEEL_LEVELS &&
+            loop->wheel[l][(unsigned)(n->deadline >> ASYNC__WHEEL_SHIFT(l)) & 63u] == n)
+            return 1;
+        n = s;
+    } while (n != t);
+    return 0;
+}
+
+ASYNC_API void async__timer_insert(async_loop *loop, async_timer *t) {
+    async_time slot0 = (async_time) ~(async_time)(((async_time)1 << ASYNC_CONFIG_TIMER_SHIFT) - 1u);
+    if (!loop->timers) { /* nothing armed: the heap stands for this timer's slot */
+        loop->wheel_time = (async_time)(t->deadline & slot0);
+        t->child = t->sibling = t->prev = NULL;
+        loop->timers = t;
+        return;
+    }
+    if (ASYNC__UNLIKELY(async_time_before(t->deadline, loop->wheel_time)) &&
+             async_time_before((async_time)(loop->now & slot0), loop->wheel_time))
+        async__wheel_rewind(loop);
+    async__wheel_place(loop, t);
+    if (!loop->timers) async__wheel_pull(loop);
+}
+#endif
 
 ASYNC_API void async_timer_init(async_timer *t, async_loop *loop) {
     async_future_init(&t->fut, loop);
@@ -4125,6 +4478,9 @@ ASYNC_API void async_timer_init(async_timer *t, async_loop *loop) {
     t->child = t->sibling = t->prev = NULL;
     t->deadline = 0;
     t->seq = 0;
+#if ASYNC_CONFIG_TIMER_WHEEL
+    t->level = 0;
+#endif
 }
 
 ASYNC_API int async_timer_start_at(async_timer *t, async_time when) {
@@ -4143,9 +4499,13 @@ ASYNC_API int async_timer_start_at(async_timer *t, async_time when) {
     t->fut.c.flags = ASYNC__F_TIMER | ASYNC__F_ARMED;
     t->deadline = when;
     t->seq = loop->timer_seq++;
+#if ASYNC_CONFIG_TIMER_WHEEL
+    async__timer_insert(loop, t);
+#else
     t->child = t->sibling = t->prev = NULL;
     loop->timers = async__heap_meld(loop->timers, t);
     loop->timers->prev = NULL;
+#endif
     return 0;
 }
 
@@ -4188,24 +4548,12 @@ ASYNC_API async_time async_ms(unsigned long ms) {
 ASYNC_API int async__timer_in_heap(const async_loop *loop, const async_timer *t) {
     const async_timer *p;
     if (!(t->fut.c.flags & ASYNC__F_ARMED) || t->fut.c.state != ASYNC__PENDING || t->fut.loop != loop) return 0;
+#if ASYNC_CONFIG_TIMER_WHEEL
+    if (t->child == t) return async__wheel_holds(loop, t);
+#endif
     for (; (p = t->prev) != NULL; t = p)
         if (p->child != t && p->sibling != t) return 0;
     return t == loop->timers;
-}
-
-ASYNC_API int async__timer_next(const async_loop *loop, async_time *deadline) {
-    if (!loop->timers) return 0;
-    *deadline = loop->timers->deadline;
-    return 1;
-}
-
-ASYNC_API void async__timers_expire(async_loop *loop) {
-    while (loop->timers && !async_time_before(loop->now, loop->timers->deadline)) {
-        async_timer *t = loop->timers;
-        async__timer_disarm(t);
-        t->fut.c.state = ASYNC__DONE;
-        async__future_wake(&t->fut);
-    }
 }
 
 ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async_time ticks, async_value v) {
@@ -4343,6 +4691,17 @@ ASYNC_API void async_loop_init(async_loop *loop, async_now_fn now, async_wait_fn
     loop->nlive = 0;
 #endif
     loop->now = now ? now(data) : 0;
+#if ASYNC_CONFIG_TIMER_WHEEL
+    {
+        unsigned l, i;
+        loop->wheel_time = 0; /* set when the first timer is armed */
+        loop->wheel_count = 0;
+        for (l = 0; l < ASYNC_CONFIG_TIMER_WHEEL; l++) {
+            loop->wheel_used[l] = 0;
+            for (i = 0; i < 64; i++) loop->wheel[l][i] = NULL;
+        }
+    }
+#endif
 }
 
 ASYNC_API void async_loop_set_trace(async_loop *loop, async_trace_fn fn, void *ud) {

@@ -56,12 +56,12 @@ extern "C" {
 /* ----------------------------------------------------------------------
  * Configuration check. libasync and every file that includes this header
  * must agree on async.h's configuration: ASYNC_CONFIG_TASK_INFO, _FLOAT,
- * _LABELS and _TRACE, ASYNC_TIME_T and ASYNC_TICKS_PER_SEC change the layout
+ * _LABELS, _TRACE, _DIRECT_RESUME and _TIMER_WHEEL, ASYNC_TIME_T and ASYNC_TICKS_PER_SEC change the layout
  * of the structs both sides touch (async_ctx, async_frame, async_value,
  * async_task, async_loop, async_timer). A mismatch is refused twice over:
  *   at link time: each such file references a symbol whose name spells its
  *     ASYNC_CONFIG_* values; libasync defines only its own. The linker's
- *       undefined reference to `async_rt_abi_TASK_INFO_0_FLOAT_1_LABELS_0_TRACE_0'
+ *       undefined reference to `async_rt_abi_TASK_INFO_0_FLOAT_1_LABELS_0_TRACE_0_DIRECT_RESUME_1_TIMER_WHEEL_4'
  *     means this file was built with ASYNC_CONFIG_TASK_INFO=0, which libasync
  *     was not (it is built with async.h's defaults);
  *   at program start, for what a name cannot spell (the clock's type and

@@ -153,7 +153,7 @@ check-rt-config: $(BUILD)/libasync.a
 	  $$cc $$src $$lib -o $$d/good && [ "$$($$d/good)" = ok ] || { echo "control does not build or run"; exit 1; }; \
 	  $(CXX) -x c++ -std=c++11 -Wall -Wextra -pedantic -Werror -I. -c $$src -o $$d/goodxx.o && \
 	    $(CXX) $$d/goodxx.o $$lib -o $$d/goodxx && [ "$$($$d/goodxx)" = ok ] || { echo "C++ control does not build or run"; exit 1; }; \
-	  for opt in TASK_INFO=0 FLOAT=0 LABELS=1 TRACE=1; do \
+	  for opt in TASK_INFO=0 FLOAT=0 LABELS=1 TRACE=1 DIRECT_RESUME=0 TIMER_WHEEL=0; do \
 	    if $$cc -DASYNC_CONFIG_$$opt $$src $$lib -o $$d/bad >$$d/bad.log 2>&1; then echo "ASYNC_CONFIG_$$opt: linked"; exit 1; fi; \
 	    grep -q "async_rt_abi_.*$${opt%=*}_$${opt#*=}" $$d/bad.log || { echo "ASYNC_CONFIG_$$opt: refused without naming it:"; cat $$d/bad.log; exit 1; }; \
 	    echo "ASYNC_CONFIG_$$opt: refused at link time"; \

@@ -139,7 +139,7 @@ check-compile-fail:
 # is not a tick value), with ASan+UBSan.
 CLOCK32_FLAGS := -DASYNC_TIME_T=uint32_t -DASYNC_STIME_T=int32_t -DASYNC_TICKS_PER_SEC=1000
 CLOCK16_FLAGS := -DASYNC_TIME_T=uint16_t -DASYNC_STIME_T=int16_t -DASYNC_TICKS_PER_SEC=1000
-CLOCK_TESTS := test_time test_sleep test_timeout test_timers test_wait test_wait_for test_as_completed test_gather
+CLOCK_TESTS := test_time test_sleep test_timeout test_timers test_timer_wheel test_wait test_wait_for test_as_completed test_gather
 # test_sleep sleeps hours, beyond a 16-bit clock's 32.7 s
 CLOCK16_TESTS := $(filter-out test_sleep,$(CLOCK_TESTS))
 $(BUILD)/tests-clock32/%: tests/%.c async.h $(wildcard tests/*.h)
