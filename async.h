@@ -469,13 +469,9 @@ struct async_ctx {
     uint8_t state;     /* future state (ASYNC__PENDING, ...) */
     uint8_t flags;     /* ASYNC__F_* */
     int16_t err;       /* error thrown in on resume, or finished with */
-#if ASYNC_CONFIG_TASK_INFO
-    /* where the coroutine last suspended (NULL: not started); a task's lives
-     * here, not in async_task, so that every suspension stores it without
-     * first testing whether the context is a task's (send: 2.86 -> 2.58 ns).
-     * Unused (never initialised) in plain futures. */
-    const async_where *where;
-#endif
+    /* (The resume position a coroutine notes at each suspension is not here,
+     * where every future and timer would carry it, but in async_task and
+     * async_coro, at the same offset from this context: ASYNC__WHERE_OFFSET.) */
 };
 
 /* A coroutine function. Write it with ASYNC_FN, or by hand with exactly these
@@ -696,7 +692,7 @@ ASYNC__INLINE void async_frame_reset(void *frame) {
 #define ASYNC__NOTE_WHERE()                                                                   \
     {                                                                                         \
         static const async_where async_where_ ASYNC__PROGMEM = {ASYNC__WHERE_FILE, (uint16_t)__LINE__}; \
-        async_ctx_->where = &async_where_;                                                    \
+        ASYNC__WHERE(async_ctx_) = &async_where_;                                             \
     }
 #else
 #define ASYNC__BEGIN_FILE
@@ -1048,7 +1044,20 @@ typedef struct async_coro {
     async_ctx ctx; /* value in/out, error, flags */
     async_fn fn;   /* the coroutine function */
     void *frame;   /* its frame (caller's memory) */
+#if ASYNC_CONFIG_TASK_INFO
+    /* where it last suspended (NULL: not started); at the offset of
+     * async_task.where, so that a suspension stores it with no test of
+     * whether its context is a task's */
+    const async_where *where;
+#endif
 } async_coro;
+
+#if ASYNC_CONFIG_TASK_INFO
+/* Internal: where a running coroutine's context keeps its resume position,
+ * the same in a task and in a coroutine object (checked in section 14). */
+#define ASYNC__WHERE_OFFSET offsetof(async_coro, where)
+#define ASYNC__WHERE(ctx) (*(const async_where **)(void *)((char *)(ctx) + ASYNC__WHERE_OFFSET))
+#endif
 
 /* async_coro_init(&co, fn, &frame); — make a coroutine object (Python: `co = main()`).
  * Resets the frame header; runs nothing. */
@@ -1248,6 +1257,12 @@ ASYNC_API int async_future_remove_done_callback(async_future *f, async_callback 
  * ASYNC_AWAIT(&task.fut). All its memory is the caller's. */
 struct async_task {
     async_future fut; /* result, error, state; first, so a task is a future */
+#if ASYNC_CONFIG_TASK_INFO
+    /* where it is suspended (NULL: not started): right after the future,
+     * which is a context and two pointers, like async_coro's ctx, fn, frame,
+     * so that it sits at async_coro.where's offset (ASYNC__WHERE_OFFSET) */
+    const async_where *where;
+#endif
     async_handle h;   /* its turn in the ready queue / a waiter list */
     async_fn fn;      /* root coroutine */
     void *frame;      /* its frame */
@@ -1261,6 +1276,11 @@ struct async_task {
     async_task *prev_live;
 #endif
 };
+
+#if ASYNC_CONFIG_TASK_INFO
+/* ASYNC__NOTE_WHERE stores through ASYNC__WHERE_OFFSET into either struct. */
+typedef char async__where_offset_check[offsetof(async_task, where) == ASYNC__WHERE_OFFSET ? 1 : -1];
+#endif
 
 /* Handlers the loop calls; also the hook for the control-flow trace. */
 typedef enum async_trace_event {
@@ -3167,7 +3187,7 @@ ASYNC_API void async_coro_init(async_coro *co, async_fn fn, void *frame) {
     co->ctx.flags = 0;
     co->ctx.err = 0;
 #if ASYNC_CONFIG_TASK_INFO
-    co->ctx.where = NULL;
+    co->where = NULL;
 #endif
     co->fn = fn;
     co->frame = frame;
@@ -3398,7 +3418,7 @@ ASYNC_API void async_task_init(async_task *t) {
     t->fn = NULL;
     t->frame = NULL;
 #if ASYNC_CONFIG_TASK_INFO
-    t->fut.c.where = NULL;
+    t->where = NULL;
     t->name = "task";
     t->cancel_msg = NULL;
     t->next_live = t->prev_live = NULL;
@@ -3420,7 +3440,7 @@ ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, vo
 #if ASYNC_CONFIG_TASK_INFO
     t->name = name ? name : "task";
     t->cancel_msg = NULL;
-    t->fut.c.where = NULL;
+    t->where = NULL;
     t->prev_live = NULL;
     t->next_live = loop->live;
     if (loop->live) loop->live->prev_live = t;
@@ -3505,7 +3525,7 @@ ASYNC_API char *async_task_where(const async_task *t, char *buf, size_t size) {
     if (!size) return buf;
 #if ASYNC_CONFIG_TASK_INFO
     if (t->fut.c.state != ASYNC__PENDING) s = "finished";
-    else if (!t->fut.c.where) s = "not started";
+    else if (!t->where) s = "not started";
     else {
         const char *f = async_task_where_file(t);
         char digits[5], c;
@@ -3530,7 +3550,7 @@ ASYNC_API char *async_task_where(const async_task *t, char *buf, size_t size) {
 
 ASYNC_API unsigned async_task_where_line(const async_task *t) {
 #if ASYNC_CONFIG_TASK_INFO
-    const async_where *w = t->fut.c.where;
+    const async_where *w = t->where;
     if (t->fut.c.state != ASYNC__PENDING || !w) return 0;
 #if ASYNC__FLASH_FILE
     return async__flash_word(&w->line);
@@ -3545,7 +3565,7 @@ ASYNC_API unsigned async_task_where_line(const async_task *t) {
 
 ASYNC_API const char *async_task_where_file(const async_task *t) {
 #if ASYNC_CONFIG_TASK_INFO
-    const async_where *w = t->fut.c.where;
+    const async_where *w = t->where;
     if (t->fut.c.state != ASYNC__PENDING || !w) return NULL;
 #if ASYNC__FLASH_FILE
     return (const char *)(uintptr_t)async__flash_word(&w->file);
@@ -3815,11 +3835,7 @@ ASYNC_API int async__timer_in_heap(const async_loop *loop, const async_timer *t)
 
 ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async_time ticks, async_value v) {
     /* done, so that the await raises ctx->err at once; never written */
-#if ASYNC_CONFIG_TASK_INFO
-    static const async_future refused = {{{0}, ASYNC__DONE, 0, 0, NULL}, NULL, NULL};
-#else
     static const async_future refused = {{{0}, ASYNC__DONE, 0, 0}, NULL, NULL};
-#endif
     async_loop *loop;
     if (ASYNC__UNLIKELY(!(ctx->flags & ASYNC__F_TASK))) {
         ASYNC_MISUSE("sleep outside a task (no loop to run the timer)");
