@@ -1103,8 +1103,11 @@ ASYNC__INLINE async_status async_throw(async_coro *co, int err) {
 typedef void (*async_handle_fn)(async_handle *h);
 struct async_handle {
     async_handle *next; /* ready queue (NULL-terminated) or a waiter list (circular) */
-    async_handle_fn fn; /* what the loop calls for a callback; NULL: a task's (a
-                           function's address differs between translation units) */
+    /* A task's root coroutine, which the loop steps: the task needs no slot
+     * of its own for it. NULL: the handle is an async_callback's, which says
+     * in cb->run what the loop calls (NULL is the one function pointer value
+     * that is the same in every translation unit). */
+    async_fn fn;
 };
 
 /* A future: pending -> done (result or error) or cancelled. Waiters (tasks and
@@ -1118,7 +1121,8 @@ struct async_future {
 typedef void (*async_callback_fn)(async_future *fut, void *arg);
 /* A done callback or a call_soon entry, in caller memory. */
 struct async_callback {
-    async_handle h;        /* queue link */
+    async_handle h;        /* queue link; h.fn is NULL (not a task) */
+    async_handle_fn run;   /* what the loop calls while it is linked; NULL once it ran or was removed */
     async_handle *prev;    /* the handle before it (NULL: first, or not known) */
     async_future *fut;     /* the future it watches (NULL for call_soon) */
     async_callback_fn fn;  /* called from the loop */
@@ -1221,7 +1225,7 @@ ASYNC_API void async__waiter_add(async_future *f, async_handle *h);
  * the ready queue in O(1); it is valid unless the callback is the queue's
  * head. */
 ASYNC__INLINE void async__set_prev(async_handle *h, async_handle *prev) {
-    if (h->fn) ((async_callback *)(void *)h)->prev = prev;
+    if (!h->fn) ((async_callback *)(void *)h)->prev = prev;
 }
 
 ASYNC_API int async__waiter_remove(async_future *f, async_handle *h);
@@ -1229,9 +1233,9 @@ ASYNC_API int async__waiter_remove(async_future *f, async_handle *h);
 ASYNC_API void async__ready_unlink(async_loop *loop, async_callback *cb);
 ASYNC_API void async__ready_push_cb(async_loop *loop, async_callback *cb);
 
-/* A callback's h.fn while it is linked; NULL once it ran or was removed. */
+/* A callback's run while it is linked; NULL once it ran or was removed. */
 ASYNC_API void async__callback_run(async_handle *h);
-ASYNC__INLINE void async__callback_nop(async_handle *h) { h->fn = NULL; } /* cancelled while queued */
+ASYNC__INLINE void async__callback_nop(async_handle *h) { ((async_callback *)(void *)h)->run = NULL; } /* cancelled while queued */
 
 /* async_future_add_done_callback(&fut, &cb, fn, arg); — call fn(fut, arg) from the
  * loop once fut is done (at once, via the loop, if it already is). cb is caller
@@ -1263,9 +1267,8 @@ struct async_task {
      * so that it sits at async_coro.where's offset (ASYNC__WHERE_OFFSET) */
     const async_where *where;
 #endif
-    async_handle h;   /* its turn in the ready queue / a waiter list */
-    async_fn fn;      /* root coroutine */
-    void *frame;      /* its frame */
+    async_handle h;   /* its turn in the ready queue / a waiter list; h.fn: its root coroutine */
+    void *frame;      /* the root coroutine's frame */
 #if ASYNC__CANCELS_IN_TASK
     uint8_t cancels; /* see async_frame.cancels */
 #endif
@@ -1371,7 +1374,8 @@ ASYNC_API void async_task_init(async_task *t);
 
 /* async_task_create(loop, &task, fn, &frame, "name") — wrap a coroutine in a
  * task; it first runs on a later loop iteration, never inside this call.
- * Returns 0, or ASYNC_EBUSY if that task is still running (misuse).
+ * Returns 0, or ASYNC_EBUSY if that task is still running, ASYNC_EINVAL if fn
+ * is NULL (misuse both).
  * Hazard: the task must be idle memory: zeroed, async_task_init'ed, or a task
  * that has finished; uninitialised memory may read as a running task.
  *   async_task_init(&t);
@@ -1624,7 +1628,7 @@ ASYNC_API void async__ready_unlink(async_loop *loop, async_callback *cb);
 ASYNC_API void async_call_soon(async_loop *loop, async_callback *cb, async_callback_fn fn, void *arg);
 
 /* Cancel a call_soon that has not run yet (asyncio Handle.cancel). */
-ASYNC__INLINE void async_callback_cancel(async_callback *cb) { cb->h.fn = async__callback_nop; }
+ASYNC__INLINE void async_callback_cancel(async_callback *cb) { cb->run = async__callback_nop; }
 
 ASYNC_API void async__later_run(async_handle *h);
 
@@ -3352,19 +3356,20 @@ ASYNC_API int async__waiter_remove(async_future *f, async_handle *h) {
 
 ASYNC_API void async__callback_run(async_handle *h) {
     async_callback *cb = (async_callback *)(void *)h;
-    h->fn = NULL;
+    cb->run = NULL;
     cb->fn(cb->fut, cb->arg);
 }
 
 ASYNC_API void async_future_add_done_callback(async_future *f, async_callback *cb, async_callback_fn fn,
                                               void *arg) {
-    cb->h.fn = async__callback_run;
+    cb->run = async__callback_run;
+    cb->h.fn = NULL;
     cb->h.next = NULL;
     cb->fut = f;
     cb->fn = fn;
     cb->arg = arg;
     if (async__future_check(f)) {
-        cb->h.fn = NULL;
+        cb->run = NULL;
         return;
     }
     if (f->c.state == ASYNC__PENDING) {
@@ -3373,15 +3378,15 @@ ASYNC_API void async_future_add_done_callback(async_future *f, async_callback *c
     } else if (f->loop) {
         async__ready_push_cb(f->loop, cb);
     } else {
-        cb->h.fn = NULL;
+        cb->run = NULL;
         ASYNC_MISUSE("done callback on a future that has no loop");
     }
 }
 
 ASYNC_API int async_future_remove_done_callback(async_future *f, async_callback *cb) {
-    if (cb->fut != f || !f->loop || !cb->h.fn) return 0; /* ran, or was removed */
+    if (cb->fut != f || !f->loop || !cb->run) return 0; /* ran, or was removed */
     if (async__waiter_remove(f, &cb->h)) {
-        cb->h.fn = NULL;
+        cb->run = NULL;
         return 1;
     }
     async__ready_unlink(f->loop, cb); /* still to run, not waiting: it is queued */
@@ -3415,7 +3420,6 @@ ASYNC_API void async_task_init(async_task *t) {
     t->fut.c.flags = ASYNC__F_TASK;
     t->h.next = NULL;
     t->h.fn = NULL;
-    t->fn = NULL;
     t->frame = NULL;
 #if ASYNC_CONFIG_TASK_INFO
     t->where = NULL;
@@ -3430,13 +3434,16 @@ ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, vo
         ASYNC_MISUSE("async_task_create on a task that is still running");
         return ASYNC_EBUSY;
     }
+    if (ASYNC__UNLIKELY(!fn)) { /* queued, its handle would read as a callback's */
+        ASYNC_MISUSE("async_task_create with a NULL coroutine");
+        return ASYNC_EINVAL;
+    }
     async_future_init(&t->fut, loop);
     t->fut.c.flags = ASYNC__F_TASK;
-    t->fn = fn;
+    t->h.fn = fn; /* never NULL for a task: a NULL fn marks a callback's handle */
     t->frame = frame;
     async_frame_reset(frame);
     *async__task_cancels(t) = 0;
-    t->h.fn = NULL; /* a task: the loop steps it */
 #if ASYNC_CONFIG_TASK_INFO
     t->name = name ? name : "task";
     t->cancel_msg = NULL;
@@ -3617,7 +3624,7 @@ ASYNC_API void async__task_step(async_handle *h) {
     t->fut.c.flags = (uint8_t)((fl & ~(ASYNC__F_MUST_CANCEL | ASYNC__F_AWAITING)) | ASYNC__F_RUNNING);
     loop->current = t;
     if (ASYNC__UNLIKELY(trace != NULL)) trace(loop, ASYNC_TRACE_STEP_BEGIN, t, ASYNC_DONE, loop->trace_ud);
-    s = t->fn(&t->fut.c, t->frame);
+    s = t->h.fn(&t->fut.c, t->frame);
     loop->current = NULL;
     if (ASYNC__UNLIKELY(trace != NULL) && loop->trace) {
         t->fut.c.flags &= (uint8_t)~ASYNC__F_RUNNING; /* the hook sees the step over */
@@ -3896,11 +3903,12 @@ ASYNC_API void async__ready_unlink(async_loop *loop, async_callback *cb) {
     if (loop->batch_end == h) loop->batch_end = prev; /* NULL: nothing of the batch is left */
     if (h->next) async__set_prev(h->next, prev);
     h->next = NULL;
-    h->fn = NULL;
+    cb->run = NULL;
 }
 
 ASYNC_API void async_call_soon(async_loop *loop, async_callback *cb, async_callback_fn fn, void *arg) {
-    cb->h.fn = async__callback_run;
+    cb->run = async__callback_run;
+    cb->h.fn = NULL;
     cb->fut = NULL;
     cb->fn = fn;
     cb->arg = arg;
@@ -3909,7 +3917,7 @@ ASYNC_API void async_call_soon(async_loop *loop, async_callback *cb, async_callb
 
 ASYNC_API void async__later_run(async_handle *h) {
     async_callback *cb = (async_callback *)(void *)h;
-    h->fn = NULL;
+    cb->run = NULL;
     if (!async_future_cancelled(cb->fut)) cb->fn(cb->fut, cb->arg);
 }
 
@@ -3920,7 +3928,7 @@ ASYNC_API int async_call_later(async_loop *loop, async_timer *t, async_callback 
     r = async_timer_start(t, delay);
     if (r) return r;
     async_future_add_done_callback(&t->fut, cb, fn, arg);
-    cb->h.fn = async__later_run;
+    cb->run = async__later_run;
     return 0;
 }
 
@@ -3931,7 +3939,7 @@ ASYNC_API int async_call_at(async_loop *loop, async_timer *t, async_callback *cb
     r = async_timer_start_at(t, when);
     if (r) return r;
     async_future_add_done_callback(&t->fut, cb, fn, arg);
-    cb->h.fn = async__later_run;
+    cb->run = async__later_run;
     return 0;
 }
 
@@ -4056,8 +4064,8 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
         if (!next) loop->ready_tail = NULL;
         if (h == loop->batch_end) loop->batch_end = NULL;
         h->next = NULL;
-        if (h->fn) h->fn(h);
-        else async__task_step(h);
+        if (ASYNC__LIKELY(h->fn != NULL)) async__task_step(h);
+        else ((async_callback *)(void *)h)->run(h);
     } while (loop->batch_end);
     return 0;
 }
