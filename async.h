@@ -1280,6 +1280,37 @@ struct async_task {
 #endif
 };
 
+/* The layout. With P a pointer's size (8 B on x86-64, 4 on Cortex-M and
+ * RV32, 2 on AVR) and V async_value's (8 on hosts, 4 freestanding on 32-bit,
+ * 2 on AVR; 8 anywhere with ASYNC_CONFIG_FLOAT=1):
+ *   async_ctx     V + state, flags, err (4 B), padded to V's alignment
+ *   async_future  ctx + loop + waiters (2P)
+ *   async_handle  next + fn (2P): a task's root coroutine, or NULL for a callback
+ *   async_task    future + handle + frame (P); with task info also where,
+ *                 cancel_msg, name, next_live, prev_live (5P); on AVR also
+ *                 the cancel count (1 B; elsewhere it fills the padding of
+ *                 the root frame's header)
+ * A parked task costs the task plus its root frame (at least the header).
+ * In bytes (sizeof; lean = ASYNC_CONFIG_TASK_INFO=0 ASYNC_CONFIG_FLOAT=0,
+ * frame = the header; the check embedded-footprint compares these lines with
+ * the build on each target, `make embedded-readme` rewrites them;
+ * embedded/README.md adds RV32 and the loop, bench/park the bytes per parked
+ * task measured on the host):
+ * layout:begin
+ *   target      config    ctx future handle task timer callback coro frame
+ *   ATmega328P  default     6     10      4   27    24       14   12     5
+ *   ATmega328P  lean        6     10      4   17    24       14   10     5
+ *   Cortex-M3   default     8     16      8   48    36       28   20     6
+ *   Cortex-M3   lean        8     16      8   28    36       28   16     6
+ *   x86-64      default    16     32     16   96    72       56   40     6
+ *   x86-64      lean       16     32     16   56    72       56   32     6
+ * layout:end
+ * The frame pointer stays although a frame that follows its task would not
+ * need one: async_task_create takes the frame anywhere, and TaskGroup's
+ * children and the runtime's own tasks keep theirs elsewhere. A build-wide
+ * "frame follows the task" mode would have to refuse them; a per-task one,
+ * test which kind each step resumes. */
+
 #if ASYNC_CONFIG_TASK_INFO
 /* ASYNC__NOTE_WHERE stores through ASYNC__WHERE_OFFSET into either struct. */
 typedef char async__where_offset_check[offsetof(async_task, where) == ASYNC__WHERE_OFFSET ? 1 : -1];
