@@ -1054,7 +1054,7 @@ typedef struct async_coro {
 
 #if ASYNC_CONFIG_TASK_INFO
 /* Internal: where a running coroutine's context keeps its resume position,
- * the same in a task and in a coroutine object (checked in section 14). */
+ * the same in a task and in a coroutine object (checked by async_task). */
 #define ASYNC__WHERE_OFFSET offsetof(async_coro, where)
 #define ASYNC__WHERE(ctx) (*(const async_where **)(void *)((char *)(ctx) + ASYNC__WHERE_OFFSET))
 #endif
