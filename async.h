@@ -586,13 +586,9 @@ struct async_ctx {
     uint8_t state;     /* future state (ASYNC__PENDING, ...) */
     uint8_t flags;     /* ASYNC__F_* */
     int16_t err;       /* error thrown in on resume, or finished with */
-#if ASYNC_CONFIG_TASK_INFO
-    /* where the coroutine last suspended (NULL: not started); a task's lives
-     * here, not in async_task, so that every suspension stores it without
-     * first testing whether the context is a task's (send: 2.86 -> 2.58 ns).
-     * Unused (never initialised) in plain futures. */
-    const async_where *where;
-#endif
+    /* (The resume position a coroutine notes at each suspension is not here,
+     * where every future and timer would carry it, but in async_task and
+     * async_coro, at the same offset from this context: ASYNC__WHERE_OFFSET.) */
 };
 
 /* A coroutine function. Write it with ASYNC_FN, or by hand with exactly these
@@ -828,7 +824,7 @@ ASYNC__INLINE void async_frame_reset(void *frame) {
 #define ASYNC__NOTE_WHERE()                                                                   \
     {                                                                                         \
         static const async_where async_where_ ASYNC__PROGMEM = {ASYNC__WHERE_FILE, (uint16_t)__LINE__}; \
-        async_ctx_->where = &async_where_;                                                    \
+        ASYNC__WHERE(async_ctx_) = &async_where_;                                             \
     }
 #else
 #define ASYNC__BEGIN_FILE
@@ -1254,10 +1250,23 @@ typedef struct async_coro {
     async_ctx ctx; /* value in/out, error, flags */
     async_fn fn;   /* the coroutine function */
     void *frame;   /* its frame (caller's memory) */
+#if ASYNC_CONFIG_TASK_INFO
+    /* where it last suspended (NULL: not started); at the offset of
+     * async_task.where, so that a suspension stores it with no test of
+     * whether its context is a task's */
+    const async_where *where;
+#endif
 #if ASYNC_CONFIG_DIRECT_RESUME
     async__leaf leaf; /* the innermost suspended coroutine (ASYNC_CONFIG_DIRECT_RESUME) */
 #endif
 } async_coro;
+
+#if ASYNC_CONFIG_TASK_INFO
+/* Internal: where a running coroutine's context keeps its resume position,
+ * the same in a task and in a coroutine object (checked by async_task). */
+#define ASYNC__WHERE_OFFSET offsetof(async_coro, where)
+#define ASYNC__WHERE(ctx) (*(const async_where **)(void *)((char *)(ctx) + ASYNC__WHERE_OFFSET))
+#endif
 
 #if ASYNC_CONFIG_DIRECT_RESUME
 ASYNC__COLD_API void async__leaf_done(async_ctx *ctx, void *frame, async_status st);
@@ -1343,8 +1352,11 @@ ASYNC__INLINE async_status async_throw(async_coro *co, int err) {
 typedef void (*async_handle_fn)(async_handle *h);
 struct async_handle {
     async_handle *next; /* ready queue (NULL-terminated) or a waiter list (circular) */
-    async_handle_fn fn; /* what the loop calls for a callback; NULL: a task's (a
-                           function's address differs between translation units) */
+    /* A task's root coroutine, which the loop steps: the task needs no slot
+     * of its own for it. NULL: the handle is an async_callback's, which says
+     * in cb->run what the loop calls (NULL is the one function pointer value
+     * that is the same in every translation unit). */
+    async_fn fn;
 };
 
 /* A future: pending -> done (result or error) or cancelled. Waiters (tasks and
@@ -1358,7 +1370,8 @@ struct async_future {
 typedef void (*async_callback_fn)(async_future *fut, void *arg);
 /* A done callback or a call_soon entry, in caller memory. */
 struct async_callback {
-    async_handle h;        /* queue link */
+    async_handle h;        /* queue link; h.fn is NULL (not a task) */
+    async_handle_fn run;   /* what the loop calls while it is linked; NULL once it ran or was removed */
     async_handle *prev;    /* the handle before it (NULL: first, or not known) */
     async_future *fut;     /* the future it watches (NULL for call_soon) */
     async_callback_fn fn;  /* called from the loop */
@@ -1461,7 +1474,7 @@ ASYNC_API void async__waiter_add(async_future *f, async_handle *h);
  * the ready queue in O(1); it is valid unless the callback is the queue's
  * head. */
 ASYNC__INLINE void async__set_prev(async_handle *h, async_handle *prev) {
-    if (h->fn) ((async_callback *)(void *)h)->prev = prev;
+    if (!h->fn) ((async_callback *)(void *)h)->prev = prev;
 }
 
 ASYNC_API int async__waiter_remove(async_future *f, async_handle *h);
@@ -1469,9 +1482,9 @@ ASYNC_API int async__waiter_remove(async_future *f, async_handle *h);
 ASYNC_API void async__ready_unlink(async_loop *loop, async_callback *cb);
 ASYNC_API void async__ready_push_cb(async_loop *loop, async_callback *cb);
 
-/* A callback's h.fn while it is linked; NULL once it ran or was removed. */
+/* A callback's run while it is linked; NULL once it ran or was removed. */
 ASYNC_API void async__callback_run(async_handle *h);
-ASYNC__INLINE void async__callback_nop(async_handle *h) { h->fn = NULL; } /* cancelled while queued */
+ASYNC__INLINE void async__callback_nop(async_handle *h) { ((async_callback *)(void *)h)->run = NULL; } /* cancelled while queued */
 
 /* async_future_add_done_callback(&fut, &cb, fn, arg); — call fn(fut, arg) from the
  * loop once fut is done (at once, via the loop, if it already is). cb is caller
@@ -1497,9 +1510,14 @@ ASYNC_API int async_future_remove_done_callback(async_future *f, async_callback 
  * ASYNC_AWAIT(&task.fut). All its memory is the caller's. */
 struct async_task {
     async_future fut; /* result, error, state; first, so a task is a future */
-    async_handle h;   /* its turn in the ready queue / a waiter list */
-    async_fn fn;      /* root coroutine */
-    void *frame;      /* its frame */
+#if ASYNC_CONFIG_TASK_INFO
+    /* where it is suspended (NULL: not started): right after the future,
+     * which is a context and two pointers, like async_coro's ctx, fn, frame,
+     * so that it sits at async_coro.where's offset (ASYNC__WHERE_OFFSET) */
+    const async_where *where;
+#endif
+    async_handle h;   /* its turn in the ready queue / a waiter list; h.fn: its root coroutine */
+    void *frame;      /* the root coroutine's frame */
 #if ASYNC__CANCELS_IN_TASK
     uint8_t cancels; /* see async_frame.cancels */
 #endif
@@ -1513,6 +1531,45 @@ struct async_task {
     async__leaf leaf; /* the innermost suspended coroutine (ASYNC_CONFIG_DIRECT_RESUME) */
 #endif
 };
+
+/* The layout. With P a pointer's size (8 B on x86-64, 4 on Cortex-M and
+ * RV32, 2 on AVR) and V async_value's (8 on hosts, 4 freestanding on 32-bit,
+ * 2 on AVR; 8 anywhere with ASYNC_CONFIG_FLOAT=1):
+ *   async_ctx     V + state, flags, err (4 B), padded to V's alignment
+ *   async_future  ctx + loop + waiters (2P)
+ *   async_handle  next + fn (2P): a task's root coroutine, or NULL for a callback
+ *   async_task    future + handle + frame (P); with task info also where,
+ *                 cancel_msg, name, next_live, prev_live (5P); on AVR also
+ *                 the cancel count (1 B; elsewhere it fills the padding of
+ *                 the root frame's header); with ASYNC_CONFIG_DIRECT_RESUME
+ *                 (hosts) also the leaf record (2P)
+ *   async_coro    ctx + fn + frame (2P); where (P) with task info, the leaf
+ *                 record (2P) with direct resume
+ * A parked task costs the task plus its root frame (at least the header).
+ * In bytes (sizeof; lean = ASYNC_CONFIG_TASK_INFO=0 ASYNC_CONFIG_FLOAT=0,
+ * frame = the header; the check embedded-footprint compares these lines with
+ * the build on each target, `make embedded-readme` rewrites them;
+ * embedded/README.md adds RV32 and the loop, bench/park the bytes per parked
+ * task measured on the host):
+ * layout:begin
+ *   target      config    ctx future handle task timer callback coro frame
+ *   ATmega328P  default     6     10      4   27    24       14   12     5
+ *   ATmega328P  lean        6     10      4   17    24       14   10     5
+ *   Cortex-M3   default     8     16      8   48    36       28   20     6
+ *   Cortex-M3   lean        8     16      8   28    36       28   16     6
+ *   x86-64      default    16     32     16   96    72       56   40     6
+ *   x86-64      lean       16     32     16   56    72       56   32     6
+ * layout:end
+ * The frame pointer stays although a frame that follows its task would not
+ * need one: async_task_create takes the frame anywhere, and TaskGroup's
+ * children and the runtime's own tasks keep theirs elsewhere. A build-wide
+ * "frame follows the task" mode would have to refuse them; a per-task one,
+ * test which kind each step resumes. */
+
+#if ASYNC_CONFIG_TASK_INFO
+/* ASYNC__NOTE_WHERE stores through ASYNC__WHERE_OFFSET into either struct. */
+typedef char async__where_offset_check[offsetof(async_task, where) == ASYNC__WHERE_OFFSET ? 1 : -1];
+#endif
 
 /* Handlers the loop calls; also the hook for the control-flow trace. */
 typedef enum async_trace_event {
@@ -1612,7 +1669,8 @@ ASYNC_API void async_task_init(async_task *t);
 
 /* async_task_create(loop, &task, fn, &frame, "name") — wrap a coroutine in a
  * task; it first runs on a later loop iteration, never inside this call.
- * Returns 0, or ASYNC_EBUSY if that task is still running (misuse).
+ * Returns 0, or ASYNC_EBUSY if that task is still running, ASYNC_EINVAL if fn
+ * is NULL (misuse both).
  * Hazard: the task must be idle memory: zeroed, async_task_init'ed, or a task
  * that has finished; uninitialised memory may read as a running task.
  *   async_task_init(&t);
@@ -1945,7 +2003,7 @@ ASYNC_API void async__ready_unlink(async_loop *loop, async_callback *cb);
 ASYNC_API void async_call_soon(async_loop *loop, async_callback *cb, async_callback_fn fn, void *arg);
 
 /* Cancel a call_soon that has not run yet (asyncio Handle.cancel). */
-ASYNC__INLINE void async_callback_cancel(async_callback *cb) { cb->h.fn = async__callback_nop; }
+ASYNC__INLINE void async_callback_cancel(async_callback *cb) { cb->run = async__callback_nop; }
 
 ASYNC_API void async__later_run(async_handle *h);
 
@@ -3561,7 +3619,7 @@ ASYNC_API void async_coro_init(async_coro *co, async_fn fn, void *frame) {
     co->ctx.flags = 0;
     co->ctx.err = 0;
 #if ASYNC_CONFIG_TASK_INFO
-    co->ctx.where = NULL;
+    co->where = NULL;
 #endif
     co->fn = fn;
     co->frame = frame;
@@ -3609,7 +3667,7 @@ ASYNC__OUTLINE_API async_status async__run_leaf(async_ctx *ctx, void *root) {
         return s;
     }
     async__leaf_done(ctx, lfr, s);
-    return t->fn(ctx, root);
+    return t->h.fn(ctx, root);
 }
 #endif
 
@@ -3800,19 +3858,20 @@ ASYNC_API int async__waiter_remove(async_future *f, async_handle *h) {
 
 ASYNC_API void async__callback_run(async_handle *h) {
     async_callback *cb = (async_callback *)(void *)h;
-    h->fn = NULL;
+    cb->run = NULL;
     cb->fn(cb->fut, cb->arg);
 }
 
 ASYNC_API void async_future_add_done_callback(async_future *f, async_callback *cb, async_callback_fn fn,
                                               void *arg) {
-    cb->h.fn = async__callback_run;
+    cb->run = async__callback_run;
+    cb->h.fn = NULL;
     cb->h.next = NULL;
     cb->fut = f;
     cb->fn = fn;
     cb->arg = arg;
     if (async__future_check(f)) {
-        cb->h.fn = NULL;
+        cb->run = NULL;
         return;
     }
     if (f->c.state == ASYNC__PENDING) {
@@ -3821,15 +3880,15 @@ ASYNC_API void async_future_add_done_callback(async_future *f, async_callback *c
     } else if (f->loop) {
         async__ready_push_cb(f->loop, cb);
     } else {
-        cb->h.fn = NULL;
+        cb->run = NULL;
         ASYNC_MISUSE("done callback on a future that has no loop");
     }
 }
 
 ASYNC_API int async_future_remove_done_callback(async_future *f, async_callback *cb) {
-    if (cb->fut != f || !f->loop || !cb->h.fn) return 0; /* ran, or was removed */
+    if (cb->fut != f || !f->loop || !cb->run) return 0; /* ran, or was removed */
     if (async__waiter_remove(f, &cb->h)) {
-        cb->h.fn = NULL;
+        cb->run = NULL;
         return 1;
     }
     async__ready_unlink(f->loop, cb); /* still to run, not waiting: it is queued */
@@ -3870,14 +3929,13 @@ ASYNC_API void async_task_init(async_task *t) {
     t->fut.c.flags = ASYNC__F_TASK;
     t->h.next = NULL;
     t->h.fn = NULL;
-    t->fn = NULL;
     t->frame = NULL;
 #if ASYNC_CONFIG_DIRECT_RESUME
     t->leaf.fn = NULL; /* (never read before a site records it; set for the compilers' sake) */
     t->leaf.frame = NULL;
 #endif
 #if ASYNC_CONFIG_TASK_INFO
-    t->fut.c.where = NULL;
+    t->where = NULL;
     t->name = "task";
     t->cancel_msg = NULL;
     t->next_live = t->prev_live = NULL;
@@ -3889,17 +3947,20 @@ ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, vo
         ASYNC_MISUSE("async_task_create on a task that is still running");
         return ASYNC_EBUSY;
     }
+    if (ASYNC__UNLIKELY(!fn)) { /* queued, its handle would read as a callback's */
+        ASYNC_MISUSE("async_task_create with a NULL coroutine");
+        return ASYNC_EINVAL;
+    }
     async_future_init(&t->fut, loop);
     t->fut.c.flags = ASYNC__F_TASK;
-    t->fn = fn;
+    t->h.fn = fn; /* never NULL for a task: a NULL fn marks a callback's handle */
     t->frame = frame;
     async_frame_reset(frame); /* (and no leaf: t->leaf is read only once the root's site records one) */
     *async__task_cancels(t) = 0;
-    t->h.fn = NULL; /* a task: the loop steps it */
 #if ASYNC_CONFIG_TASK_INFO
     t->name = name ? name : "task";
     t->cancel_msg = NULL;
-    t->fut.c.where = NULL;
+    t->where = NULL;
     t->prev_live = NULL;
     t->next_live = loop->live;
     if (loop->live) loop->live->prev_live = t;
@@ -3984,7 +4045,7 @@ ASYNC_API char *async_task_where(const async_task *t, char *buf, size_t size) {
     if (!size) return buf;
 #if ASYNC_CONFIG_TASK_INFO
     if (t->fut.c.state != ASYNC__PENDING) s = "finished";
-    else if (!t->fut.c.where) s = "not started";
+    else if (!t->where) s = "not started";
     else {
         const char *f = async_task_where_file(t);
         char digits[5], c;
@@ -4009,7 +4070,7 @@ ASYNC_API char *async_task_where(const async_task *t, char *buf, size_t size) {
 
 ASYNC_API unsigned async_task_where_line(const async_task *t) {
 #if ASYNC_CONFIG_TASK_INFO
-    const async_where *w = t->fut.c.where;
+    const async_where *w = t->where;
     if (t->fut.c.state != ASYNC__PENDING || !w) return 0;
 #if ASYNC__FLASH_FILE
     return async__flash_word(&w->line);
@@ -4024,7 +4085,7 @@ ASYNC_API unsigned async_task_where_line(const async_task *t) {
 
 ASYNC_API const char *async_task_where_file(const async_task *t) {
 #if ASYNC_CONFIG_TASK_INFO
-    const async_where *w = t->fut.c.where;
+    const async_where *w = t->where;
     if (t->fut.c.state != ASYNC__PENDING || !w) return NULL;
 #if ASYNC__FLASH_FILE
     return (const char *)(uintptr_t)async__flash_word(&w->file);
@@ -4092,7 +4153,7 @@ ASYNC__INLINE void async__task_step_in(async_handle *h, async_trace_fn trace) {
     }
     loop->current = t;
     if (trace) trace(loop, ASYNC_TRACE_STEP_BEGIN, t, ASYNC_DONE, loop->trace_ud);
-    ASYNC__RUN_OUTLINE(s, &t->fut.c, t->fn, t->frame);
+    ASYNC__RUN_OUTLINE(s, &t->fut.c, t->h.fn, t->frame);
     loop->current = NULL;
     /* a hook installed during a step reports from the next one (paired events) */
     if (trace && loop->trace) loop->trace(loop, ASYNC_TRACE_STEP_END, t, s, loop->trace_ud);
@@ -4558,11 +4619,7 @@ ASYNC_API int async__timer_in_heap(const async_loop *loop, const async_timer *t)
 
 ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async_time ticks, async_value v) {
     /* done, so that the await raises ctx->err at once; never written */
-#if ASYNC_CONFIG_TASK_INFO
-    static const async_future refused = {{{0}, ASYNC__DONE, 0, 0, NULL}, NULL, NULL};
-#else
     static const async_future refused = {{{0}, ASYNC__DONE, 0, 0}, NULL, NULL};
-#endif
     async_loop *loop;
     if (ASYNC__UNLIKELY(!(ctx->flags & ASYNC__F_TASK))) {
         ASYNC_MISUSE("sleep outside a task (no loop to run the timer)");
@@ -4623,11 +4680,12 @@ ASYNC_API void async__ready_unlink(async_loop *loop, async_callback *cb) {
     if (loop->batch_end == h) loop->batch_end = prev; /* NULL: nothing of the batch is left */
     if (h->next) async__set_prev(h->next, prev);
     h->next = NULL;
-    h->fn = NULL;
+    cb->run = NULL;
 }
 
 ASYNC_API void async_call_soon(async_loop *loop, async_callback *cb, async_callback_fn fn, void *arg) {
-    cb->h.fn = async__callback_run;
+    cb->run = async__callback_run;
+    cb->h.fn = NULL;
     cb->fut = NULL;
     cb->fn = fn;
     cb->arg = arg;
@@ -4636,7 +4694,7 @@ ASYNC_API void async_call_soon(async_loop *loop, async_callback *cb, async_callb
 
 ASYNC_API void async__later_run(async_handle *h) {
     async_callback *cb = (async_callback *)(void *)h;
-    h->fn = NULL;
+    cb->run = NULL;
     if (!async_future_cancelled(cb->fut)) cb->fn(cb->fut, cb->arg);
 }
 
@@ -4647,7 +4705,7 @@ ASYNC_API int async_call_later(async_loop *loop, async_timer *t, async_callback 
     r = async_timer_start(t, delay);
     if (r) return r;
     async_future_add_done_callback(&t->fut, cb, fn, arg);
-    cb->h.fn = async__later_run;
+    cb->run = async__later_run;
     return 0;
 }
 
@@ -4658,7 +4716,7 @@ ASYNC_API int async_call_at(async_loop *loop, async_timer *t, async_callback *cb
     r = async_timer_start_at(t, when);
     if (r) return r;
     async_future_add_done_callback(&t->fut, cb, fn, arg);
-    cb->h.fn = async__later_run;
+    cb->run = async__later_run;
     return 0;
 }
 
@@ -4759,8 +4817,10 @@ ASYNC__COLD_API int async__closed_wait(void *data, async_loop *loop, const async
     return async__loop_closed();
 }
 
+/* A task's handle holds its coroutine (fn set); a callback's says NULL and
+ * keeps what the loop calls in async_callback.run. */
 ASYNC__INLINE void async__handle_run(const async_loop *loop, async_handle *h) {
-    if (h->fn) h->fn(h);
+    if (ASYNC__UNLIKELY(h->fn == NULL)) ((async_callback *)(void *)h)->run(h);
     else if (ASYNC__LIKELY(loop->trace == NULL)) async__task_step(h);
     else async__task_step_traced(h);
 }

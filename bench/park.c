@@ -7,10 +7,14 @@
 #include "bench.h"
 #include "async.h"
 
+/* The issue's goals: 64 B with task info, 48 B without. async.h states the
+ * layout by async_task (section 8) for every target. */
 #if ASYNC_CONFIG_TASK_INFO
 #define PARK_NAME "park"
+#define PARK_GOAL "goal <= 64 B"
 #else
 #define PARK_NAME "park (TASK_INFO=0)"
+#define PARK_GOAL "goal <= 48 B"
 #endif
 
 static async_future gate; /* every task waits on it */
@@ -53,10 +57,10 @@ int main(void) {
         acc += (long)async_future_result(&s[i].t.fut).i;
     }
     if (acc != 42 * n) bench_fail("park: wrong results");
-    bench_row(PARK_NAME " (sizeof)", "ours", (double)sizeof(struct slot), "B", "lower", "<= 64 B (goal <= 48)");
-    bench_row(PARK_NAME " (RSS)", "ours", (double)(rss1 - rss0) / (double)n, "B", "lower", "<= 64 B (goal <= 48)");
-    snprintf(buf, sizeof buf, "N=%ld; sizeof async_task %u B + frame %u B (async_frame %u, async_future %u, async_handle %u)",
-             n, (unsigned)sizeof(async_task), (unsigned)sizeof(struct parked), (unsigned)sizeof(async_frame),
+    bench_row(PARK_NAME " (sizeof)", "ours", (double)sizeof(struct slot), "B", "lower", PARK_GOAL);
+    bench_row(PARK_NAME " (RSS)", "ours", (double)(rss1 - rss0) / (double)n, "B", "lower", PARK_GOAL);
+    snprintf(buf, sizeof buf, "%s N=%ld; sizeof async_task %u B + frame %u B (async_frame %u, async_future %u, async_handle %u)",
+             PARK_NAME, n, (unsigned)sizeof(async_task), (unsigned)sizeof(struct parked), (unsigned)sizeof(async_frame),
              (unsigned)sizeof(async_future), (unsigned)sizeof(async_handle));
     bench_note(buf);
     free(s);

@@ -187,9 +187,12 @@ CHECKS += embedded-tickless
 embedded: $(EMB_FP_INPUTS) $(EMB_STACKS)
 	@sh embedded/footprint.sh $(EMB) report
 
-# Rewrite the footprint tables of embedded/README.md with the current figures.
+# Rewrite the footprint tables of embedded/README.md, and the layout block by
+# async_task in async.h (its header line kept), with the current figures.
 .PHONY: embedded-readme
 embedded-readme: $(EMB_FP_INPUTS) $(EMB_STACKS)
 	@sh embedded/footprint.sh $(EMB) report >$(EMB)/footprint.md
 	@awk -v f=$(EMB)/footprint.md '/<!-- footprint:begin/ { print; while ((getline l < f) > 0) print l; skip = 1; next } \
 	    /<!-- footprint:end/ { skip = 0 } !skip' embedded/README.md >$(EMB)/README.md && cp $(EMB)/README.md embedded/README.md
+	@awk -v f=$(EMB)/layout.txt '/ \* layout:begin/ { print; getline; print; while ((getline l < f) > 0) print l; skip = 1; next } \
+	    / \* layout:end/ { skip = 0 } !skip' async.h >$(EMB)/async.h && cp $(EMB)/async.h async.h

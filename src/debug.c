@@ -46,7 +46,7 @@ static void debug_trace(async_loop *loop, async_trace_event ev, async_task *t, a
     }
     debug_take_retrieved(rt);
     if (ev == ASYNC_TRACE_STEP_BEGIN) {
-        rt->step_where = t->fut.c.where;
+        rt->step_where = t->where;
         rt->step_start = async__mono_ns();
     } else if (ev == ASYNC_TRACE_STEP_END) {
         double held = (double)(async__mono_ns() - rt->step_start) / 1e9;
@@ -260,7 +260,7 @@ static void json_trace(async__rt *rt, async_trace_event ev, async_task *t, async
             e->wake_from = 0;
         }
         tj->step_start = now;
-        tj->step_from = t->fut.c.where;
+        tj->step_from = t->where;
         return;
     }
     if (tj_event(tj, "X", e->id, tj->step_start)) {
@@ -271,7 +271,7 @@ static void json_trace(async__rt *rt, async_trace_event ev, async_task *t, async
         fprintf(tj->f, ",\"to\":");
         if (s == ASYNC_DONE) tj_str(tj->f, "returned");
         else if (s == ASYNC_FAILED) tj_str(tj->f, async_rt_strerror(t->fut.c.err));
-        else tj_str(tj->f, where_str(t->fut.c.where, wbuf, sizeof wbuf));
+        else tj_str(tj->f, where_str(t->where, wbuf, sizeof wbuf));
         fprintf(tj->f, "}}");
     }
     if (s == ASYNC_AWAITING) {

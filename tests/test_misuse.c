@@ -123,6 +123,31 @@ static void test_task_create_on_running_task(void **state) {
     test_loop_close(&loop);
 }
 
+/* A task's handle keeps its coroutine where a callback's handle has NULL:
+ * a NULL coroutine is refused at creation, never queued (it would be run as
+ * a callback), and the task stays idle. */
+static void test_task_create_null_coroutine(void **state) {
+    async_loop loop;
+    async_future f;
+    async_task t;
+    struct aw a;
+    async_task_init(&t);
+    (void)state;
+    test_loop_init(&loop);
+    memset(&a, 0, sizeof a);
+    assert_int_equal(async_task_create(&loop, &t, NULL, &a, "a"), ASYNC_EINVAL);
+    expect_misuse("NULL coroutine");
+    assert_int_equal(async_loop_run_once(&loop), ASYNC_EDEADLOCK); /* nothing was queued */
+    assert_true(async_future_done(&t.fut));
+    async_future_init(&f, &loop);
+    async_future_set_result(&f, async_int(7));
+    a.f = &f;
+    assert_int_equal(async_task_create(&loop, &t, aw_co, &a, "a"), 0); /* still usable */
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    assert_int_equal(a.after, 1);
+    test_loop_close(&loop);
+}
+
 static void test_future_completed_twice(void **state) {
     async_loop loop;
     async_future f;
@@ -466,6 +491,7 @@ int main(void) {
         TEST(test_await_null_future),
         TEST(test_run_until_complete_zeroed_future),
         TEST(test_task_create_on_running_task),
+        TEST(test_task_create_null_coroutine),
         TEST(test_future_completed_twice),
         TEST(test_send_to_finished),
         TEST(test_resume_finished_frame),
