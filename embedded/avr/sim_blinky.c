@@ -41,7 +41,7 @@ static const event script[] = {
     {1400300, 'b', 0, NULL},
     {1400800, 'b', 1, NULL},
     {1600000, 'u', 0, "wor"},
-    {2000000, 'u', 0, "ld\n"},
+    {2100000, 'u', 0, "ld\n"}, /* off the LED's 250 ms grid: two independent events in one printed ms would print in either order */
     {2200000, 'b', 0, "button pressed cleanly"},
     {2450000, 'b', 1, "button released cleanly"},
 };
