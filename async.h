@@ -4155,8 +4155,19 @@ ASYNC__INLINE void async__task_step_in(async_handle *h, async_trace_fn trace) {
     if (trace) trace(loop, ASYNC_TRACE_STEP_BEGIN, t, ASYNC_DONE, loop->trace_ud);
     ASYNC__RUN_OUTLINE(s, &t->fut.c, t->h.fn, t->frame);
     loop->current = NULL;
-    /* a hook installed during a step reports from the next one (paired events) */
-    if (trace && loop->trace) loop->trace(loop, ASYNC_TRACE_STEP_END, t, s, loop->trace_ud);
+    /* a hook installed during a step reports from the next one (paired events);
+     * it sees the step over and the task not yet parked: AWAITING, stale
+     * from its last park, would make a cancel from the hook go to a future
+     * the task does not wait on yet (or to its yielded value) */
+    if (trace && loop->trace) {
+        t->fut.c.flags &= (uint8_t)~ASYNC__F_AWAITING;
+        loop->trace(loop, ASYNC_TRACE_STEP_END, t, s, loop->trace_ud);
+        /* the hook completed what the task is about to wait on: no wake-up
+         * would come, so it goes back to the ready queue (its await reads
+         * the result on resume) */
+        if (s == ASYNC_AWAITING && ((async_future *)t->fut.c.value.p)->c.state != ASYNC__PENDING)
+            s = ASYNC_YIELDED;
+    }
     fl = t->fut.c.flags; /* a cancel during the step may have set MUST_CANCEL */
     if (s == ASYNC_AWAITING) {
         async_future *w = (async_future *)t->fut.c.value.p;

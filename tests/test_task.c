@@ -316,6 +316,60 @@ static void test_running_task_is_not_parked(void **state) {
     test_loop_close(&loop);
 }
 
+/* A trace hook at a step's end (a watchdog, a dump) sees the step over: the
+ * task is not parked on what it awaited before, nor on its new value, while
+ * the loop has not yet added it to the new future's waiters. A cancel from
+ * the hook then reaches the task (here: ends it cancelled), and waiting_on
+ * never reads a yielded value as a future. */
+struct two_awaits { async_frame hdr; async_future *f1, *f2, *f3; };
+static ASYNC_FN(two_awaits_co, struct two_awaits) {
+    ASYNC_BEGIN();
+    ASYNC_AWAIT(self->f1);
+    ASYNC_YIELD(async_int(0x1234)); /* right after a park */
+    ASYNC_AWAIT(self->f3);
+    ASYNC_AWAIT(self->f2); /* right after a park */
+    ASYNC_END();
+}
+static int end_steps, cancels_from_hook;
+static async_future *seen_waiting[5], *hook_f3;
+static void watchdog(async_loop *loop, async_trace_event ev, async_task *t, async_status s, void *ud) {
+    (void)loop, (void)ud, (void)s;
+    if (ev != ASYNC_TRACE_STEP_END || end_steps >= 5) return;
+    seen_waiting[end_steps++] = async_task_waiting_on(t);
+    if (end_steps == 3) async_future_set_result(hook_f3, async_none());
+    if (end_steps == 4) cancels_from_hook += async_task_cancel(t); /* parks on f2 next */
+}
+static void test_step_end_hook_sees_step_over(void **state) {
+    async_loop loop;
+    async_task t;
+    async_future f1, f2, f3;
+    struct two_awaits fr;
+    (void)state;
+    fr.f1 = &f1;
+    fr.f2 = &f2;
+    fr.f3 = hook_f3 = &f3;
+    async_frame_reset(&fr);
+    test_loop_init(&loop);
+    async_future_init(&f1, &loop);
+    async_future_init(&f2, &loop);
+    async_future_init(&f3, &loop);
+    async_task_init(&t);
+    async_task_create(&loop, &t, two_awaits_co, &fr, "watched");
+    async_loop_set_trace(&loop, watchdog, NULL);
+    async_loop_run_once(&loop);
+    async_future_set_result(&f1, async_none());
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), ASYNC_ECANCELLED);
+    assert_int_equal(cancels_from_hook, 1);
+    assert_true(async_future_cancelled(&t.fut));
+    assert_true(async_future_cancelled(&f2)); /* the request went on to what it awaited */
+    assert_int_equal(end_steps, 5);
+    assert_null(seen_waiting[0]);
+    assert_null(seen_waiting[1]);
+    assert_null(seen_waiting[2]);
+    assert_null(seen_waiting[3]);
+    test_loop_close(&loop);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         TEST(test_first_run_on_next_iteration),
@@ -328,6 +382,7 @@ int main(void) {
         TEST(test_current_task_and_done_callback),
         TEST(test_task_reuse_after_done),
         TEST(test_running_task_is_not_parked),
+        TEST(test_step_end_hook_sees_step_over),
     };
     return TEST_RUN(tests);
 }
