@@ -1048,30 +1048,35 @@ ASYNC__INLINE async_status async__co_call(async_ctx *ctx, async_frame *self, asy
  * every resume: pass a function name and `&self->member`, nothing with side
  * effects; a child frame belongs to this site until the child has finished
  * (do not drive it, or reset it, from anywhere else meanwhile). */
-#define ASYNC_AWAIT_CO(fn, child)                                               \
+#define ASYNC_AWAIT_CO(fn, child) ASYNC__AWAIT_CALL(ASYNC__CO_CALL(fn, child), fn, child)
+
+/* Internal: the await of a child coroutine, whose call (resumed at every
+ * resume of this site) is the expression `call`. */
+#define ASYNC__AWAIT_CALL(call, fn, child)                                      \
     do {                                                                        \
         ASYNC__FRAME_CHECK(fn, child);                                          \
         async_frame_reset(child);                                               \
         ASYNC__RESUME_HERE() {                                                  \
-            async_status async_s_ = ASYNC__CO_CALL(fn, child);                  \
+            async_status async_s_ = (call);                                     \
             if (async_s_ >= ASYNC_YIELDED) return async_s_;                     \
             if (async_s_ == ASYNC_FAILED) goto async__raise;                    \
         }                                                                       \
     } while (0)
-
-/* ASYNC_AWAIT_CO_CATCH(fn, child_frame, err); — ASYNC_AWAIT_CO that stores the
- * child's error in the lvalue err (0 on success) instead of raising it. */
-#define ASYNC_AWAIT_CO_CATCH(fn, child, errv)                                   \
+#define ASYNC__AWAIT_CALL_CATCH(call, fn, child, errv)                          \
     do {                                                                        \
         ASYNC__FRAME_CHECK(fn, child);                                          \
         async_frame_reset(child);                                               \
         ASYNC__RESUME_HERE() {                                                  \
-            async_status async_s_ = ASYNC__CO_CALL(fn, child);                  \
+            async_status async_s_ = (call);                                     \
             if (async_s_ >= ASYNC_YIELDED) return async_s_;                     \
             (errv) = async_s_ == ASYNC_FAILED ? async_ctx_->err : 0;            \
             async_ctx_->err = 0;                                                \
         }                                                                       \
     } while (0)
+
+/* ASYNC_AWAIT_CO_CATCH(fn, child_frame, err); — ASYNC_AWAIT_CO that stores the
+ * child's error in the lvalue err (0 on success) instead of raising it. */
+#define ASYNC_AWAIT_CO_CATCH(fn, child, errv) ASYNC__AWAIT_CALL_CATCH(ASYNC__CO_CALL(fn, child), fn, child, errv)
 
 /* Internal: ASYNC_AWAIT_CO and _CATCH for the library's own operations (lock,
  * queue, event, gather, TaskGroup exit, ...), which never await a coroutine
@@ -1080,27 +1085,8 @@ ASYNC__INLINE async_status async__co_call(async_ctx *ctx, async_frame *self, asy
  * resume calls (one level more, still none per depth), and the operation's
  * function never has its address taken, so a program that awaits it from
  * one place keeps it inline. */
-#define ASYNC__AWAIT_OP(fn, child)                                              \
-    do {                                                                        \
-        ASYNC__FRAME_CHECK(fn, child);                                          \
-        async_frame_reset(child);                                               \
-        ASYNC__RESUME_HERE() {                                                  \
-            async_status async_s_ = (fn)(async_ctx_, (child));                  \
-            if (async_s_ >= ASYNC_YIELDED) return async_s_;                     \
-            if (async_s_ == ASYNC_FAILED) goto async__raise;                    \
-        }                                                                       \
-    } while (0)
-#define ASYNC__AWAIT_OP_CATCH(fn, child, errv)                                  \
-    do {                                                                        \
-        ASYNC__FRAME_CHECK(fn, child);                                          \
-        async_frame_reset(child);                                               \
-        ASYNC__RESUME_HERE() {                                                  \
-            async_status async_s_ = (fn)(async_ctx_, (child));                  \
-            if (async_s_ >= ASYNC_YIELDED) return async_s_;                     \
-            (errv) = async_s_ == ASYNC_FAILED ? async_ctx_->err : 0;            \
-            async_ctx_->err = 0;                                                \
-        }                                                                       \
-    } while (0)
+#define ASYNC__AWAIT_OP(fn, child) ASYNC__AWAIT_CALL((fn)(async_ctx_, (child)), fn, child)
+#define ASYNC__AWAIT_OP_CATCH(fn, child, errv) ASYNC__AWAIT_CALL_CATCH((fn)(async_ctx_, (child)), fn, child, errv)
 
 /* --------------------------------------------------------- try blocks */
 
