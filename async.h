@@ -287,13 +287,11 @@
 #if ASYNC_CONFIG_INLINE
 #define ASYNC_API ASYNC__INLINE
 #define ASYNC__COLD_API static ASYNC__UNUSED ASYNC__COLD
-#define ASYNC__OUTLINE_API static ASYNC__UNUSED ASYNC__NOINLINE
 #define ASYNC__NOINLINE_API static ASYNC__UNUSED ASYNC__NOINLINE
 #define ASYNC__BODIES 1
 #else
 #define ASYNC_API extern
 #define ASYNC__COLD_API extern ASYNC__COLD
-#define ASYNC__OUTLINE_API extern
 #define ASYNC__NOINLINE_API extern ASYNC__NOINLINE
 #ifdef ASYNC_IMPLEMENTATION
 #define ASYNC__BODIES 1
@@ -1282,7 +1280,7 @@ ASYNC__COLD_API void async__leaf_done(async_ctx *ctx, void *frame, async_status 
         }                                                                       \
         (s) = (f)((c), (root));                                                 \
     } while (0)
-ASYNC__OUTLINE_API async_status async__run_leaf(async_ctx *ctx, void *root);
+ASYNC__NOINLINE_API async_status async__run_leaf(async_ctx *ctx, void *root);
 /* ASYNC__RUN with the leaf's part out of line (the task step: inline, its
  * registers would cost the loop's every iteration): a flag test and the
  * choice of a function. */
@@ -3640,7 +3638,7 @@ ASYNC__COLD_API void async__leaf_done(async_ctx *ctx, void *frame, async_status 
 }
 
 /* ASYNC__RUN's leaf part for a task (a context flagged ASYNC__F_TASK). */
-ASYNC__OUTLINE_API async_status async__run_leaf(async_ctx *ctx, void *root) {
+ASYNC__NOINLINE_API async_status async__run_leaf(async_ctx *ctx, void *root) {
     async_task *t = (async_task *)(void *)ctx;
     async_fn lf = t->leaf.fn;
     void *lfr = t->leaf.frame;
