@@ -649,17 +649,19 @@ typedef struct async__leaf {
     ASYNC__LBL:
 #else
 #define ASYNC__DISPATCH switch (async_hdr_->state)
-/* The sizeof rejects, at compile time, a resume point past line 65535. */
+/* The sizeof rejects, at compile time, a resume point past line 65535 or on
+ * lines 1 and 2 (their numbers are the states FINALLY and done). */
+#define ASYNC__LINE_CHECK() (void)sizeof(char[(__LINE__) > ASYNC__S_DONE && (__LINE__) < 65536 ? 1 : -1])
 #define ASYNC__SUSPEND(status)                                                       \
     do {                                                                             \
-        (void)sizeof(char[(__LINE__) < 65536 ? 1 : -1]);                             \
+        ASYNC__LINE_CHECK();                                                         \
         async_hdr_->state = __LINE__;                                                \
         ASYNC__NOTE_WHERE();                                                         \
         return (status);                                                             \
         case __LINE__:;                                                              \
     } while (0)
 #define ASYNC__RESUME_HERE()                                                         \
-    (void)sizeof(char[(__LINE__) < 65536 ? 1 : -1]);                                 \
+    ASYNC__LINE_CHECK();                                                             \
     async_hdr_->state = __LINE__;                                                    \
     goto ASYNC__CAT(async__resume_, __LINE__);                                       \
     case __LINE__:                                                                   \
@@ -899,7 +901,8 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
  *   if (ASYNC_ERROR == ASYNC_ECANCELLED) ASYNC_ERROR = 0;   // cancelled: end normally
  * Hazards: an AWAIT in FINALLY overwrites a pending ASYNC_RETURN value; it
  * must sit at the top level of the body, in no block of its own (a return or
- * an error finds it by a constant it declares there, which ASYNC_END reads). */
+ * an error finds it by a constant it declares there, which ASYNC_END reads):
+ * elsewhere it does not compile ("duplicate case value" at ASYNC_END). */
 #define ASYNC_FINALLY()                                                         \
         goto async__finally;                                                    \
     case ASYNC__S_FINALLY:                                                      \
@@ -912,6 +915,10 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
 #define ASYNC_END()                                                             \
         goto async__end;                                                        \
     default: /* a return or raise on its way out; else lost, or resumed once done */ \
+    /* S_FINALLY without a FINALLY, S_DONE with one: a FINALLY in a block of  \
+     * its own is hidden from here, and its case repeats this one (an error:   \
+     * "duplicate case value"; it must be at the body's top level) */          \
+    case ASYNC__S_FINALLY + async_has_finally_:                                 \
         if (ASYNC__UNLIKELY(!ASYNC__HIS(async_hdr_, ASYNC__S_FINALLY)))         \
             return async__lost(async_ctx_, async_hdr_);                         \
     async__end:                                                                 \
@@ -1147,7 +1154,7 @@ ASYNC_API int async__try_arrive(async_ctx *ctx, async_frame *h);
     ASYNC__LBL:
 #else
 #define ASYNC__TRY_PUSH()                                                       \
-    (void)sizeof(char[(__LINE__) < 65536 ? 1 : -1]);                            \
+    ASYNC__LINE_CHECK();                                                       \
     if (async__try_push(async_ctx_, async_hdr_, __LINE__, ASYNC__TRY_CAP))     \
         goto async__raise;                                                      \
     goto ASYNC__CAT(async__try_, __LINE__);                                     \

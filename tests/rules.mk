@@ -100,7 +100,9 @@ check-strict-gcc-noinfo:     ; @$(CHECK) strict-gcc-noinfo 60 gcc -std=c99 -peda
 # (switch mode stores the line in 16 bits); and the frame misuses of
 # tests/compile_fail/frames.c (async_frame hdr not first, or not an
 # async_frame; a frame of the wrong type for AWAIT_CO, AWAIT_CO_CATCH,
-# TASK_CREATE, CORO_INIT; a try block in a frame without ASYNC_TRY_FRAME):
+# TASK_CREATE, CORO_INIT; a try block in a frame without ASYNC_TRY_FRAME;
+# an ASYNC_FINALLY inside a block of its own), a resume point on line 2
+# (lines 1 and 2 are the states FINALLY and done):
 # hard errors even without -Werror, in C and C++,
 # while the control builds strictly in both, with both resume styles.
 CF_DIR = $(BUILD)/compile-fail
@@ -108,6 +110,8 @@ CF_HEAD := '\#include <async.h>' 'struct f { async_frame hdr; };' 'ASYNC_FN(co, 
 CF_TAIL := 'ASYNC_END();' '}'
 CF_LINE_BAD := '\#line 70000'
 CF_LINE_GOOD := '\#line 60000'
+CF_LOW_BAD := '\#line 2'
+CF_LOW_GOOD := '\#line 3'
 CHECKS += compile-fail
 check-compile-fail:
 	@mkdir -p $(CF_DIR)
@@ -115,9 +119,11 @@ check-compile-fail:
 	@printf '%s\n' $(CF_HEAD) 'ASYNC_SLEEP0();' 'ASYNC_SLEEP0();' $(CF_TAIL) >$(CF_DIR)/two_good.c
 	@printf '%s\n' $(CF_HEAD) $(CF_LINE_BAD) 'ASYNC_SLEEP0();' $(CF_TAIL) >$(CF_DIR)/line_bad.c
 	@printf '%s\n' $(CF_HEAD) $(CF_LINE_GOOD) 'ASYNC_SLEEP0();' $(CF_TAIL) >$(CF_DIR)/line_good.c
+	@printf '%s\n' $(CF_HEAD) $(CF_LOW_BAD) 'ASYNC_SLEEP0();' $(CF_TAIL) >$(CF_DIR)/low_bad.c
+	@printf '%s\n' $(CF_HEAD) $(CF_LOW_GOOD) 'ASYNC_SLEEP0();' $(CF_TAIL) >$(CF_DIR)/low_good.c
 	@$(CHECK) compile-fail 60 sh -c 'cd $(CF_DIR) && set -- "" -DASYNC_CONFIG_LABELS=1; \
-	  for mode in "$$@"; do for t in two line; do \
-	    [ "$$t$$mode" = line-DASYNC_CONFIG_LABELS=1 ] && continue; \
+	  for mode in "$$@"; do for t in two line low; do \
+	    case "$$t$$mode" in line-D*|low-D*) continue;; esac; \
 	    cc="$(CC) -std=c99 -Wall -Wextra -pedantic -Werror $$mode -I$(CURDIR) -c -o /dev/null"; \
 	    $$cc $${t}_good.c || { echo "control $$t $$mode does not compile"; exit 1; }; \
 	    if $$cc $${t}_bad.c 2>/dev/null; then echo "misuse $$t $$mode compiled"; exit 1; fi; \
@@ -128,7 +134,7 @@ check-compile-fail:
 	    $(CC) -std=c99 -Wall -Wextra -pedantic -Werror $$mode $$inc -c $$f -o /dev/null || { echo "frames control $$mode does not compile"; exit 1; }; \
 	  done; \
 	  $(CXX) -x c++ -std=c++11 -Wall -Wextra -pedantic -Werror $$inc -c $$f -o /dev/null || { echo "frames control does not compile as C++"; exit 1; }; \
-	  for bad in FIRST HDR_TYPE AWAIT_CO AWAIT_CO_CATCH TASK_CREATE VOID_FRAME CORO_INIT TRY_FRAME; do \
+	  for bad in FIRST HDR_TYPE AWAIT_CO AWAIT_CO_CATCH TASK_CREATE VOID_FRAME CORO_INIT TRY_FRAME FINALLY_BLOCK; do \
 	    if $(CC) -std=c99 -w -DBAD_$$bad $$inc -c $$f -o /dev/null 2>/dev/null; then echo "frames BAD_$$bad compiled"; exit 1; fi; \
 	    if $(CXX) -x c++ -std=c++11 -w -DBAD_$$bad $$inc -c $$f -o /dev/null 2>/dev/null; then echo "frames BAD_$$bad compiled as C++"; exit 1; fi; \
 	    echo "frames BAD_$$bad: rejected at compile time (C, C++)"; \

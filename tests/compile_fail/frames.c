@@ -64,6 +64,24 @@ static ASYNC_FN(tryer_co, struct tryer) {
     ASYNC_END();
 }
 
+/* A FINALLY inside a block of its own would be skipped by a return or an
+ * error (ASYNC_END finds it by a constant declared in its scope). */
+struct closer { async_frame hdr; int open; };
+static ASYNC_FN(closer_co, struct closer) {
+    ASYNC_BEGIN();
+    ASYNC_SLEEP0();
+#ifdef BAD_FINALLY_BLOCK
+    if (self->open) {
+        ASYNC_FINALLY();
+        self->open = 0;
+    }
+#else
+    ASYNC_FINALLY();
+    self->open = 0;
+#endif
+    ASYNC_END();
+}
+
 int main(void) {
     async_loop loop;
     async_task t;
@@ -91,5 +109,6 @@ int main(void) {
     (void)late_co;
     (void)fake_co;
     (void)tryer_co;
+    (void)closer_co;
     return async_loop_run_until_complete(&loop, &t.fut);
 }
