@@ -1493,8 +1493,13 @@ ASYNC_API int async_future_remove_done_callback(async_future *f, async_callback 
 #if ASYNC_CONFIG_TASK_INFO
 /* Internal: a link of the loop's list of live tasks. The list is circular
  * through a sentinel link in the loop, so that linking a task at creation and
- * unlinking it when it finishes touch only the task, the loop and one
- * neighbour each, with no test of either end (async__live_first/next walk it). */
+ * unlinking it when it finishes touch only the task and its two neighbours
+ * (the loop's sentinel at either end), with no test of either end
+ * (async__live_first/next walk it). The neighbours are the live tasks created
+ * just before and just after it: in a batch, the tasks touched before and
+ * next anyway. The unlink is not deferred: the caller may free or reuse a
+ * task's memory the moment it is done, so a done task must not stay where a
+ * walk would reach it. */
 typedef struct async__live {
     struct async__live *next; /* newer to older: the newest task follows the sentinel */
     struct async__live *prev;
