@@ -1497,6 +1497,22 @@ ASYNC_API int async_future_remove_done_callback(async_future *f, async_callback 
  * 8. Tasks
  * ====================================================================== */
 
+#if ASYNC_CONFIG_TASK_INFO
+/* Internal: a link of the loop's list of live tasks. The list is circular
+ * through a sentinel link in the loop, so that linking a task at creation and
+ * unlinking it when it finishes touch only the task and its two neighbours
+ * (the loop's sentinel at either end), with no test of either end
+ * (async__live_first/next walk it). The neighbours are the live tasks created
+ * just before and just after it: in a batch, the tasks touched before and
+ * next anyway. The unlink is not deferred: the caller may free or reuse a
+ * task's memory the moment it is done, so a done task must not stay where a
+ * walk would reach it. */
+typedef struct async__live {
+    struct async__live *next; /* newer to older: the newest task follows the sentinel */
+    struct async__live *prev;
+} async__live;
+#endif
+
 /* A task: a future that drives a coroutine on a loop. Await it with
  * ASYNC_AWAIT(&task.fut). All its memory is the caller's. */
 struct async_task {
@@ -1515,8 +1531,7 @@ struct async_task {
 #if ASYNC_CONFIG_TASK_INFO
     const char *cancel_msg;    /* the latest cancel request's message (diagnostics, like the name) */
     const char *name;          /* for the dump */
-    async_task *next_live;     /* the loop's list of live tasks */
-    async_task *prev_live;
+    async__live live;          /* the loop's list of live tasks (stale once the task is done) */
 #endif
 #if ASYNC_CONFIG_DIRECT_RESUME
     async__leaf leaf; /* the innermost suspended coroutine (ASYNC_CONFIG_DIRECT_RESUME) */
@@ -1530,7 +1545,7 @@ struct async_task {
  *   async_future  ctx + loop + waiters (2P)
  *   async_handle  next + fn (2P): a task's root coroutine, or NULL for a callback
  *   async_task    future + handle + frame (P); with task info also where,
- *                 cancel_msg, name, next_live, prev_live (5P); on AVR also
+ *                 cancel_msg, name, the live list's link (5P); on AVR also
  *                 the cancel count (1 B; elsewhere it fills the padding of
  *                 the root frame's header); with ASYNC_CONFIG_DIRECT_RESUME
  *                 (hosts) also the leaf record (2P)
@@ -1618,8 +1633,7 @@ struct async_loop {
      * such await overwrites. Identity only. */
     async_future *retrieved;
 #if ASYNC_CONFIG_TASK_INFO
-    async_task *live;         /* every task not yet done */
-    unsigned long nlive;
+    async__live live;         /* sentinel of the list of every task not yet done */
 #endif
 #if ASYNC_CONFIG_TRACE
     const char *trace_coro;     /* coroutine events: the body's C function name */
@@ -1635,6 +1649,21 @@ struct async_loop {
 };
 
 ASYNC_API void async__task_step(async_handle *h);
+
+#if ASYNC_CONFIG_TASK_INFO
+/* Internal: the loop's live tasks, newest first (the dump, cancel_all, the
+ * runtime's debug reports): async__live_first, then async__live_next until
+ * NULL. The list must not change under the walk (a cancel request does not
+ * change it; a step that finishes a task does).
+ *   for (t = async__live_first(loop); t; t = async__live_next(loop, t)) ... */
+ASYNC__INLINE async_task *async__live_task(const async_loop *loop, const async__live *l) {
+    return l == &loop->live ? NULL : (async_task *)(void *)((char *)(uintptr_t)l - offsetof(async_task, live));
+}
+ASYNC__INLINE async_task *async__live_first(const async_loop *loop) { return async__live_task(loop, loop->live.next); }
+ASYNC__INLINE async_task *async__live_next(const async_loop *loop, const async_task *t) {
+    return async__live_task(loop, t->live.next);
+}
+#endif
 
 /* Out of line: async_future_error is inlined into coroutines, and a call on
  * their path would make every one of them save registers. */
@@ -3929,7 +3958,7 @@ ASYNC_API void async_task_init(async_task *t) {
     t->where = NULL;
     t->name = "task";
     t->cancel_msg = NULL;
-    t->next_live = t->prev_live = NULL;
+    t->live.next = t->live.prev = NULL;
 #endif
 }
 
@@ -3942,8 +3971,14 @@ ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, vo
         ASYNC_MISUSE("async_task_create with a NULL coroutine");
         return ASYNC_EINVAL;
     }
-    async_future_init(&t->fut, loop);
+    /* async_future_init but for the value and the waiters: idle memory has no
+     * waiter (zeroed, async_task_init, or emptied by the wake when the task
+     * finished), and no one reads a task's value before its body writes it
+     * (its result: what it returns; none if it returns nothing) */
+    t->fut.c.state = ASYNC__PENDING;
     t->fut.c.flags = ASYNC__F_TASK;
+    t->fut.c.err = 0;
+    t->fut.loop = loop;
     t->h.fn = fn; /* never NULL for a task: a NULL fn marks a callback's handle */
     t->frame = frame;
     async_frame_reset(frame); /* (and no leaf: t->leaf is read only once the root's site records one) */
@@ -3952,11 +3987,13 @@ ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, vo
     t->name = name ? name : "task";
     t->cancel_msg = NULL;
     t->where = NULL;
-    t->prev_live = NULL;
-    t->next_live = loop->live;
-    if (loop->live) loop->live->prev_live = t;
-    loop->live = t;
-    loop->nlive++;
+    {
+        async__live *first = loop->live.next;
+        t->live.next = first;
+        t->live.prev = &loop->live;
+        first->prev = &t->live;
+        loop->live.next = &t->live;
+    }
 #else
     (void)name;
 #endif
@@ -4096,23 +4133,26 @@ ASYNC_API async_future *async_task_waiting_on(const async_task *t) {
 }
 
 ASYNC_API void async__task_finish(async_task *t, async_status s) {
-    if (s == ASYNC_FAILED && t->fut.c.err == ASYNC_ECANCELLED) t->fut.c.state = ASYNC__CANCELLED;
-    else {
+    async_handle *w = t->fut.waiters;
+    uint8_t fl = (uint8_t)(t->fut.c.flags & ~(ASYNC__F_MUST_CANCEL | ASYNC__F_AWAITING));
+    if (ASYNC__LIKELY(s == ASYNC_DONE)) {
         t->fut.c.state = ASYNC__DONE;
-        if (s == ASYNC_DONE) t->fut.c.err = 0;
+        t->fut.c.flags = fl;
+        t->fut.c.err = 0;
+    } else {
+        t->fut.c.state = t->fut.c.err == ASYNC_ECANCELLED ? ASYNC__CANCELLED : ASYNC__DONE;
+        t->fut.c.flags = fl;
     }
-    t->fut.c.flags &= (uint8_t) ~(ASYNC__F_MUST_CANCEL | ASYNC__F_AWAITING);
 #if ASYNC_CONFIG_TASK_INFO
-    {
-        async_loop *loop = t->fut.loop;
-        if (t->prev_live) t->prev_live->next_live = t->next_live;
-        else loop->live = t->next_live;
-        if (t->next_live) t->next_live->prev_live = t->prev_live;
-        t->next_live = t->prev_live = NULL;
-        loop->nlive--;
-    }
+    /* the links stay stale: nothing walks a done task's (the next create relinks it) */
+    t->live.prev->next = t->live.next;
+    t->live.next->prev = t->live.prev;
 #endif
-    async__future_wake(&t->fut);
+    /* async__future_wake without its test of the loop: a task always has one */
+    if (w) {
+        t->fut.waiters = NULL;
+        async__ready_splice(t->fut.loop, w);
+    }
 }
 
 ASYNC__COLD_API void async__task_self_await(async_task *t) {
@@ -4747,8 +4787,7 @@ ASYNC_API void async_loop_init(async_loop *loop, async_now_fn now, async_wait_fn
     loop->trace_future = NULL;
 #endif
 #if ASYNC_CONFIG_TASK_INFO
-    loop->live = NULL;
-    loop->nlive = 0;
+    loop->live.next = loop->live.prev = &loop->live;
 #endif
     loop->now = now ? now(data) : 0;
 #if ASYNC_CONFIG_TIMER_WHEEL
@@ -4930,10 +4969,11 @@ ASYNC_API int async_loop_run_until_complete(async_loop *loop, async_future *f) {
 
 ASYNC_API unsigned long async_loop_cancel_all(async_loop *loop) {
 #if ASYNC_CONFIG_TASK_INFO
-    unsigned long n = loop->nlive, rounds = 0;
+    unsigned long n = 0, rounds = 0;
     async_task *t;
-    while (loop->nlive && rounds++ < 1000) {
-        for (t = loop->live; t; t = t->next_live) async_task_cancel(t);
+    for (t = async__live_first(loop); t; t = async__live_next(loop, t)) n++;
+    while (loop->live.next != &loop->live && rounds++ < 1000) {
+        for (t = async__live_first(loop); t; t = async__live_next(loop, t)) async_task_cancel(t);
         loop->running = 1;
         if (async_loop_run_once(loop)) {
             loop->running = 0;
@@ -4977,7 +5017,7 @@ ASYNC_API void async__write_hex(async_write_fn w, void *ud, uintptr_t x) {
 ASYNC_API void async_loop_dump(async_loop *loop, async_write_fn w, void *ud) {
 #if ASYNC_CONFIG_TASK_INFO
     async_task *t;
-    for (t = loop->live; t; t = t->next_live) {
+    for (t = async__live_first(loop); t; t = async__live_next(loop, t)) {
         async_future *on = async_task_waiting_on(t);
         w(ud, "task ");
         w(ud, t->name);

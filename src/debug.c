@@ -124,7 +124,7 @@ void async__debug_close(async__rt *rt) {
     {
         async_task *t;
         char where[ASYNC_WHERE_SIZE];
-        for (t = rt->loop->live; t; t = t->next_live)
+        for (t = async__live_first(rt->loop); t; t = async__live_next(rt->loop, t))
             async__rt_warn(rt, "task '%s' destroyed while pending (suspended at %s)", async_task_name(t),
                            async_task_where(t, where, sizeof where));
     }
@@ -420,7 +420,7 @@ static void tree_task(tree *tr, async_task *t, int last, int depth) {
 /* 1 if a live task awaits f (a task's future, or a server's). */
 static int awaited(async_loop *loop, async_future *f) {
     async_task *u;
-    for (u = loop->live; u; u = u->next_live)
+    for (u = async__live_first(loop); u; u = async__live_next(loop, u))
         if (async_task_waiting_on(u) == f) return 1;
     return 0;
 }
@@ -456,7 +456,7 @@ void async_rt_pstree(async_loop *loop, async_write_fn w, void *ud) {
     tr.ud = ud;
     tr.prefix[0] = 0;
     /* Roots, in creation order (the live list is newest first). */
-    for (t = loop->live; t; t = t->next_live) {
+    for (t = async__live_first(loop); t; t = async__live_next(loop, t)) {
         if (awaited(loop, &t->fut)) continue;
         if (in_server(tr.rt, t, &srv)) continue;
         if (n == cap) {

@@ -165,10 +165,102 @@ static void test_dump_many(void **state) {
     test_loop_close(&loop);
 }
 
+/* The position of "task NAME:" in a dump, or -1. */
+static long dump_pos(const char *dump, const char *name) {
+    char probe[32];
+    const char *p;
+    snprintf(probe, sizeof probe, "task %s:", name);
+    p = strstr(dump, probe);
+    return p ? (long)(p - dump) : -1;
+}
+
+/* The live list keeps creation order, newest first, whichever task leaves it
+ * (newest, oldest, one in the middle); a finished task's memory may be freed
+ * or created again at once (it goes to the front); cancel_all counts and
+ * empties it. */
+static void test_dump_order_and_reuse(void **state) {
+    async_loop loop;
+    async_future f[4];
+    async_task t[4], *heap;
+    struct w fr[4], *heap_frame;
+    static const char *const names[4] = {"a", "b", "c", "d"};
+    test_buf out;
+    int i;
+    (void)state;
+    TEST_NEED_INFO();
+    test_loop_init(&loop);
+    for (i = 0; i < 4; i++) {
+        async_future_init(&f[i], &loop);
+        memset(&fr[i], 0, sizeof fr[i]);
+        fr[i].kind = 0, fr[i].f = &f[i];
+        async_task_init(&t[i]);
+        assert_int_equal(async_task_create(&loop, &t[i], w_co, &fr[i], names[i]), 0);
+    }
+    /* one more on the heap, finished and freed while the others live */
+    heap = (async_task *)calloc(1, sizeof *heap);
+    heap_frame = (struct w *)calloc(1, sizeof *heap_frame);
+    assert_non_null(heap);
+    assert_non_null(heap_frame);
+    heap_frame->kind = 3; /* two yields, then done */
+    async_task_create(&loop, heap, w_co, heap_frame, "heap");
+    assert_int_equal(async_loop_run_until_complete(&loop, &heap->fut), 0);
+    free(heap);
+    free(heap_frame);
+
+    test_buf_reset(&out);
+    async_loop_dump(&loop, test_buf_write, &out);
+    assert_int_equal(count_lines(out.s), 4);
+    assert_int_equal(dump_pos(out.s, "heap"), -1);
+    assert_true(dump_pos(out.s, "d") == 0);
+    assert_true(dump_pos(out.s, "d") < dump_pos(out.s, "c"));
+    assert_true(dump_pos(out.s, "c") < dump_pos(out.s, "b"));
+    assert_true(dump_pos(out.s, "b") < dump_pos(out.s, "a"));
+
+    /* the middle, then the newest, then the oldest leave */
+    async_future_set_result(&f[1], async_none());
+    assert_int_equal(async_loop_run_until_complete(&loop, &t[1].fut), 0);
+    test_buf_reset(&out);
+    async_loop_dump(&loop, test_buf_write, &out);
+    assert_int_equal(count_lines(out.s), 3);
+    assert_int_equal(dump_pos(out.s, "b"), -1);
+    assert_true(dump_pos(out.s, "d") < dump_pos(out.s, "c") && dump_pos(out.s, "c") < dump_pos(out.s, "a"));
+    async_future_set_result(&f[3], async_none());
+    assert_int_equal(async_loop_run_until_complete(&loop, &t[3].fut), 0);
+    async_future_set_result(&f[0], async_none());
+    assert_int_equal(async_loop_run_until_complete(&loop, &t[0].fut), 0);
+    test_buf_reset(&out);
+    async_loop_dump(&loop, test_buf_write, &out);
+    assert_int_equal(count_lines(out.s), 1);
+    assert_int_equal(dump_pos(out.s, "c"), 0);
+
+    /* a finished task created again is the newest; its old links are not reused */
+    async_future_init(&f[1], &loop);
+    memset(&fr[1], 0, sizeof fr[1]);
+    fr[1].kind = 0, fr[1].f = &f[1];
+    assert_int_equal(async_task_create(&loop, &t[1], w_co, &fr[1], "b2"), 0);
+    test_buf_reset(&out);
+    async_loop_dump(&loop, test_buf_write, &out);
+    assert_int_equal(count_lines(out.s), 2);
+    assert_int_equal(dump_pos(out.s, "b2"), 0);
+    assert_non_null(strstr(out.s, "task b2: ready at not started\n"));
+    assert_true(dump_pos(out.s, "c") > 0);
+
+    /* cancel_all: both still alive, then none */
+    assert_int_equal(async_loop_cancel_all(&loop), 2);
+    assert_true(async_future_cancelled(&t[1].fut));
+    assert_true(async_future_cancelled(&t[2].fut));
+    test_buf_reset(&out);
+    async_loop_dump(&loop, test_buf_write, &out);
+    assert_string_equal(out.s, "");
+    assert_int_equal(async_loop_cancel_all(&loop), 0);
+    test_loop_close(&loop);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         TEST(test_dump_lists_every_live_task),
         TEST(test_dump_many),
+        TEST(test_dump_order_and_reuse),
     };
     return TEST_RUN(tests);
 }

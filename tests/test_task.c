@@ -267,6 +267,79 @@ static void test_task_reuse_after_done(void **state) {
     test_loop_close(&loop);
 }
 
+/* A finished task created again starts from nothing of its last life: a body
+ * that returns nothing has none as its result (not the last life's value),
+ * the last life's awaiter and done callback do not run again, and an error of
+ * the last life is gone. */
+static int reuse_calls;
+static void reuse_cb(async_future *f, void *arg) {
+    (void)f;
+    (void)arg;
+    reuse_calls++;
+}
+struct quiet {
+    async_frame hdr;
+    int raise;
+};
+static ASYNC_FN(quiet_co, struct quiet) {
+    ASYNC_BEGIN();
+    if (self->raise) ASYNC_RAISE(self->raise);
+    ASYNC_END();
+}
+struct joiner {
+    async_frame hdr;
+    async_task *t;
+    long got;
+};
+static ASYNC_FN(joiner_co, struct joiner) {
+    ASYNC_BEGIN();
+    ASYNC_AWAIT(&self->t->fut);
+    self->got = (long)ASYNC_VALUE.i;
+    ASYNC_END();
+}
+static void test_task_reuse_starts_clean(void **state) {
+    async_loop loop;
+    async_task t, tj;
+    async_callback cb;
+    async_future f;
+    struct body b = {{0}, "c", NULL, 0, 42, 0};
+    struct quiet q = {{0}, 0};
+    struct joiner j = {{0}, NULL, 0};
+    (void)state;
+    async_task_init(&t);
+    async_task_init(&tj);
+    test_loop_init(&loop);
+    async_future_init(&f, &loop);
+    reuse_calls = 0;
+    b.f = &f;
+    j.t = &t;
+    async_task_create(&loop, &t, body_co, &b, "c");
+    async_task_create(&loop, &tj, joiner_co, &j, "j");
+    async_future_add_done_callback(&t.fut, &cb, reuse_cb, NULL);
+    async_loop_run_once(&loop); /* t waits on f, tj on t */
+    async_future_set_result(&f, async_none());
+    assert_int_equal(async_loop_run_until_complete(&loop, &tj.fut), 0);
+    assert_int_equal(j.got, 42);
+    assert_int_equal(reuse_calls, 1);
+    /* second life: returns nothing, nobody waits */
+    assert_int_equal(async_task_create(&loop, &t, quiet_co, &q, "c"), 0);
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    assert_null(async_future_result(&t.fut).p);
+    assert_int_equal(async_future_result(&t.fut).i, 0);
+    assert_int_equal(reuse_calls, 1);
+    /* third life fails, fourth succeeds: the error does not stay */
+    q.raise = 5;
+    assert_int_equal(async_task_create(&loop, &t, quiet_co, &q, "c"), 0);
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 5);
+    q.raise = 0;
+    assert_int_equal(async_task_create(&loop, &t, quiet_co, &q, "c"), 0);
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    assert_int_equal(async_future_error(&t.fut), 0);
+    assert_int_equal(reuse_calls, 1);
+    assert_rec("c-start c-end");
+    test_loop_close(&loop);
+}
+
 /* Once resumed from an await, a running task is not parked on anything, even
  * though its value slot now holds the await's result (here an integer that
  * is no future): async_task_waiting_on says NULL, and a cancel of itself
@@ -381,6 +454,7 @@ int main(void) {
         TEST(test_task_future_not_settable),
         TEST(test_current_task_and_done_callback),
         TEST(test_task_reuse_after_done),
+        TEST(test_task_reuse_starts_clean),
         TEST(test_running_task_is_not_parked),
         TEST(test_step_end_hook_sees_step_over),
     };
