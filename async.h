@@ -882,7 +882,13 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
     }                                                                           \
     async__dispatch:                                                            \
     ASYNC__DISPATCH {                                                           \
-    case ASYNC__S_START:                                                        \
+    default: /* the start, not a case: a resume's case is the first compared */ \
+        if (ASYNC__UNLIKELY(!ASYNC__HIS(async_hdr_, ASYNC__S_START))) {         \
+            /* a return or raise on its way out (no FINALLY section); else */  \
+            /* lost, or resumed once done */                                    \
+            if (ASYNC__HIS(async_hdr_, ASYNC__S_FINALLY)) goto async__end;      \
+            return async__lost(async_ctx_, async_hdr_);                         \
+        }                                                                       \
         if (async_ctx_->err) { /* thrown in before it started: body never runs */ \
             async_hdr_->flags |= ASYNC__IN_FINALLY;                             \
             goto async__raise;                                                  \
@@ -911,9 +917,6 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
 /* ASYNC_END(); — closes the body; returns DONE, or FAILED with the error. */
 #define ASYNC_END()                                                             \
         goto async__end;                                                        \
-    default: /* a return or raise on its way out; else lost, or resumed once done */ \
-        if (ASYNC__UNLIKELY(!ASYNC__HIS(async_hdr_, ASYNC__S_FINALLY)))         \
-            return async__lost(async_ctx_, async_hdr_);                         \
     async__end:                                                                 \
         return async__finish(async_ctx_, async_hdr_);                           \
     async__unwind: /* a return or an error leaves: through FINALLY if there is one */ \
@@ -967,6 +970,7 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
 
 ASYNC__INLINE int async__await_begin(async_ctx *ctx, async_future *f);
 ASYNC_API int async__await_end(async_ctx *ctx);
+ASYNC__INLINE int async__await_done(async_ctx *ctx);
 
 /* ASYNC_AWAIT(fut); — wait for a future or a task (`&task->fut`); then
  * ASYNC_VALUE is its result. A done future continues at once, without a trip
@@ -980,7 +984,7 @@ ASYNC_API int async__await_end(async_ctx *ctx);
             ASYNC__SUSPEND(ASYNC_AWAITING);                                     \
             ASYNC__TRACE_CO(ASYNC_TRACE_AWAIT_RESUME);                          \
         }                                                                       \
-        if (async__await_end(async_ctx_)) goto async__raise;                    \
+        if (async__await_done(async_ctx_)) goto async__raise;                   \
     } while (0)
 
 /* ASYNC_AWAIT_CATCH(fut, err); — like ASYNC_AWAIT but stores the error in the
@@ -995,7 +999,7 @@ ASYNC_API int async__await_end(async_ctx *ctx);
             ASYNC__SUSPEND(ASYNC_AWAITING);                                     \
             ASYNC__TRACE_CO(ASYNC_TRACE_AWAIT_RESUME);                          \
         }                                                                       \
-        if (async__await_end(async_ctx_)) {                                     \
+        if (async__await_done(async_ctx_)) {                                    \
             (errv) = async_ctx_->err;                                           \
             async_ctx_->err = 0;                                                \
         } else                                                                  \
@@ -1758,6 +1762,7 @@ ASYNC__COLD_API void async__task_step_traced(async_handle *h);
 #endif
 ASYNC__COLD_API void async__task_self_await(async_task *t);
 ASYNC__COLD_API void async__task_cancel_parked(async_task *t, async_future *w);
+ASYNC__COLD_API void async__task_cancel_deliver(async_task *t);
 
 /* Internal, for ASYNC_AWAIT. Returns 1 if the caller must suspend. */
 ASYNC__COLD_API void async__await_null(async_ctx *ctx);
@@ -1775,6 +1780,36 @@ ASYNC__INLINE int async__await_begin(async_ctx *ctx, async_future *f) {
 /* The common case first, in one test: nothing thrown in, the future done
  * without an error; then errors, cancellation and misuse. */
 ASYNC_API int async__await_end(async_ctx *ctx);
+ASYNC_API int async__await_slow(async_ctx *ctx);
+
+/* Internal: what a resume with an error thrown in (async_throw, a task's
+ * cancellation) does to the awaited future's slot, so that async__await_done
+ * need not test ctx->err: the slot then holds the context itself, which is
+ * pending while it runs (a task's future, an async_coro's context), so the
+ * fast test fails and the slow path finds the error. (With
+ * ASYNC_CONFIG_TRACE the slot keeps the future, for the AWAIT_RESUME event's
+ * async_trace_future, and the await tests ctx->err.) */
+#if ASYNC_CONFIG_TRACE
+#define ASYNC__THROWN_AWAIT(ctx) ((void)0)
+#else
+#define ASYNC__THROWN_AWAIT(ctx) ((ctx)->value.p = (void *)(ctx))
+#endif
+
+/* Internal: the end of ASYNC_AWAIT and ASYNC_AWAIT_CATCH, where the future
+ * is done unless a throw or misuse resumed it (see ASYNC__THROWN_AWAIT): one
+ * test of the future's state and error, with no test of ctx->err. */
+ASYNC__INLINE int async__await_done(async_ctx *ctx) {
+#if ASYNC_CONFIG_TRACE
+    return async__await_end(ctx);
+#else
+    async_future *f = (async_future *)ctx->value.p;
+    if (ASYNC__LIKELY(f->c.state == ASYNC__DONE && !f->c.err)) {
+        ctx->value = f->c.value;
+        return 0;
+    }
+    return async__await_slow(ctx);
+#endif
+}
 ASYNC__COLD_API void async__task_cancelled_by(async_ctx *ctx, const async_future *f);
 
 /* ======================================================================
@@ -3696,6 +3731,7 @@ ASYNC_API async_status async__resume(async_coro *co, const async_value *v, int e
         if (async__resume_check(co)) return ASYNC_FAILED;
     } else if (v)
         co->ctx.value = *v;
+    if (err) ASYNC__THROWN_AWAIT(&co->ctx); /* (async_throw; a send passes 0) */
     co->ctx.state = ASYNC__PENDING; /* unchanged: the three stores merge into one */
     co->ctx.flags = ASYNC__F_RUNNING;
     co->ctx.err = (int16_t)err;
@@ -4114,6 +4150,13 @@ ASYNC__COLD_API void async__task_self_await(async_task *t) {
     async__ready_push(t->fut.loop, &t->h);
 }
 
+/* The cancellation a step delivers: thrown in at the task's resume point. */
+ASYNC__COLD_API void async__task_cancel_deliver(async_task *t) {
+    t->fut.c.err = ASYNC_ECANCELLED;
+    ASYNC__THROWN_AWAIT(&t->fut.c);
+    t->fut.c.flags &= (uint8_t)~ASYNC__F_MUST_CANCEL;
+}
+
 ASYNC__COLD_API void async__task_cancel_parked(async_task *t, async_future *w) {
     /* cancelled itself during the step: the request goes to what it awaits */
     if (async_future_cancel(w)) t->fut.c.flags &= (uint8_t)~ASYNC__F_MUST_CANCEL;
@@ -4131,10 +4174,7 @@ ASYNC__INLINE void async__task_step_in(async_handle *h, async_trace_fn trace) {
     async_status s;
     uint8_t fl = t->fut.c.flags;
     if (ASYNC__UNLIKELY(t->fut.c.state != ASYNC__PENDING)) return;
-    if (ASYNC__UNLIKELY(fl & ASYNC__F_MUST_CANCEL)) {
-        t->fut.c.err = ASYNC_ECANCELLED;
-        t->fut.c.flags = (uint8_t)(fl & ~ASYNC__F_MUST_CANCEL);
-    }
+    if (ASYNC__UNLIKELY(fl & ASYNC__F_MUST_CANCEL)) async__task_cancel_deliver(t);
     loop->current = t;
     if (trace) trace(loop, ASYNC_TRACE_STEP_BEGIN, t, ASYNC_DONE, loop->trace_ud);
     ASYNC__RUN_OUTLINE(s, &t->fut.c, t->h.fn, t->frame);
@@ -4205,6 +4245,7 @@ ASYNC__COLD_API void async__task_cancelled_by(async_ctx *ctx, const async_future
 ASYNC__COLD_API void async__await_null(async_ctx *ctx) {
     ASYNC_MISUSE("NULL future");
     ctx->err = ASYNC_EMISUSE;
+    ASYNC__THROWN_AWAIT(ctx); /* what async__await_done reads instead of NULL */
 }
 
 ASYNC_API int async__await_end(async_ctx *ctx) {
@@ -4214,6 +4255,11 @@ ASYNC_API int async__await_end(async_ctx *ctx) {
         ctx->value = f->c.value;
         return 0;
     }
+    return async__await_slow(ctx);
+}
+
+ASYNC_API int async__await_slow(async_ctx *ctx) {
+    async_future *f = (async_future *)ctx->value.p;
     if (ctx->err) return 1; /* thrown in (cancellation) while parked, or a NULL future */
     if (async__future_check(f)) {
         ctx->err = ASYNC_EMISUSE;
