@@ -1246,6 +1246,10 @@ typedef struct async_coro {
 #endif
 #if ASYNC_CONFIG_DIRECT_RESUME
     async__leaf leaf; /* the innermost suspended coroutine (ASYNC_CONFIG_DIRECT_RESUME) */
+    /* What a send calls: fn, or while the root is suspended at a site that
+     * passed a child's suspension up (ASYNC__ON_SITE), the leaf's runner: a
+     * send then tests nothing to choose (a task's step tests the flag). */
+    async_fn run;
 #endif
 } async_coro;
 
@@ -1285,6 +1289,7 @@ ASYNC__COLD_API void async__leaf_done(async_ctx *ctx, void *frame, async_status 
         (s) = (f)((c), (root));                                                 \
     } while (0)
 ASYNC__NOINLINE_API async_status async__run_leaf(async_ctx *ctx, void *root);
+ASYNC__NOINLINE_API async_status async__coro_run_leaf(async_ctx *ctx, void *root);
 /* ASYNC__RUN with the leaf's part out of line (the task step: inline, its
  * registers would cost the loop's every iteration): a flag test and the
  * choice of a function. */
@@ -3645,6 +3650,7 @@ ASYNC_API void async_coro_init(async_coro *co, async_fn fn, void *frame) {
 #if ASYNC_CONFIG_DIRECT_RESUME
     co->leaf.fn = NULL; /* (never read before a site records it; set for the compilers' sake) */
     co->leaf.frame = NULL;
+    co->run = fn;
 #endif
     async_frame_reset(frame);
 }
@@ -3661,6 +3667,19 @@ ASYNC__COLD_API void async__co_up(async_ctx *ctx, async_frame *self, async_fn fn
         l->frame = child;
     }
     self->flags |= ASYNC__ON_SITE;
+    if (!(ctx->flags & ASYNC__F_TASK) && self == ((async_coro *)(void *)ctx)->frame)
+        ((async_coro *)(void *)ctx)->run = async__coro_run_leaf; /* until the root runs again */
+}
+
+/* async_coro.run while its root is ON_SITE: the leaf, or the root once the
+ * leaf has finished; the root back in charge of its own resumes once its
+ * site has taken the result (or, suspended again at a site, through this). */
+ASYNC__NOINLINE_API async_status async__coro_run_leaf(async_ctx *ctx, void *root) {
+    async_coro *co = (async_coro *)(void *)ctx;
+    async_status s;
+    ASYNC__RUN(s, ctx, co->fn, root, &co->leaf);
+    if (!(((const async_frame *)root)->flags & ASYNC__ON_SITE)) co->run = co->fn;
+    return s;
 }
 
 ASYNC__COLD_API void async__leaf_done(async_ctx *ctx, void *frame, async_status st) {
@@ -3735,7 +3754,11 @@ ASYNC_API async_status async__resume(async_coro *co, const async_value *v, int e
     co->ctx.state = ASYNC__PENDING; /* unchanged: the three stores merge into one */
     co->ctx.flags = ASYNC__F_RUNNING;
     co->ctx.err = (int16_t)err;
-    ASYNC__RUN(s, &co->ctx, co->fn, co->frame, &co->leaf);
+#if ASYNC_CONFIG_DIRECT_RESUME
+    s = co->run(&co->ctx, co->frame);
+#else
+    s = co->fn(&co->ctx, co->frame);
+#endif
     if (ASYNC__LIKELY(s == ASYNC_YIELDED)) /* a generator's send: the caller tests s too */
         co->ctx.flags = 0;
     else {
@@ -3800,8 +3823,25 @@ ASYNC_API void async__future_resolve(async_future *f, async_value v) {
     async__future_wake(f);
 }
 
+/* Pending and not a task's (whose future its coroutine completes): state
+ * and flags read as one 16-bit word where the compiler allows it, so that
+ * one compare tests both. */
+ASYNC__INLINE int async__future_settable(const async_future *f) {
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__)
+    uint16_t w;
+    __builtin_memcpy(&w, &f->c.state, sizeof w);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return (w & (0xFFu | ASYNC__F_TASK << 8)) == ASYNC__PENDING;
+#else
+    return (w & (0xFF00u | ASYNC__F_TASK)) == (uint16_t)(ASYNC__PENDING << 8);
+#endif
+#else
+    return f->c.state == ASYNC__PENDING && !(f->c.flags & ASYNC__F_TASK);
+#endif
+}
+
 ASYNC_API int async_future_set_result(async_future *f, async_value v) {
-    if (ASYNC__UNLIKELY(!f || f->c.state != ASYNC__PENDING || (f->c.flags & ASYNC__F_TASK)))
+    if (ASYNC__UNLIKELY(!f || !async__future_settable(f)))
         return async__future_check(f) ? ASYNC_EMISUSE : ASYNC_EINVALSTATE;
     async__future_resolve(f, v);
     return 0;
