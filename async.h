@@ -167,8 +167,9 @@
  * of ASYNC_AWAIT_CO (the leaf), so that resuming costs the same at any
  * nesting depth; the frames above it run again only when the leaf finishes
  * (once per child, to take its result). It costs two pointers in every task
- * and every async_coro (the leaf and its function), no byte in a frame, and a
- * little code per ASYNC_AWAIT_CO. 0: every resume re-enters each frame of the
+ * (the leaf and its function) and three in every async_coro (also the
+ * function a send calls, so that a send tests nothing to choose), no byte in
+ * a frame, and a little code per ASYNC_AWAIT_CO. 0: every resume re-enters each frame of the
  * chain from its root, a call per level. Behaviour is the same either way.
  * Default: 1 on hosts; 0 freestanding, where chains are shallow and a task's
  * bytes count more than a few instructions per level. Use the same value in
@@ -1338,6 +1339,9 @@ ASYNC__INLINE async_status async_send(async_coro *co, async_value v) { return as
 
 /* async_throw(&co, err) — raise err at the coroutine's suspension point
  * (Python coroutine.throw). A coroutine that has not started ends at once.
+ * At an await the error is raised even if the awaited future has completed
+ * meanwhile (a coroutine written by hand: ctx->value.p then no longer points
+ * to that future; test ctx->err first).
  * err 0 or outside ASYNC_ERR_MIN..ASYNC_ERR_MAX is misuse: ASYNC_EMISUSE is thrown.
  *   if (async_throw(&co, ASYNC_ECANCELLED) == ASYNC_FAILED) ...  // not caught */
 ASYNC__INLINE async_status async_throw(async_coro *co, int err) {
