@@ -815,6 +815,11 @@ ASYNC__INLINE void async_frame_reset(void *frame) {
     ASYNC__HSET(h, ASYNC__S_START);
     h->err = 0;
     h->flags = 0;
+#if !ASYNC__CANCELS_IN_TASK
+    /* (a task's count is set after this; other frames do not use it): the
+     * whole header is then one store where it is 8 bytes */
+    h->cancels = 0;
+#endif
 }
 
 /* Internal: where a task is suspended (for the dump): the address of this
@@ -1253,11 +1258,14 @@ typedef struct async_coro {
     const async_where *where;
 #endif
 #if ASYNC_CONFIG_DIRECT_RESUME
-    async__leaf leaf; /* the innermost suspended coroutine (ASYNC_CONFIG_DIRECT_RESUME) */
-    /* What a send calls: fn, or while the root is suspended at a site that
-     * passed a child's suspension up (ASYNC__ON_SITE), the leaf's runner: a
-     * send then tests nothing to choose (a task's step tests the flag). */
-    async_fn run;
+    /* While a send runs: the coroutine the lowest site that passed a child's
+     * suspension up recorded (ASYNC_CONFIG_DIRECT_RESUME), taken into run
+     * when the site in the frame the send called passes it up too. */
+    async__leaf leaf;
+    /* What a send calls: fn and frame, or the innermost suspended coroutine
+     * of a chain of ASYNC_AWAIT_CO under them, so that a send tests nothing
+     * to choose (a task's step tests the root's ASYNC__ON_SITE instead). */
+    async__leaf run;
 #endif
 } async_coro;
 
@@ -1270,41 +1278,21 @@ typedef struct async_coro {
 
 #if ASYNC_CONFIG_DIRECT_RESUME
 ASYNC__COLD_API void async__leaf_done(async_ctx *ctx, void *frame, async_status st);
-/* Internal: a driver's call of its coroutine, as one statement: s = the
- * status. A root marked ASYNC__ON_SITE passed its last suspension up through
- * sites alone, the lowest of which recorded its child: call that leaf (the
- * mark is the record's validity, so a task or an async_coro needs no set-up
- * of it). Suspended again, it stays the leaf, or the deeper one it started if
- * it passed that one's suspension up through its own site (one written by
- * hand may have let a site under it record one: not kept). Finished, it is
- * marked done and the root runs to its parent, whose ASYNC_AWAIT_CO takes the
- * result. */
-#define ASYNC__RUN(s, c, f, root, lp)                                           \
-    do {                                                                        \
-        if (ASYNC__UNLIKELY(((const async_frame *)(root))->flags & ASYNC__ON_SITE)) { \
-            async_fn async_lf_ = (lp)->fn;                                      \
-            void *async_lfr_ = (lp)->frame;                                     \
-            (s) = async_lf_((c), async_lfr_);                                   \
-            if (ASYNC__LIKELY((s) >= ASYNC_YIELDED)) {                          \
-                if (!(((const async_frame *)async_lfr_)->flags & ASYNC__ON_SITE)) { \
-                    (lp)->fn = async_lf_;                                       \
-                    (lp)->frame = async_lfr_;                                   \
-                }                                                               \
-                break;                                                          \
-            }                                                                   \
-            async__leaf_done((c), async_lfr_, (s));                             \
-        }                                                                       \
-        (s) = (f)((c), (root));                                                 \
-    } while (0)
 ASYNC__NOINLINE_API async_status async__run_leaf(async_ctx *ctx, void *root);
-ASYNC__NOINLINE_API async_status async__coro_run_leaf(async_ctx *ctx, void *root);
-/* ASYNC__RUN with the leaf's part out of line (the task step: inline, its
- * registers would cost the loop's every iteration): a flag test and the
- * choice of a function. */
+ASYNC__NOINLINE_API async_status async__coro_leaf_done(struct async_coro *co, async_status s);
+/* Internal: a task step's call of its coroutine, as one expression: s = the
+ * status. A root marked ASYNC__ON_SITE passed its last suspension up through
+ * sites alone, the lowest of which recorded its child: async__run_leaf calls
+ * that leaf (the mark is the record's validity, so a task needs no set-up of
+ * it). Suspended again, it stays the leaf, or the deeper one it started if it
+ * passed that one's suspension up through its own site (one written by hand
+ * may have let a site under it record one: not kept). Finished, it is marked
+ * done and the root runs to its parent, whose ASYNC_AWAIT_CO takes the
+ * result. Inline, only a flag test and the choice of a function (the leaf's
+ * part inline would cost the loop's every iteration registers). */
 #define ASYNC__RUN_OUTLINE(s, c, f, root)                                       \
     ((s) = (ASYNC__UNLIKELY(((const async_frame *)(root))->flags & ASYNC__ON_SITE) ? async__run_leaf : (f))((c), (root)))
 #else
-#define ASYNC__RUN(s, c, f, root, lp) ((s) = (f)((c), (root)))
 #define ASYNC__RUN_OUTLINE(s, c, f, root) ((s) = (f)((c), (root)))
 #endif
 
@@ -3661,7 +3649,8 @@ ASYNC_API void async_coro_init(async_coro *co, async_fn fn, void *frame) {
 #if ASYNC_CONFIG_DIRECT_RESUME
     co->leaf.fn = NULL; /* (never read before a site records it; set for the compilers' sake) */
     co->leaf.frame = NULL;
-    co->run = fn;
+    co->run.fn = fn;
+    co->run.frame = frame;
 #endif
     async_frame_reset(frame);
 }
@@ -3678,19 +3667,21 @@ ASYNC__COLD_API void async__co_up(async_ctx *ctx, async_frame *self, async_fn fn
         l->frame = child;
     }
     self->flags |= ASYNC__ON_SITE;
-    if (!(ctx->flags & ASYNC__F_TASK) && self == ((async_coro *)(void *)ctx)->frame)
-        ((async_coro *)(void *)ctx)->run = async__coro_run_leaf; /* until the root runs again */
+    /* A send's next call: valid once the frame this send called passes it
+     * up, through sites only from it down (a coroutine written by hand in
+     * between had the site above it record it instead); one written by
+     * hand that was called passes nothing up, and stays what is called. */
+    if (!(ctx->flags & ASYNC__F_TASK) && self == ((async_coro *)(void *)ctx)->run.frame)
+        ((async_coro *)(void *)ctx)->run = ((async_coro *)(void *)ctx)->leaf;
 }
 
-/* async_coro.run while its root is ON_SITE: the leaf, or the root once the
- * leaf has finished; the root back in charge of its own resumes once its
- * site has taken the result (or, suspended again at a site, through this). */
-ASYNC__NOINLINE_API async_status async__coro_run_leaf(async_ctx *ctx, void *root) {
-    async_coro *co = (async_coro *)(void *)ctx;
-    async_status s;
-    ASYNC__RUN(s, ctx, co->fn, root, &co->leaf);
-    if (!(((const async_frame *)root)->flags & ASYNC__ON_SITE)) co->run = co->fn;
-    return s;
+/* A send's leaf finished: marked done, and the root runs to its parent,
+ * whose ASYNC_AWAIT_CO takes the result (and may record a new leaf). */
+ASYNC__NOINLINE_API async_status async__coro_leaf_done(async_coro *co, async_status s) {
+    async__leaf_done(&co->ctx, co->run.frame, s);
+    co->run.fn = co->fn;
+    co->run.frame = co->frame;
+    return co->fn(&co->ctx, co->frame);
 }
 
 ASYNC__COLD_API void async__leaf_done(async_ctx *ctx, void *frame, async_status st) {
@@ -3702,7 +3693,7 @@ ASYNC__COLD_API void async__leaf_done(async_ctx *ctx, void *frame, async_status 
     h->flags = ASYNC__ON_SITE; /* its result waits for its parent's site */
 }
 
-/* ASYNC__RUN's leaf part for a task (a context flagged ASYNC__F_TASK). */
+/* ASYNC__RUN_OUTLINE's leaf part (a context flagged ASYNC__F_TASK). */
 ASYNC__NOINLINE_API async_status async__run_leaf(async_ctx *ctx, void *root) {
     async_task *t = (async_task *)(void *)ctx;
     async_fn lf = t->leaf.fn;
@@ -3776,13 +3767,20 @@ ASYNC_API async_status async__resume(async_coro *co, const async_value *v, int e
     co->ctx.flags = ASYNC__F_RUNNING;
     co->ctx.err = (int16_t)err;
 #if ASYNC_CONFIG_DIRECT_RESUME
-    s = co->run(&co->ctx, co->frame);
+    s = co->run.fn(&co->ctx, co->run.frame);
 #else
     s = co->fn(&co->ctx, co->frame);
 #endif
     if (ASYNC__LIKELY(s == ASYNC_YIELDED)) /* a generator's send: the caller tests s too */
         co->ctx.flags = 0;
     else {
+#if ASYNC_CONFIG_DIRECT_RESUME
+        if (s <= ASYNC_FAILED && co->run.frame != co->frame) s = async__coro_leaf_done(co, s);
+        if (s == ASYNC_YIELDED) {
+            co->ctx.flags = 0;
+            return s;
+        }
+#endif
         co->ctx.flags = (uint8_t)(s == ASYNC_AWAITING ? ASYNC__F_AWAITING : 0);
         if (s <= ASYNC_FAILED) co->ctx.state = ASYNC__DONE;
     }
