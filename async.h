@@ -1549,8 +1549,8 @@ struct async_task {
  *   ATmega328P  lean        6     10      4   17    24       14   10     5
  *   Cortex-M3   default     8     16      8   48    36       28   20     6
  *   Cortex-M3   lean        8     16      8   28    36       28   16     6
- *   x86-64      default    16     32     16  112    72       56   64     8
- *   x86-64      lean       16     32     16   72    72       56   56     8
+ *   x86-64      default    16     32     16  112    72       56   72     8
+ *   x86-64      lean       16     32     16   72    72       56   64     8
  * layout:end
  * The frame pointer stays although a frame that follows its task would not
  * need one: async_task_create takes the frame anywhere, and TaskGroup's
