@@ -167,9 +167,9 @@
  * of ASYNC_AWAIT_CO (the leaf), so that resuming costs the same at any
  * nesting depth; the frames above it run again only when the leaf finishes
  * (once per child, to take its result). It costs two pointers in every task
- * (the leaf and its function) and three in every async_coro (also the
- * function a send calls, so that a send tests nothing to choose), no byte in
- * a frame, and a little code per ASYNC_AWAIT_CO. 0: every resume re-enters each frame of the
+ * (the leaf and its function) and four in every async_coro (also the
+ * function and frame a send calls, so that a send tests nothing to choose),
+ * no byte in a frame, and a little code per ASYNC_AWAIT_CO. 0: every resume re-enters each frame of the
  * chain from its root, a call per level. Behaviour is the same either way.
  * Default: 1 on hosts; 0 freestanding, where chains are shallow and a task's
  * bytes count more than a few instructions per level. Use the same value in
