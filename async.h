@@ -167,8 +167,9 @@
  * of ASYNC_AWAIT_CO (the leaf), so that resuming costs the same at any
  * nesting depth; the frames above it run again only when the leaf finishes
  * (once per child, to take its result). It costs two pointers in every task
- * and every async_coro (the leaf and its function), no byte in a frame, and a
- * little code per ASYNC_AWAIT_CO. 0: every resume re-enters each frame of the
+ * (the leaf and its function) and four in every async_coro (also the
+ * function and frame a send calls, so that a send tests nothing to choose),
+ * no byte in a frame, and a little code per ASYNC_AWAIT_CO. 0: every resume re-enters each frame of the
  * chain from its root, a call per level. Behaviour is the same either way.
  * Default: 1 on hosts; 0 freestanding, where chains are shallow and a task's
  * bytes count more than a few instructions per level. Use the same value in
@@ -261,6 +262,8 @@
 #define ASYNC__COLD __attribute__((cold, noinline))
 /* Out of line, not rare: the callers' hot path keeps its registers. */
 #define ASYNC__NOINLINE __attribute__((noinline))
+/* A case no frame state reaches: the compiler drops its compare. */
+#define ASYNC__UNREACHABLE() __builtin_unreachable()
 /* A declaration that shadows another on purpose (-Wshadow stays quiet). */
 #define ASYNC__SHADOWING(decl)                                                  \
     _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wshadow\"") \
@@ -275,6 +278,7 @@
 #define ASYNC__OPAQUE(p) ((void)0)
 #define ASYNC__COLD
 #define ASYNC__NOINLINE
+#define ASYNC__UNREACHABLE() ((void)0)
 #define ASYNC__SHADOWING(decl) decl
 #define ASYNC__CTZ64(x) async__ctz64(x)
 #endif
@@ -620,6 +624,10 @@ typedef struct async__leaf {
 #define ASYNC__S_START 0
 #define ASYNC__S_FINALLY 1
 #define ASYNC__S_DONE 2
+/* Two values no frame stores (resume points sit on lower lines): cases that
+ * ASYNC_FINALLY and ASYNC_END add, so that a FINALLY that ASYNC_END cannot
+ * see does not compile. */
+#define ASYNC__S_FINALLY_MARK 65534
 
 /* ASYNC__DISPATCH opens the body's resume switch; ASYNC__SUSPEND(status)
  * saves a resume point and returns status; ASYNC__RESUME_HERE() marks a point
@@ -649,9 +657,9 @@ typedef struct async__leaf {
     ASYNC__LBL:
 #else
 #define ASYNC__DISPATCH switch (async_hdr_->state)
-/* The sizeof rejects, at compile time, a resume point past line 65535 or on
+/* The sizeof rejects, at compile time, a resume point past line 65533 or on
  * lines 1 and 2 (their numbers are the states FINALLY and done). */
-#define ASYNC__LINE_CHECK() (void)sizeof(char[(__LINE__) > ASYNC__S_DONE && (__LINE__) < 65536 ? 1 : -1])
+#define ASYNC__LINE_CHECK() (void)sizeof(char[(__LINE__) > ASYNC__S_DONE && (__LINE__) < ASYNC__S_FINALLY_MARK ? 1 : -1])
 #define ASYNC__SUSPEND(status)                                                       \
     do {                                                                             \
         ASYNC__LINE_CHECK();                                                         \
@@ -693,6 +701,13 @@ typedef uint_least16_t async__point;
 typedef struct async_frame {
 #if ASYNC_CONFIG_LABELS
     void *state; /* resume label, or one of the small ASYNC__S_* values */
+#elif defined(__x86_64__) || defined(__i386__)
+    /* resume line, or ASYNC__S_*: 32 bits on x86, where a suspension's
+     * store of a 16-bit constant takes compilers two instructions (they
+     * avoid the length-changing prefix) and of a 32-bit one, one. The
+     * header is 8 bytes instead of 6, which most frames pay anyway: the
+     * member after it is aligned to 4 or 8. */
+    uint32_t state;
 #else
     uint_least16_t state; /* resume line, or ASYNC__S_* */
 #endif
@@ -809,6 +824,11 @@ ASYNC__INLINE void async_frame_reset(void *frame) {
     ASYNC__HSET(h, ASYNC__S_START);
     h->err = 0;
     h->flags = 0;
+#if !ASYNC__CANCELS_IN_TASK
+    /* (a task's count is set after this; other frames do not use it): the
+     * whole header is then one store where it is 8 bytes */
+    h->cancels = 0;
+#endif
 }
 
 /* Internal: where a task is suspended (for the dump): the address of this
@@ -884,7 +904,13 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
     }                                                                           \
     async__dispatch:                                                            \
     ASYNC__DISPATCH {                                                           \
-    case ASYNC__S_START:                                                        \
+    default: /* the start, not a case: a resume's case is the first compared */ \
+        if (ASYNC__UNLIKELY(!ASYNC__HIS(async_hdr_, ASYNC__S_START))) {         \
+            /* a return or raise on its way out (no FINALLY section); else */  \
+            /* lost, or resumed once done */                                    \
+            if (ASYNC__HIS(async_hdr_, ASYNC__S_FINALLY)) goto async__end;      \
+            return async__lost(async_ctx_, async_hdr_);                         \
+        }                                                                       \
         if (async_ctx_->err) { /* thrown in before it started: body never runs */ \
             async_hdr_->flags |= ASYNC__IN_FINALLY;                             \
             goto async__raise;                                                  \
@@ -906,6 +932,10 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
 #define ASYNC_FINALLY()                                                         \
         goto async__finally;                                                    \
     case ASYNC__S_FINALLY:                                                      \
+    if (0) {                                                                    \
+    case ASYNC__S_FINALLY_MARK: /* for ASYNC_END's check; never a state */      \
+        ASYNC__UNREACHABLE();                                                   \
+    }                                                                           \
     async__finally:                                                             \
         async_hdr_->flags |= ASYNC__IN_FINALLY;                                 \
         ASYNC__SHADOWING(enum { async_has_finally_ = 1 };) /* for ASYNC_END */  \
@@ -914,13 +944,11 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
 /* ASYNC_END(); — closes the body; returns DONE, or FAILED with the error. */
 #define ASYNC_END()                                                             \
         goto async__end;                                                        \
-    default: /* a return or raise on its way out; else lost, or resumed once done */ \
-    /* S_FINALLY without a FINALLY, S_DONE with one: a FINALLY in a block of  \
-     * its own is hidden from here, and its case repeats this one (an error:   \
-     * "duplicate case value"; it must be at the body's top level) */          \
-    case ASYNC__S_FINALLY + async_has_finally_:                                 \
-        if (ASYNC__UNLIKELY(!ASYNC__HIS(async_hdr_, ASYNC__S_FINALLY)))         \
-            return async__lost(async_ctx_, async_hdr_);                         \
+    /* never taken: a FINALLY in a block of its own is hidden from here, and \
+     * its mark repeats this case (an error: "duplicate case value"; it must   \
+     * be at the body's top level) */                                          \
+    case ASYNC__S_FINALLY_MARK + async_has_finally_:                            \
+        ASYNC__UNREACHABLE();                                                   \
     async__end:                                                                 \
         return async__finish(async_ctx_, async_hdr_);                           \
     async__unwind: /* a return or an error leaves: through FINALLY if there is one */ \
@@ -974,6 +1002,7 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
 
 ASYNC__INLINE int async__await_begin(async_ctx *ctx, async_future *f);
 ASYNC_API int async__await_end(async_ctx *ctx);
+ASYNC__INLINE int async__await_done(async_ctx *ctx);
 
 /* ASYNC_AWAIT(fut); — wait for a future or a task (`&task->fut`); then
  * ASYNC_VALUE is its result. A done future continues at once, without a trip
@@ -987,7 +1016,7 @@ ASYNC_API int async__await_end(async_ctx *ctx);
             ASYNC__SUSPEND(ASYNC_AWAITING);                                     \
             ASYNC__TRACE_CO(ASYNC_TRACE_AWAIT_RESUME);                          \
         }                                                                       \
-        if (async__await_end(async_ctx_)) goto async__raise;                    \
+        if (async__await_done(async_ctx_)) goto async__raise;                   \
     } while (0)
 
 /* ASYNC_AWAIT_CATCH(fut, err); — like ASYNC_AWAIT but stores the error in the
@@ -1002,7 +1031,7 @@ ASYNC_API int async__await_end(async_ctx *ctx);
             ASYNC__SUSPEND(ASYNC_AWAITING);                                     \
             ASYNC__TRACE_CO(ASYNC_TRACE_AWAIT_RESUME);                          \
         }                                                                       \
-        if (async__await_end(async_ctx_)) {                                     \
+        if (async__await_done(async_ctx_)) {                                    \
             (errv) = async_ctx_->err;                                           \
             async_ctx_->err = 0;                                                \
         } else                                                                  \
@@ -1248,7 +1277,14 @@ typedef struct async_coro {
     const async_where *where;
 #endif
 #if ASYNC_CONFIG_DIRECT_RESUME
-    async__leaf leaf; /* the innermost suspended coroutine (ASYNC_CONFIG_DIRECT_RESUME) */
+    /* While a send runs: the coroutine the lowest site that passed a child's
+     * suspension up recorded (ASYNC_CONFIG_DIRECT_RESUME), taken into run
+     * when the site in the frame the send called passes it up too. */
+    async__leaf leaf;
+    /* What a send calls: fn and frame, or the innermost suspended coroutine
+     * of a chain of ASYNC_AWAIT_CO under them, so that a send tests nothing
+     * to choose (a task's step tests the root's ASYNC__ON_SITE instead). */
+    async__leaf run;
 #endif
 } async_coro;
 
@@ -1261,40 +1297,21 @@ typedef struct async_coro {
 
 #if ASYNC_CONFIG_DIRECT_RESUME
 ASYNC__COLD_API void async__leaf_done(async_ctx *ctx, void *frame, async_status st);
-/* Internal: a driver's call of its coroutine, as one statement: s = the
- * status. A root marked ASYNC__ON_SITE passed its last suspension up through
- * sites alone, the lowest of which recorded its child: call that leaf (the
- * mark is the record's validity, so a task or an async_coro needs no set-up
- * of it). Suspended again, it stays the leaf, or the deeper one it started if
- * it passed that one's suspension up through its own site (one written by
- * hand may have let a site under it record one: not kept). Finished, it is
- * marked done and the root runs to its parent, whose ASYNC_AWAIT_CO takes the
- * result. */
-#define ASYNC__RUN(s, c, f, root, lp)                                           \
-    do {                                                                        \
-        if (ASYNC__UNLIKELY(((const async_frame *)(root))->flags & ASYNC__ON_SITE)) { \
-            async_fn async_lf_ = (lp)->fn;                                      \
-            void *async_lfr_ = (lp)->frame;                                     \
-            (s) = async_lf_((c), async_lfr_);                                   \
-            if (ASYNC__LIKELY((s) >= ASYNC_YIELDED)) {                          \
-                if (!(((const async_frame *)async_lfr_)->flags & ASYNC__ON_SITE)) { \
-                    (lp)->fn = async_lf_;                                       \
-                    (lp)->frame = async_lfr_;                                   \
-                }                                                               \
-                break;                                                          \
-            }                                                                   \
-            async__leaf_done((c), async_lfr_, (s));                             \
-        }                                                                       \
-        (s) = (f)((c), (root));                                                 \
-    } while (0)
 ASYNC__NOINLINE_API async_status async__run_leaf(async_ctx *ctx, void *root);
-/* ASYNC__RUN with the leaf's part out of line (the task step: inline, its
- * registers would cost the loop's every iteration): a flag test and the
- * choice of a function. */
+ASYNC__NOINLINE_API async_status async__coro_leaf_done(struct async_coro *co, async_status s);
+/* Internal: a task step's call of its coroutine, as one expression: s = the
+ * status. A root marked ASYNC__ON_SITE passed its last suspension up through
+ * sites alone, the lowest of which recorded its child: async__run_leaf calls
+ * that leaf (the mark is the record's validity, so a task needs no set-up of
+ * it). Suspended again, it stays the leaf, or the deeper one it started if it
+ * passed that one's suspension up through its own site (one written by hand
+ * may have let a site under it record one: not kept). Finished, it is marked
+ * done and the root runs to its parent, whose ASYNC_AWAIT_CO takes the
+ * result. Inline, only a flag test and the choice of a function (the leaf's
+ * part inline would cost the loop's every iteration registers). */
 #define ASYNC__RUN_OUTLINE(s, c, f, root)                                       \
     ((s) = (ASYNC__UNLIKELY(((const async_frame *)(root))->flags & ASYNC__ON_SITE) ? async__run_leaf : (f))((c), (root)))
 #else
-#define ASYNC__RUN(s, c, f, root, lp) ((s) = (f)((c), (root)))
 #define ASYNC__RUN_OUTLINE(s, c, f, root) ((s) = (f)((c), (root)))
 #endif
 
@@ -1329,6 +1346,9 @@ ASYNC__INLINE async_status async_send(async_coro *co, async_value v) { return as
 
 /* async_throw(&co, err) — raise err at the coroutine's suspension point
  * (Python coroutine.throw). A coroutine that has not started ends at once.
+ * At an await the error is raised even if the awaited future has completed
+ * meanwhile (a coroutine written by hand: ctx->value.p then no longer points
+ * to that future; test ctx->err first).
  * err 0 or outside ASYNC_ERR_MIN..ASYNC_ERR_MAX is misuse: ASYNC_EMISUSE is thrown.
  *   if (async_throw(&co, ASYNC_ECANCELLED) == ASYNC_FAILED) ...  // not caught */
 ASYNC__INLINE async_status async_throw(async_coro *co, int err) {
@@ -1563,8 +1583,8 @@ struct async_task {
  *   ATmega328P  lean        6     10      4   17    24       14   10     5
  *   Cortex-M3   default     8     16      8   48    36       28   20     6
  *   Cortex-M3   lean        8     16      8   28    36       28   16     6
- *   x86-64      default    16     32     16  112    72       56   56     6
- *   x86-64      lean       16     32     16   72    72       56   48     6
+ *   x86-64      default    16     32     16  112    72       56   72     8
+ *   x86-64      lean       16     32     16   72    72       56   64     8
  * layout:end
  * The frame pointer stays although a frame that follows its task would not
  * need one: async_task_create takes the frame anywhere, and TaskGroup's
@@ -1794,6 +1814,7 @@ ASYNC__COLD_API void async__task_step_traced(async_handle *h);
 #endif
 ASYNC__COLD_API void async__task_self_await(async_task *t);
 ASYNC__COLD_API void async__task_cancel_parked(async_task *t, async_future *w);
+ASYNC__COLD_API void async__task_cancel_deliver(async_task *t);
 
 /* Internal, for ASYNC_AWAIT. Returns 1 if the caller must suspend. */
 ASYNC__COLD_API void async__await_null(async_ctx *ctx);
@@ -1811,6 +1832,36 @@ ASYNC__INLINE int async__await_begin(async_ctx *ctx, async_future *f) {
 /* The common case first, in one test: nothing thrown in, the future done
  * without an error; then errors, cancellation and misuse. */
 ASYNC_API int async__await_end(async_ctx *ctx);
+ASYNC_API int async__await_slow(async_ctx *ctx);
+
+/* Internal: what a resume with an error thrown in (async_throw, a task's
+ * cancellation) does to the awaited future's slot, so that async__await_done
+ * need not test ctx->err: the slot then holds the context itself, which is
+ * pending while it runs (a task's future, an async_coro's context), so the
+ * fast test fails and the slow path finds the error. (With
+ * ASYNC_CONFIG_TRACE the slot keeps the future, for the AWAIT_RESUME event's
+ * async_trace_future, and the await tests ctx->err.) */
+#if ASYNC_CONFIG_TRACE
+#define ASYNC__THROWN_AWAIT(ctx) ((void)0)
+#else
+#define ASYNC__THROWN_AWAIT(ctx) ((ctx)->value.p = (void *)(ctx))
+#endif
+
+/* Internal: the end of ASYNC_AWAIT and ASYNC_AWAIT_CATCH, where the future
+ * is done unless a throw or misuse resumed it (see ASYNC__THROWN_AWAIT): one
+ * test of the future's state and error, with no test of ctx->err. */
+ASYNC__INLINE int async__await_done(async_ctx *ctx) {
+#if ASYNC_CONFIG_TRACE
+    return async__await_end(ctx);
+#else
+    async_future *f = (async_future *)ctx->value.p;
+    if (ASYNC__LIKELY(f->c.state == ASYNC__DONE && !f->c.err)) {
+        ctx->value = f->c.value;
+        return 0;
+    }
+    return async__await_slow(ctx);
+#endif
+}
 ASYNC__COLD_API void async__task_cancelled_by(async_ctx *ctx, const async_future *f);
 
 /* ======================================================================
@@ -3646,6 +3697,8 @@ ASYNC_API void async_coro_init(async_coro *co, async_fn fn, void *frame) {
 #if ASYNC_CONFIG_DIRECT_RESUME
     co->leaf.fn = NULL; /* (never read before a site records it; set for the compilers' sake) */
     co->leaf.frame = NULL;
+    co->run.fn = fn;
+    co->run.frame = frame;
 #endif
     async_frame_reset(frame);
 }
@@ -3662,6 +3715,21 @@ ASYNC__COLD_API void async__co_up(async_ctx *ctx, async_frame *self, async_fn fn
         l->frame = child;
     }
     self->flags |= ASYNC__ON_SITE;
+    /* A send's next call: valid once the frame this send called passes it
+     * up, through sites only from it down (a coroutine written by hand in
+     * between had the site above it record it instead); one written by
+     * hand that was called passes nothing up, and stays what is called. */
+    if (!(ctx->flags & ASYNC__F_TASK) && self == ((async_coro *)(void *)ctx)->run.frame)
+        ((async_coro *)(void *)ctx)->run = ((async_coro *)(void *)ctx)->leaf;
+}
+
+/* A send's leaf finished: marked done, and the root runs to its parent,
+ * whose ASYNC_AWAIT_CO takes the result (and may record a new leaf). */
+ASYNC__NOINLINE_API async_status async__coro_leaf_done(async_coro *co, async_status s) {
+    async__leaf_done(&co->ctx, co->run.frame, s);
+    co->run.fn = co->fn;
+    co->run.frame = co->frame;
+    return co->fn(&co->ctx, co->frame);
 }
 
 ASYNC__COLD_API void async__leaf_done(async_ctx *ctx, void *frame, async_status st) {
@@ -3673,7 +3741,7 @@ ASYNC__COLD_API void async__leaf_done(async_ctx *ctx, void *frame, async_status 
     h->flags = ASYNC__ON_SITE; /* its result waits for its parent's site */
 }
 
-/* ASYNC__RUN's leaf part for a task (a context flagged ASYNC__F_TASK). */
+/* ASYNC__RUN_OUTLINE's leaf part (a context flagged ASYNC__F_TASK). */
 ASYNC__NOINLINE_API async_status async__run_leaf(async_ctx *ctx, void *root) {
     async_task *t = (async_task *)(void *)ctx;
     async_fn lf = t->leaf.fn;
@@ -3706,13 +3774,23 @@ ASYNC__COLD_API int async__resume_check(async_coro *co) {
     return 0;
 }
 
+/* The address of a context's state, which follows async_value and so is at
+ * least 2-aligned, said so to the compiler: strict-alignment CPUs (Cortex-M0)
+ * then read state and flags with one halfword load instead of a memcpy call.
+ * (Not on AVR, where nothing is aligned.) */
+#if defined(__AVR__)
+#define ASYNC__ALIGNED2(p) ((const void *)(p))
+#else
+#define ASYNC__ALIGNED2(p) __builtin_assume_aligned((p), 2)
+#endif
+
 /* Pending and no flag set: state and flags read as one 16-bit word where the
  * compiler allows it (GCC, Clang), two bytes elsewhere. */
 ASYNC__INLINE int async__coro_idle(const async_ctx *c) {
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__)
     uint16_t w;
     (void)sizeof(char[offsetof(async_ctx, flags) == offsetof(async_ctx, state) + 1 ? 1 : -1]);
-    __builtin_memcpy(&w, &c->state, sizeof w);
+    __builtin_memcpy(&w, ASYNC__ALIGNED2(&c->state), sizeof w);
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     return w == ASYNC__PENDING;
 #else
@@ -3732,13 +3810,25 @@ ASYNC_API async_status async__resume(async_coro *co, const async_value *v, int e
         if (async__resume_check(co)) return ASYNC_FAILED;
     } else if (v)
         co->ctx.value = *v;
+    if (err) ASYNC__THROWN_AWAIT(&co->ctx); /* (async_throw; a send passes 0) */
     co->ctx.state = ASYNC__PENDING; /* unchanged: the three stores merge into one */
     co->ctx.flags = ASYNC__F_RUNNING;
     co->ctx.err = (int16_t)err;
-    ASYNC__RUN(s, &co->ctx, co->fn, co->frame, &co->leaf);
+#if ASYNC_CONFIG_DIRECT_RESUME
+    s = co->run.fn(&co->ctx, co->run.frame);
+#else
+    s = co->fn(&co->ctx, co->frame);
+#endif
     if (ASYNC__LIKELY(s == ASYNC_YIELDED)) /* a generator's send: the caller tests s too */
         co->ctx.flags = 0;
     else {
+#if ASYNC_CONFIG_DIRECT_RESUME
+        if (s <= ASYNC_FAILED && co->run.frame != co->frame) s = async__coro_leaf_done(co, s);
+        if (s == ASYNC_YIELDED) {
+            co->ctx.flags = 0;
+            return s;
+        }
+#endif
         co->ctx.flags = (uint8_t)(s == ASYNC_AWAITING ? ASYNC__F_AWAITING : 0);
         if (s <= ASYNC_FAILED) co->ctx.state = ASYNC__DONE;
     }
@@ -3800,8 +3890,25 @@ ASYNC_API void async__future_resolve(async_future *f, async_value v) {
     async__future_wake(f);
 }
 
+/* Pending and not a task's (whose future its coroutine completes): state
+ * and flags read as one 16-bit word where the compiler allows it, so that
+ * one compare tests both. */
+ASYNC__INLINE int async__future_settable(const async_future *f) {
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__)
+    uint16_t w;
+    __builtin_memcpy(&w, ASYNC__ALIGNED2(&f->c.state), sizeof w);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return (w & (0xFFu | ASYNC__F_TASK << 8)) == ASYNC__PENDING;
+#else
+    return (w & (0xFF00u | ASYNC__F_TASK)) == (uint16_t)(ASYNC__PENDING << 8);
+#endif
+#else
+    return f->c.state == ASYNC__PENDING && !(f->c.flags & ASYNC__F_TASK);
+#endif
+}
+
 ASYNC_API int async_future_set_result(async_future *f, async_value v) {
-    if (ASYNC__UNLIKELY(!f || f->c.state != ASYNC__PENDING || (f->c.flags & ASYNC__F_TASK)))
+    if (ASYNC__UNLIKELY(!f || !async__future_settable(f)))
         return async__future_check(f) ? ASYNC_EMISUSE : ASYNC_EINVALSTATE;
     async__future_resolve(f, v);
     return 0;
@@ -4161,6 +4268,13 @@ ASYNC__COLD_API void async__task_self_await(async_task *t) {
     async__ready_push(t->fut.loop, &t->h);
 }
 
+/* The cancellation a step delivers: thrown in at the task's resume point. */
+ASYNC__COLD_API void async__task_cancel_deliver(async_task *t) {
+    t->fut.c.err = ASYNC_ECANCELLED;
+    ASYNC__THROWN_AWAIT(&t->fut.c);
+    t->fut.c.flags &= (uint8_t)~ASYNC__F_MUST_CANCEL;
+}
+
 ASYNC__COLD_API void async__task_cancel_parked(async_task *t, async_future *w) {
     /* cancelled itself during the step: the request goes to what it awaits */
     if (async_future_cancel(w)) t->fut.c.flags &= (uint8_t)~ASYNC__F_MUST_CANCEL;
@@ -4178,10 +4292,7 @@ ASYNC__INLINE void async__task_step_in(async_handle *h, async_trace_fn trace) {
     async_status s;
     uint8_t fl = t->fut.c.flags;
     if (ASYNC__UNLIKELY(t->fut.c.state != ASYNC__PENDING)) return;
-    if (ASYNC__UNLIKELY(fl & ASYNC__F_MUST_CANCEL)) {
-        t->fut.c.err = ASYNC_ECANCELLED;
-        t->fut.c.flags = (uint8_t)(fl & ~ASYNC__F_MUST_CANCEL);
-    }
+    if (ASYNC__UNLIKELY(fl & ASYNC__F_MUST_CANCEL)) async__task_cancel_deliver(t);
     loop->current = t;
     if (trace) trace(loop, ASYNC_TRACE_STEP_BEGIN, t, ASYNC_DONE, loop->trace_ud);
     ASYNC__RUN_OUTLINE(s, &t->fut.c, t->h.fn, t->frame);
@@ -4252,6 +4363,7 @@ ASYNC__COLD_API void async__task_cancelled_by(async_ctx *ctx, const async_future
 ASYNC__COLD_API void async__await_null(async_ctx *ctx) {
     ASYNC_MISUSE("NULL future");
     ctx->err = ASYNC_EMISUSE;
+    ASYNC__THROWN_AWAIT(ctx); /* what async__await_done reads instead of NULL */
 }
 
 ASYNC_API int async__await_end(async_ctx *ctx) {
@@ -4261,6 +4373,11 @@ ASYNC_API int async__await_end(async_ctx *ctx) {
         ctx->value = f->c.value;
         return 0;
     }
+    return async__await_slow(ctx);
+}
+
+ASYNC_API int async__await_slow(async_ctx *ctx) {
+    async_future *f = (async_future *)ctx->value.p;
     if (ctx->err) return 1; /* thrown in (cancellation) while parked, or a NULL future */
     if (async__future_check(f)) {
         ctx->err = ASYNC_EMISUSE;

@@ -277,6 +277,54 @@ static void test_throw_zero_becomes_error(void **state) {
     assert_int_equal(co.ctx.err, ASYNC_EMISUSE);
 }
 
+/* A throw into a coroutine parked on a future raises at the await even when
+ * that future has completed meanwhile (the await must not take its result),
+ * and a try block around the await catches it. */
+struct await_th {
+    ASYNC_TRY_FRAME(1);
+    async_future *f;
+    long got;
+    int caught;
+};
+static ASYNC_FN(await_th, struct await_th) {
+    ASYNC_BEGIN();
+    ASYNC_TRY {
+        ASYNC_AWAIT(self->f);
+        self->got = (long)ASYNC_VALUE.i;
+    } ASYNC_EXCEPT(5) {
+        self->caught = 5;
+    } ASYNC_END_TRY;
+    ASYNC_AWAIT(self->f); /* done: continues at once */
+    ASYNC_RETURN(async_int(ASYNC_VALUE.i + 1));
+    ASYNC_END();
+}
+static void test_throw_into_await_of_done_future(void **state) {
+    struct await_th a;
+    async_future f;
+    async_coro co;
+    (void)state;
+    memset(&a, 0, sizeof a);
+    async_future_init(&f, NULL);
+    a.f = &f;
+    async_coro_init(&co, await_th, &a);
+    assert_int_equal(async_send(&co, async_none()), ASYNC_AWAITING);
+    assert_int_equal(async_future_set_result(&f, async_int(40)), 0);
+    assert_int_equal(async_throw(&co, 5), ASYNC_DONE);
+    assert_int_equal(a.caught, 5);
+    assert_int_equal(a.got, 0);
+    assert_int_equal(co.ctx.value.i, 41);
+    /* uncaught: the coroutine fails with it */
+    memset(&a, 0, sizeof a);
+    async_future_init(&f, NULL);
+    a.f = &f;
+    async_coro_init(&co, await_th, &a);
+    assert_int_equal(async_send(&co, async_none()), ASYNC_AWAITING);
+    assert_int_equal(async_future_set_result(&f, async_int(40)), 0);
+    assert_int_equal(async_throw(&co, 6), ASYNC_FAILED);
+    assert_int_equal(co.ctx.err, 6);
+    assert_int_equal(a.got, 0);
+}
+
 /* A bare coroutine (driven by send) has no task and no loop. */
 struct whoami {
     async_frame hdr;
@@ -324,6 +372,7 @@ int main(void) {
         TEST(test_throw_into_unstarted),
         TEST(test_throw_reaches_inner_child),
         TEST(test_throw_zero_becomes_error),
+        TEST(test_throw_into_await_of_done_future),
         TEST(test_bare_coroutine_has_no_task),
     };
     return TEST_RUN(tests);
