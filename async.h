@@ -1631,7 +1631,7 @@ struct async_loop {
 #endif
 };
 
-ASYNC_API void async__task_step(async_handle *h);
+ASYNC_API void async__task_step(async_loop *loop, async_handle *h);
 
 /* Out of line: async_future_error is inlined into coroutines, and a call on
  * their path would make every one of them save registers. */
@@ -1754,9 +1754,9 @@ ASYNC_API void async__task_finish(async_task *t, async_status s);
 
 /* One step of a task: Task.__step of asyncio; the loop calls the traced one
  * while a trace hook is installed. */
-ASYNC_API void async__task_step(async_handle *h);
+ASYNC_API void async__task_step(async_loop *loop, async_handle *h);
 #if ASYNC__STEP_TRACED_COPY
-ASYNC__COLD_API void async__task_step_traced(async_handle *h);
+ASYNC__COLD_API void async__task_step_traced(async_loop *loop, async_handle *h);
 #else
 #define async__task_step_traced async__task_step /* one copy: it tests the hook itself */
 #endif
@@ -2052,6 +2052,9 @@ ASYNC__COLD_API int async__loop_closed(void);
 /* A closed loop's backend wait: refuses, so that run_once pays no test for it. */
 ASYNC__COLD_API int async__closed_wait(void *data, async_loop *loop, const async_time *deadline);
 ASYNC_API int async_loop_run_once(async_loop *loop);
+#if ASYNC__STEP_TRACED_COPY
+ASYNC__NOINLINE_API unsigned async__loop_batch_many(async_loop *loop);
+#endif
 
 /* Latency. run_forever, run_until_complete and async_run follow each full
  * iteration with short ones while tasks are ready: the next batch only, no
@@ -4220,17 +4223,14 @@ ASYNC__INLINE void async__task_step_in(async_loop *loop, async_handle *h, async_
     }
 }
 
-#define ASYNC__STEP_LOOP(h) (((async_task *)(void *)((char *)(h) - offsetof(async_task, h)))->fut.loop)
 #if ASYNC__STEP_TRACED_COPY
-ASYNC_API void async__task_step(async_handle *h) { async__task_step_in(ASYNC__STEP_LOOP(h), h, NULL, 0); }
+ASYNC_API void async__task_step(async_loop *loop, async_handle *h) { async__task_step_in(loop, h, NULL, 0); }
 
-ASYNC__COLD_API void async__task_step_traced(async_handle *h) {
-    async__task_step_in(ASYNC__STEP_LOOP(h), h, ASYNC__STEP_LOOP(h)->trace, 0);
+ASYNC__COLD_API void async__task_step_traced(async_loop *loop, async_handle *h) {
+    async__task_step_in(loop, h, loop->trace, 0);
 }
 #else
-ASYNC_API void async__task_step(async_handle *h) {
-    async__task_step_in(ASYNC__STEP_LOOP(h), h, ASYNC__STEP_LOOP(h)->trace, 0);
-}
+ASYNC_API void async__task_step(async_loop *loop, async_handle *h) { async__task_step_in(loop, h, loop->trace, 0); }
 #endif
 
 /* The task meets a cancelled future: that future's message is the one it
@@ -4859,17 +4859,28 @@ ASYNC__COLD_API int async__closed_wait(void *data, async_loop *loop, const async
     return async__loop_closed();
 }
 
+/* Hosts inline the step into each of the loop's paths, boards keep one copy. */
+#if ASYNC__STEP_TRACED_COPY && (defined(__GNUC__) || defined(__clang__))
+#define ASYNC__LOOP_INLINE __attribute__((always_inline)) ASYNC__INLINE
+#else
+#define ASYNC__LOOP_INLINE ASYNC__INLINE
+#endif
+
 /* A task's handle holds its coroutine (fn set); a callback's says NULL and
  * keeps what the loop calls in async_callback.run. */
-ASYNC__INLINE void async__handle_run(const async_loop *loop, async_handle *h) {
+ASYNC__LOOP_INLINE void async__handle_run(async_loop *loop, async_handle *h) {
     if (ASYNC__UNLIKELY(h->fn == NULL)) ((async_callback *)(void *)h)->run(h);
-    else if (ASYNC__LIKELY(loop->trace == NULL)) async__task_step(h);
-    else async__task_step_traced(h);
+#if ASYNC__STEP_TRACED_COPY
+    else if (ASYNC__LIKELY(loop->trace == NULL)) async__task_step_in(loop, h, NULL, 0);
+#else
+    else if (ASYNC__LIKELY(loop->trace == NULL)) async__task_step(loop, h);
+#endif
+    else async__task_step_traced(loop, h);
 }
 
 /* One batch: exactly what is queued now; a handle unlinked meanwhile moves
  * batch_end. Returns how many handles ran (the budget's count). */
-ASYNC__INLINE unsigned async__loop_batch(async_loop *loop) {
+ASYNC__LOOP_INLINE unsigned async__loop_batch(async_loop *loop) {
     async_handle *h = loop->ready_head, *next;
     unsigned n = 0;
     if (h == loop->ready_tail) { /* one handle or none: no batch_end to keep */
@@ -4892,14 +4903,16 @@ ASYNC__INLINE unsigned async__loop_batch(async_loop *loop) {
     return n;
 }
 
-ASYNC_API int async_loop_run_once(async_loop *loop) {
+#if ASYNC__STEP_TRACED_COPY
+/* The short iterations' batches of more than one handle: out of line. */
+ASYNC__NOINLINE_API unsigned async__loop_batch_many(async_loop *loop) { return async__loop_batch(loop); }
+#endif
+
+/* One full iteration, past run_once's misuse check (run_* cannot fail it). */
+ASYNC__LOOP_INLINE int async__loop_iter(async_loop *loop) {
     async_time deadline = loop->now;
     const async_time *until = &deadline; /* NULL: nothing to wait for but events */
     int r;
-    if (ASYNC__UNLIKELY(loop->current != NULL)) { /* would step tasks under the running one */
-        ASYNC_MISUSE("async_loop_run_once called from inside a task (await instead)");
-        return ASYNC_EBUSY;
-    }
     if (!loop->ready_head && !async__timer_next(loop, &deadline)) until = NULL;
     loop->poll_at = loop->budget;
     if (ASYNC__VCLOCK_INLINE && loop->wait_fn == async__vclock_wait) { /* inlined: pingpong, spawn -10% */
@@ -4917,6 +4930,14 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
     return 0;
 }
 
+ASYNC_API int async_loop_run_once(async_loop *loop) {
+    if (ASYNC__UNLIKELY(loop->current != NULL)) { /* would step tasks under the running one */
+        ASYNC_MISUSE("async_loop_run_once called from inside a task (await instead)");
+        return ASYNC_EBUSY;
+    }
+    return async__loop_iter(loop);
+}
+
 /* The short iterations after a full one (section 9, "Latency"): what a full
  * iteration would do when its wait returns at once, minus the clock read and
  * the timer pass. Both would find nothing: loop->now stays, and a timer comes
@@ -4925,11 +4946,15 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
  * end them (stop(), a yield, a trace hook, an ISR raise, a backend) zeroes
  * poll_at, which each full iteration resets before it waits (so before the
  * hub drains). f: the future run_until_complete waits for, or NULL. */
-ASYNC__INLINE void async__loop_run_short(async_loop *loop, const async_future *f) {
+#if ASYNC__STEP_TRACED_COPY
+ASYNC__NOINLINE_API /* hosts: out of line, with the registers to itself */
+#else
+ASYNC__INLINE
+#endif
+void async__loop_run_short(async_loop *loop, const async_future *f) {
     unsigned n = 0; /* handles run */
     async_handle *h;
-    if (loop->trace) return; /* async_loop_set_trace wants a poll: a hook set meanwhile ends them too */
-    while ((h = loop->ready_head) != NULL && n < loop->poll_at && (!f || f->c.state == ASYNC__PENDING)) {
+    while (n < loop->poll_at && (h = loop->ready_head) != NULL && (!f || f->c.state == ASYNC__PENDING)) {
 #if ASYNC__STEP_TRACED_COPY
         if (!h->next) { /* one handle (the tail's next is NULL), which no hook can see */
             loop->ready_head = loop->ready_tail = NULL;
@@ -4942,8 +4967,10 @@ ASYNC__INLINE void async__loop_run_short(async_loop *loop, const async_future *f
             continue;
         }
         loop->current = NULL;
-#endif
+        n += async__loop_batch_many(loop);
+#else
         n += async__loop_batch(loop);
+#endif
     }
 #if ASYNC__STEP_TRACED_COPY
     loop->current = NULL;
@@ -4956,8 +4983,10 @@ ASYNC__INLINE int async__loop_run(async_loop *loop, const async_future *f) {
     loop->running = 1;
     if (!f || f->c.state == ASYNC__PENDING)
         do { /* at least one iteration, even after an early stop() */
-            if ((r = async_loop_run_once(loop)) || loop->stopping) break;
-            async__loop_run_short(loop, f);
+            if ((r = async__loop_iter(loop)) || loop->stopping) break;
+            /* a poll wanted (after a yield, say) or a hook set (set_trace
+             * wants a poll too; one set meanwhile ends them as well): none */
+            if (loop->poll_at != 0 && !loop->trace) async__loop_run_short(loop, f);
         } while (!loop->stopping && (!f || f->c.state == ASYNC__PENDING));
     loop->running = 0;
     loop->stopping = 0;
