@@ -1600,8 +1600,9 @@ struct async_loop {
     uint8_t in_handler;       /* the exception handler is running */
     /* The short iterations run while they ran fewer handles than this: each
      * full iteration sets it to the budget before its wait, a poll request
-     * (async_loop_want_poll; ISRs too) zeroes it. One test per batch, and the
-     * loop writes it only there, so no write from an ISR is ever lost. */
+     * (async_loop_want_poll, stop, a yield, set_trace, a timer armed due, an
+     * ISR) zeroes it. One test per batch; the loop writes it only before the
+     * wait, so no write from an ISR is lost. */
     volatile uint16_t poll_at;
     uint16_t budget;          /* handles between full iterations (async_loop_set_budget) */
     async_time vnow;          /* virtual clock's time (virtual backend) */
@@ -2054,6 +2055,7 @@ ASYNC__COLD_API int async__closed_wait(void *data, async_loop *loop, const async
 ASYNC_API int async_loop_run_once(async_loop *loop);
 #if ASYNC__STEP_TRACED_COPY
 ASYNC__NOINLINE_API unsigned async__loop_batch_many(async_loop *loop);
+ASYNC__NOINLINE_API void async__loop_run_short(async_loop *loop, const async_future *f);
 #endif
 
 /* Latency. run_forever, run_until_complete and async_run follow each full
@@ -4141,6 +4143,7 @@ ASYNC__COLD_API void async__task_park_slow(async_task *t, async_future *w) {
 ASYNC__INLINE int async__task_plain(const async_ctx *c) {
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__)
     uint16_t w;
+    (void)sizeof(char[offsetof(async_ctx, flags) == offsetof(async_ctx, state) + 1 ? 1 : -1]);
     __builtin_memcpy(&w, &c->state, sizeof w);
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     return (w & (uint16_t) ~(ASYNC__F_AWAITING << 8)) == (uint16_t)(ASYNC__PENDING | ASYNC__F_TASK << 8);
