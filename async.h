@@ -1762,7 +1762,10 @@ ASYNC__COLD_API void async__task_step_traced(async_loop *loop, async_handle *h);
 #define async__task_step_traced async__task_step /* one copy: it tests the hook itself */
 #endif
 ASYNC__COLD_API void async__task_self_await(async_task *t);
+ASYNC__COLD_API void async__task_cancel_parked(async_task *t, async_future *w);
+#if ASYNC__STEP_TRACED_COPY
 ASYNC__COLD_API void async__task_park_slow(async_task *t, async_future *w);
+#endif
 
 /* Internal, for ASYNC_AWAIT. Returns 1 if the caller must suspend. */
 ASYNC__COLD_API void async__await_null(async_ctx *ctx);
@@ -4123,8 +4126,14 @@ ASYNC__COLD_API void async__task_self_await(async_task *t) {
     async__ready_push(t->fut.loop, &t->h);
 }
 
-/* The step's park when the task awaits itself or cancelled itself during the
- * step: off its path, which tests both at once. */
+ASYNC__COLD_API void async__task_cancel_parked(async_task *t, async_future *w) {
+    /* cancelled itself during the step: the request goes to what it awaits */
+    if (async_future_cancel(w)) t->fut.c.flags &= (uint8_t)~ASYNC__F_MUST_CANCEL;
+}
+
+#if ASYNC__STEP_TRACED_COPY
+/* The hosts' park when the task awaits itself or cancelled itself during
+ * the step: off its path, which tests both at once. */
 ASYNC__COLD_API void async__task_park_slow(async_task *t, async_future *w) {
     t->fut.c.flags |= ASYNC__F_AWAITING;
     if (w == &t->fut) {
@@ -4132,16 +4141,17 @@ ASYNC__COLD_API void async__task_park_slow(async_task *t, async_future *w) {
         return;
     }
     async__waiter_add(w, &t->h);
-    /* cancelled itself during the step: the request goes to what it awaits */
-    if (async_future_cancel(w)) t->fut.c.flags &= (uint8_t)~ASYNC__F_MUST_CANCEL;
+    async__task_cancel_parked(t, w);
 }
+#endif
 
 /* A task its step resumes as it is: pending, no cancellation to deliver, no
- * flag but TASK and a stale AWAITING (from its last park). State and flags
- * read as one 16-bit word where the compiler allows it (async__coro_idle);
- * anything else takes the step's slow entry, which tells the cases apart. */
+ * flag but TASK and a stale AWAITING (from its last park). Hosts read state
+ * and flags as one 16-bit word (async__coro_idle); boards say 0, which leaves
+ * them the step's slow entry, its two byte tests, in less code (a word read
+ * may not be aligned there, and costs a memcpy on Cortex-M0). */
 ASYNC__INLINE int async__task_plain(const async_ctx *c) {
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__)
+#if ASYNC__STEP_TRACED_COPY && (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__)
     uint16_t w;
     (void)sizeof(char[offsetof(async_ctx, flags) == offsetof(async_ctx, state) + 1 ? 1 : -1]);
     __builtin_memcpy(&w, &c->state, sizeof w);
@@ -4151,7 +4161,8 @@ ASYNC__INLINE int async__task_plain(const async_ctx *c) {
     return (w & (uint16_t)~ASYNC__F_AWAITING) == (uint16_t)(ASYNC__PENDING << 8 | ASYNC__F_TASK);
 #endif
 #else
-    return c->state == ASYNC__PENDING && (c->flags & (uint8_t)~ASYNC__F_AWAITING) == ASYNC__F_TASK;
+    (void)c;
+    return 0;
 #endif
 }
 
@@ -4197,6 +4208,8 @@ ASYNC__INLINE void async__task_step_in(async_loop *loop, async_handle *h, async_
     /* the flags read after the call: a cancel during the step may have set MUST_CANCEL */
     if (ASYNC__LIKELY(s == ASYNC_AWAITING)) {
         async_future *w = (async_future *)t->fut.c.value.p;
+#if ASYNC__STEP_TRACED_COPY
+        /* hosts: the two rare cases in one test, and AWAITING set last */
         if (ASYNC__UNLIKELY((t->fut.c.flags & ASYNC__F_MUST_CANCEL) || w == &t->fut)) {
             loop->current = NULL;
             async__task_park_slow(t, w);
@@ -4207,6 +4220,17 @@ ASYNC__INLINE void async__task_step_in(async_loop *loop, async_handle *h, async_
          * of the first read kept in a register */
         ASYNC_BARRIER();
         t->fut.c.flags |= ASYNC__F_AWAITING;
+#else
+        /* boards: the smaller code (no keep: loop->current is NULL already) */
+        fl = t->fut.c.flags;
+        t->fut.c.flags = (uint8_t)(fl | ASYNC__F_AWAITING);
+        if (ASYNC__UNLIKELY(w == &t->fut)) {
+            async__task_self_await(t);
+            return;
+        }
+        async__waiter_add(w, h);
+        if (ASYNC__UNLIKELY(fl & ASYNC__F_MUST_CANCEL)) async__task_cancel_parked(t, w);
+#endif
         return;
     }
     if (keep) loop->current = NULL;
