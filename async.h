@@ -4972,8 +4972,14 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
  * async_timer_start_at turns into a poll request. Everything else that must
  * end them (stop(), a yield, a trace hook, an ISR raise, a backend) zeroes
  * poll_at, which each full iteration resets before it waits (so before the
- * hub drains). f: the future run_until_complete waits for (run_forever's
- * is one that stays pending). */
+ * hub drains). f: the future run_until_complete waits for; run_forever's
+ * is NULL on boards, one that stays pending on hosts (a test less per batch
+ * there; on boards a larger frame and more code). */
+#if ASYNC__STEP_TRACED_COPY
+#define ASYNC__RUN_PENDING(f) ((f)->c.state == ASYNC__PENDING)
+#else
+#define ASYNC__RUN_PENDING(f) (!(f) || (f)->c.state == ASYNC__PENDING)
+#endif
 #if ASYNC__STEP_TRACED_COPY
 ASYNC__NOINLINE_API /* hosts: out of line, with the registers to itself */
 #else
@@ -4982,7 +4988,7 @@ ASYNC__INLINE
 void async__loop_run_short(async_loop *loop, const async_future *f) {
     unsigned n = 0; /* handles run */
     async_handle *h;
-    while (n < loop->poll_at && (h = loop->ready_head) != NULL && f->c.state == ASYNC__PENDING) {
+    while (n < loop->poll_at && (h = loop->ready_head) != NULL && ASYNC__RUN_PENDING(f)) {
 #if ASYNC__STEP_TRACED_COPY
         if (!h->next) { /* one handle (the tail's next is NULL), which no hook can see */
             loop->ready_head = loop->ready_tail = NULL;
@@ -5008,15 +5014,20 @@ void async__loop_run_short(async_loop *loop, const async_future *f) {
 /* run_forever (f NULL) and run_until_complete, past their misuse checks. */
 ASYNC__INLINE int async__loop_run(async_loop *loop, const async_future *f) {
     int r = 0;
+#if ASYNC__STEP_TRACED_COPY
     async_future forever; /* run_forever's f for the short iterations: only its state is read */
     forever.c.state = ASYNC__PENDING;
+#define ASYNC__RUN_F (f ? f : &forever)
+#else
+#define ASYNC__RUN_F f
+#endif
     loop->running = 1;
     if (!f || f->c.state == ASYNC__PENDING)
         do { /* at least one iteration, even after an early stop() */
             if ((r = async__loop_iter(loop)) || loop->stopping) break;
             /* a poll wanted (after a yield, say) or a hook set (set_trace
              * wants a poll too; one set meanwhile ends them as well): none */
-            if (loop->poll_at != 0 && !loop->trace) async__loop_run_short(loop, f ? f : &forever);
+            if (loop->poll_at != 0 && !loop->trace) async__loop_run_short(loop, ASYNC__RUN_F);
         } while (!loop->stopping && (!f || f->c.state == ASYNC__PENDING));
     loop->running = 0;
     loop->stopping = 0;
