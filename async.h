@@ -1640,7 +1640,12 @@ struct async_loop {
     uint8_t stopping;         /* stop() called */
     uint8_t closed;           /* async_loop_close() called */
     uint8_t in_handler;       /* the exception handler is running */
-    volatile uint8_t poll_wanted; /* the next batch takes a full iteration (async_loop_want_poll; ISRs too) */
+    /* The short iterations run while they ran fewer handles than this: each
+     * full iteration sets it to the budget before its wait, a poll request
+     * (async_loop_want_poll, stop, a yield, set_trace, a timer armed due, an
+     * ISR) zeroes it. One test per batch; the loop writes it only before the
+     * wait, so no write from an ISR is lost. */
+    volatile uint16_t poll_at;
     uint16_t budget;          /* handles between full iterations (async_loop_set_budget) */
     async_time vnow;          /* virtual clock's time (virtual backend) */
     async_trace_fn trace;     /* optional control-flow hook */
@@ -1668,7 +1673,7 @@ struct async_loop {
 #endif
 };
 
-ASYNC_API void async__task_step(async_handle *h);
+ASYNC_API void async__task_step(async_loop *loop, async_handle *h);
 
 #if ASYNC_CONFIG_TASK_INFO
 /* Internal: the loop's live tasks, newest first (the dump, cancel_all, the
@@ -1806,15 +1811,18 @@ ASYNC_API void async__task_finish(async_task *t, async_status s);
 
 /* One step of a task: Task.__step of asyncio; the loop calls the traced one
  * while a trace hook is installed. */
-ASYNC_API void async__task_step(async_handle *h);
+ASYNC_API void async__task_step(async_loop *loop, async_handle *h);
 #if ASYNC__STEP_TRACED_COPY
-ASYNC__COLD_API void async__task_step_traced(async_handle *h);
+ASYNC__COLD_API void async__task_step_traced(async_loop *loop, async_handle *h);
 #else
 #define async__task_step_traced async__task_step /* one copy: it tests the hook itself */
 #endif
 ASYNC__COLD_API void async__task_self_await(async_task *t);
 ASYNC__COLD_API void async__task_cancel_parked(async_task *t, async_future *w);
 ASYNC__COLD_API void async__task_cancel_deliver(async_task *t);
+#if ASYNC__STEP_TRACED_COPY
+ASYNC__COLD_API void async__task_park_slow(async_task *t, async_future *w);
+#endif
 
 /* Internal, for ASYNC_AWAIT. Returns 1 if the caller must suspend. */
 ASYNC__COLD_API void async__await_null(async_ctx *ctx);
@@ -2135,6 +2143,10 @@ ASYNC__COLD_API int async__loop_closed(void);
 /* A closed loop's backend wait: refuses, so that run_once pays no test for it. */
 ASYNC__COLD_API int async__closed_wait(void *data, async_loop *loop, const async_time *deadline);
 ASYNC_API int async_loop_run_once(async_loop *loop);
+#if ASYNC__STEP_TRACED_COPY
+ASYNC__NOINLINE_API unsigned async__loop_batch_many(async_loop *loop);
+ASYNC__NOINLINE_API void async__loop_run_short(async_loop *loop, const async_future *f);
+#endif
 
 /* Latency. run_forever, run_until_complete and async_run follow each full
  * iteration with short ones while tasks are ready: the next batch only, no
@@ -2171,14 +2183,14 @@ ASYNC__INLINE void async_loop_set_budget(async_loop *loop, unsigned handles) {
  * iteration (a backend wait or poll). The runtime calls it when a stream
  * buffers output for its flush before the poll.
  *   async_loop_want_poll(loop);   // e.g. output queued that the poll sends */
-ASYNC__INLINE void async_loop_want_poll(async_loop *loop) { loop->poll_wanted = 1; }
+ASYNC__INLINE void async_loop_want_poll(async_loop *loop) { loop->poll_at = 0; }
 
 /* async_loop_stop(loop); — make run_forever return after the current batch.
  * Called while the loop is not running, the next run does one iteration and
  * returns (asyncio's loop.stop() before run_forever()). */
 ASYNC__INLINE void async_loop_stop(async_loop *loop) {
     loop->stopping = 1;
-    loop->poll_wanted = 1;
+    loop->poll_at = 0;
 }
 
 /* async_loop_is_running(loop) — 1 inside run_forever / run_until_complete /
@@ -2278,9 +2290,9 @@ ASYNC__INLINE void async_loop_init_bare(async_loop *loop, const async_bare *bare
  * ISR, or ISRs that cannot preempt each other). Counts are modulo 256: at most
  * 255 raises between two loop iterations are counted exactly.
  *   Single core: the ISR and the loop run on one CPU. The ISR writes only
- * its signal's count, the hub's flag and the loop's poll_wanted byte (which
- * the loop clears before each drain: a raise after the clear ends the short
- * iterations, one before it is drained), the loop only the rest, each with
+ * its signal's count, the hub's flag and the loop's poll_at count, to 0
+ * (which the loop resets before each drain: a raise after that ends the
+ * short iterations, one before it is drained), the loop only the rest, each with
  * compiler barriers (ASYNC_BARRIER) where the order matters, so no critical
  * section is needed on either side; another core raising needs a fence.
  *   The race between "nothing pending" and going to sleep is the idle hook's
@@ -2315,7 +2327,7 @@ struct async_isr_hub {
 };
 
 /* async_isr_raise(&sig); — the one ISR-safe call: count a raise and mark the
- * hub and the loop's poll_wanted byte. Touches nothing else of the loop, so
+ * hub and zero the loop's poll_at. Touches nothing else of the loop, so
  * any interrupt may call it at any time. */
 ASYNC_API void async_isr_raise(async_isr_signal *s);
 
@@ -3954,7 +3966,7 @@ ASYNC_API int async_future_cancel_msg(async_future *f, const char *msg) {
 }
 
 ASYNC_API void async__waiter_add(async_future *f, async_handle *h) {
-    if (f->waiters) {
+    if (ASYNC__UNLIKELY(f->waiters != NULL)) { /* one waiter is the common case */
         h->next = f->waiters->next;
         f->waiters->next = h;
     } else
@@ -4280,23 +4292,64 @@ ASYNC__COLD_API void async__task_cancel_parked(async_task *t, async_future *w) {
     if (async_future_cancel(w)) t->fut.c.flags &= (uint8_t)~ASYNC__F_MUST_CANCEL;
 }
 
-/* Task.__step of asyncio, inlined into its two entries: the plain one passes
+#if ASYNC__STEP_TRACED_COPY
+/* The hosts' park when the task awaits itself or cancelled itself during
+ * the step: off its path, which tests both at once. */
+ASYNC__COLD_API void async__task_park_slow(async_task *t, async_future *w) {
+    t->fut.c.flags |= ASYNC__F_AWAITING;
+    if (w == &t->fut) {
+        async__task_self_await(t);
+        return;
+    }
+    async__waiter_add(w, &t->h);
+    async__task_cancel_parked(t, w);
+}
+#endif
+
+/* A task its step resumes as it is: pending, no cancellation to deliver, no
+ * flag but TASK and a stale AWAITING (from its last park). Hosts read state
+ * and flags as one 16-bit word (async__coro_idle); boards say 0, which leaves
+ * them the step's slow entry, its two byte tests, in less code (a word read
+ * may not be aligned there, and costs a memcpy on Cortex-M0). */
+ASYNC__INLINE int async__task_plain(const async_ctx *c) {
+#if ASYNC__STEP_TRACED_COPY && (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__)
+    uint16_t w;
+    (void)sizeof(char[offsetof(async_ctx, flags) == offsetof(async_ctx, state) + 1 ? 1 : -1]);
+    __builtin_memcpy(&w, &c->state, sizeof w);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return (w & (uint16_t) ~(ASYNC__F_AWAITING << 8)) == (uint16_t)(ASYNC__PENDING | ASYNC__F_TASK << 8);
+#else
+    return (w & (uint16_t)~ASYNC__F_AWAITING) == (uint16_t)(ASYNC__PENDING << 8 | ASYNC__F_TASK);
+#endif
+#else
+    (void)c;
+    return 0;
+#endif
+}
+
+/* Task.__step of asyncio, inlined into its entries: the plain one passes
  * trace NULL, so that the hook's tests leave the hot path; the loop picks the
- * traced one while a hook is installed. */
+ * traced one while a hook is installed. loop: the loop stepping it. keep:
+ * the short iterations' copy, which leaves loop->current set when the task
+ * parks: it is stale only while loop code runs, up to the next step, which
+ * sets it, or the next callback or the end of the short run, which clear it
+ * (a park that can call out, below, clears it first). */
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((always_inline))
 #endif
-ASYNC__INLINE void async__task_step_in(async_handle *h, async_trace_fn trace) {
+ASYNC__INLINE void async__task_step_in(async_loop *loop, async_handle *h, async_trace_fn trace, int keep) {
     async_task *t = (async_task *)(void *)((char *)h - offsetof(async_task, h));
-    async_loop *loop = t->fut.loop;
     async_status s;
-    uint8_t fl = t->fut.c.flags;
-    if (ASYNC__UNLIKELY(t->fut.c.state != ASYNC__PENDING)) return;
-    if (ASYNC__UNLIKELY(fl & ASYNC__F_MUST_CANCEL)) async__task_cancel_deliver(t);
+    uint8_t fl;
+    if (ASYNC__UNLIKELY(!async__task_plain(&t->fut.c))) {
+        fl = t->fut.c.flags;
+        if (t->fut.c.state != ASYNC__PENDING) return;
+        if (fl & ASYNC__F_MUST_CANCEL) async__task_cancel_deliver(t);
+    }
     loop->current = t;
     if (trace) trace(loop, ASYNC_TRACE_STEP_BEGIN, t, ASYNC_DONE, loop->trace_ud);
     ASYNC__RUN_OUTLINE(s, &t->fut.c, t->h.fn, t->frame);
-    loop->current = NULL;
+    if (!keep) loop->current = NULL;
     /* a hook installed during a step reports from the next one (paired events);
      * it sees the step over and the task not yet parked: AWAITING, stale
      * from its last park, would make a cancel from the hook go to a future
@@ -4310,9 +4363,24 @@ ASYNC__INLINE void async__task_step_in(async_handle *h, async_trace_fn trace) {
         if (s == ASYNC_AWAITING && ((async_future *)t->fut.c.value.p)->c.state != ASYNC__PENDING)
             s = ASYNC_YIELDED;
     }
-    fl = t->fut.c.flags; /* a cancel during the step may have set MUST_CANCEL */
-    if (s == ASYNC_AWAITING) {
+    /* the flags read after the call: a cancel during the step may have set MUST_CANCEL */
+    if (ASYNC__LIKELY(s == ASYNC_AWAITING)) {
         async_future *w = (async_future *)t->fut.c.value.p;
+#if ASYNC__STEP_TRACED_COPY
+        /* hosts: the two rare cases in one test, and AWAITING set last */
+        if (ASYNC__UNLIKELY((t->fut.c.flags & ASYNC__F_MUST_CANCEL) || w == &t->fut)) {
+            loop->current = NULL;
+            async__task_park_slow(t, w);
+            return;
+        }
+        async__waiter_add(w, h);
+        /* no code: the flags read again, one read-modify-write, not a copy
+         * of the first read kept in a register */
+        ASYNC_BARRIER();
+        t->fut.c.flags |= ASYNC__F_AWAITING;
+#else
+        /* boards: the smaller code (no keep: loop->current is NULL already) */
+        fl = t->fut.c.flags;
         t->fut.c.flags = (uint8_t)(fl | ASYNC__F_AWAITING);
         if (ASYNC__UNLIKELY(w == &t->fut)) {
             async__task_self_await(t);
@@ -4320,11 +4388,16 @@ ASYNC__INLINE void async__task_step_in(async_handle *h, async_trace_fn trace) {
         }
         async__waiter_add(w, h);
         if (ASYNC__UNLIKELY(fl & ASYNC__F_MUST_CANCEL)) async__task_cancel_parked(t, w);
-    } else if (s == ASYNC_YIELDED) {
-        t->fut.c.flags = (uint8_t)(fl & ~ASYNC__F_AWAITING);
-        async__ready_push(loop, h);
-        loop->poll_wanted = 1; /* a yield (sleep(0)) gives I/O its turn, as in asyncio */
+#endif
+        return;
+    }
+    if (keep) loop->current = NULL;
+    if (s == ASYNC_YIELDED) {
+        t->fut.c.flags &= (uint8_t)~ASYNC__F_AWAITING;
+        async__ready_push(t->fut.loop, h);
+        t->fut.loop->poll_at = 0; /* a yield (sleep(0)) gives I/O its turn, as in asyncio */
     } else {
+        fl = t->fut.c.flags;
         if (s == ASYNC_DONE && (fl & ASYNC__F_MUST_CANCEL)) {
             /* asyncio's Task.__step: cancelled (by itself) right before it
              * returned, with no suspension left to deliver it: ends cancelled */
@@ -4336,15 +4409,13 @@ ASYNC__INLINE void async__task_step_in(async_handle *h, async_trace_fn trace) {
 }
 
 #if ASYNC__STEP_TRACED_COPY
-ASYNC_API void async__task_step(async_handle *h) { async__task_step_in(h, NULL); }
+ASYNC_API void async__task_step(async_loop *loop, async_handle *h) { async__task_step_in(loop, h, NULL, 0); }
 
-ASYNC__COLD_API void async__task_step_traced(async_handle *h) {
-    async__task_step_in(h, ((async_task *)(void *)((char *)h - offsetof(async_task, h)))->fut.loop->trace);
+ASYNC__COLD_API void async__task_step_traced(async_loop *loop, async_handle *h) {
+    async__task_step_in(loop, h, loop->trace, 0);
 }
 #else
-ASYNC_API void async__task_step(async_handle *h) {
-    async__task_step_in(h, ((async_task *)(void *)((char *)h - offsetof(async_task, h)))->fut.loop->trace);
-}
+ASYNC_API void async__task_step(async_loop *loop, async_handle *h) { async__task_step_in(loop, h, loop->trace, 0); }
 #endif
 
 /* The task meets a cancelled future: that future's message is the one it
@@ -4726,6 +4797,9 @@ ASYNC_API int async_timer_start_at(async_timer *t, async_time when) {
     loop->timers = async__heap_meld(loop->timers, t);
     loop->timers->prev = NULL;
 #endif
+    /* due at once: the loop's short iterations, which do not look at the
+     * timers, end at the next batch (see async__loop_run_short) */
+    if (!async_time_before(loop->now, when)) loop->poll_at = 0;
     return 0;
 }
 
@@ -4891,7 +4965,7 @@ ASYNC_API void async_loop_init(async_loop *loop, async_now_fn now, async_wait_fn
     loop->stopping = 0;
     loop->closed = 0;
     loop->in_handler = 0;
-    loop->poll_wanted = 0;
+    loop->poll_at = 0;
     loop->budget = ASYNC_CONFIG_LOOP_BUDGET;
     loop->vnow = 0;
     loop->trace = NULL;
@@ -4923,7 +4997,7 @@ ASYNC_API void async_loop_init(async_loop *loop, async_now_fn now, async_wait_fn
 ASYNC_API void async_loop_set_trace(async_loop *loop, async_trace_fn fn, void *ud) {
     loop->trace = fn;
     loop->trace_ud = ud;
-    loop->poll_wanted = 1; /* a hook sees every iteration: no short ones from the next batch */
+    loop->poll_at = 0; /* a hook sees every iteration: no short ones from the next batch */
 }
 
 ASYNC_API void async_loop_set_exception_handler(async_loop *loop, async_exception_fn fn, void *ud) {
@@ -4975,23 +5049,35 @@ ASYNC__COLD_API int async__closed_wait(void *data, async_loop *loop, const async
     return async__loop_closed();
 }
 
+/* Hosts inline the step into each of the loop's paths, boards keep one copy. */
+#if ASYNC__STEP_TRACED_COPY && (defined(__GNUC__) || defined(__clang__))
+#define ASYNC__LOOP_INLINE __attribute__((always_inline)) ASYNC__INLINE
+#else
+#define ASYNC__LOOP_INLINE ASYNC__INLINE
+#endif
+
 /* A task's handle holds its coroutine (fn set); a callback's says NULL and
  * keeps what the loop calls in async_callback.run. */
-ASYNC__INLINE void async__handle_run(const async_loop *loop, async_handle *h) {
+ASYNC__LOOP_INLINE void async__handle_run(async_loop *loop, async_handle *h) {
     if (ASYNC__UNLIKELY(h->fn == NULL)) ((async_callback *)(void *)h)->run(h);
-    else if (ASYNC__LIKELY(loop->trace == NULL)) async__task_step(h);
-    else async__task_step_traced(h);
+#if ASYNC__STEP_TRACED_COPY
+    else if (ASYNC__LIKELY(loop->trace == NULL)) async__task_step_in(loop, h, NULL, 0);
+#else
+    else if (ASYNC__LIKELY(loop->trace == NULL)) async__task_step(loop, h);
+#endif
+    else async__task_step_traced(loop, h);
 }
 
 /* One batch: exactly what is queued now; a handle unlinked meanwhile moves
- * batch_end. Returns left less the handles that ran (the budget's count). */
-ASYNC__INLINE int async__loop_batch(async_loop *loop, int left) {
+ * batch_end. Returns how many handles ran (the budget's count). */
+ASYNC__LOOP_INLINE unsigned async__loop_batch(async_loop *loop) {
     async_handle *h = loop->ready_head, *next;
+    unsigned n = 0;
     if (h == loop->ready_tail) { /* one handle or none: no batch_end to keep */
-        if (!h) return left;
+        if (!h) return 0;
         loop->ready_head = loop->ready_tail = NULL; /* the tail's next is NULL */
         async__handle_run(loop, h);
-        return left - 1;
+        return 1;
     }
     loop->batch_end = loop->ready_tail;
     do {
@@ -5001,22 +5087,24 @@ ASYNC__INLINE int async__loop_batch(async_loop *loop, int left) {
         if (!next) loop->ready_tail = NULL;
         if (h == loop->batch_end) loop->batch_end = NULL;
         h->next = NULL;
-        left--;
+        n++;
         async__handle_run(loop, h);
     } while (loop->batch_end);
-    return left;
+    return n;
 }
 
-ASYNC_API int async_loop_run_once(async_loop *loop) {
+#if ASYNC__STEP_TRACED_COPY
+/* The short iterations' batches of more than one handle: out of line. */
+ASYNC__NOINLINE_API unsigned async__loop_batch_many(async_loop *loop) { return async__loop_batch(loop); }
+#endif
+
+/* One full iteration, past run_once's misuse check (run_* cannot fail it). */
+ASYNC__LOOP_INLINE int async__loop_iter(async_loop *loop) {
     async_time deadline = loop->now;
     const async_time *until = &deadline; /* NULL: nothing to wait for but events */
     int r;
-    if (ASYNC__UNLIKELY(loop->current != NULL)) { /* would step tasks under the running one */
-        ASYNC_MISUSE("async_loop_run_once called from inside a task (await instead)");
-        return ASYNC_EBUSY;
-    }
     if (!loop->ready_head && !async__timer_next(loop, &deadline)) until = NULL;
-    loop->poll_wanted = 0;
+    loop->poll_at = loop->budget;
     if (ASYNC__VCLOCK_INLINE && loop->wait_fn == async__vclock_wait) { /* inlined: pingpong, spawn -10% */
         r = async__vclock_wait(loop->backend, loop, until);
         if (r) return r;
@@ -5028,33 +5116,81 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
     }
     if (ASYNC__UNLIKELY(loop->trace != NULL)) loop->trace(loop, ASYNC_TRACE_ITERATION, NULL, ASYNC_DONE, loop->trace_ud);
     async__timers_expire(loop);
-    (void)async__loop_batch(loop, 0);
+    (void)async__loop_batch(loop);
     return 0;
+}
+
+ASYNC_API int async_loop_run_once(async_loop *loop) {
+    if (ASYNC__UNLIKELY(loop->current != NULL)) { /* would step tasks under the running one */
+        ASYNC_MISUSE("async_loop_run_once called from inside a task (await instead)");
+        return ASYNC_EBUSY;
+    }
+    return async__loop_iter(loop);
 }
 
 /* The short iterations after a full one (section 9, "Latency"): what a full
  * iteration would do when its wait returns at once, minus the clock read and
- * the timer pass, which the due test makes empty. Everything else that must
- * end them (stop(), a yield, a trace hook, an ISR raise, a backend) sets
- * poll_wanted, which each full iteration clears before it waits (so before
- * the hub drains). f: the future run_until_complete waits for, or NULL. */
-ASYNC__INLINE void async__loop_run_short(async_loop *loop, const async_future *f) {
-    int left = loop->budget;
-    async_time next;
-    if (loop->trace) return; /* async_loop_set_trace wants a poll: a hook set meanwhile ends them too */
-    while (!loop->poll_wanted && left > 0 && loop->ready_head && (!f || f->c.state == ASYNC__PENDING) &&
-           !(async__timer_next(loop, &next) && !async_time_before(loop->now, next)))
-        left = async__loop_batch(loop, left);
+ * the timer pass. Both would find nothing: loop->now stays, and a timer comes
+ * due at it only if armed with a deadline at or before it, which
+ * async_timer_start_at turns into a poll request. Everything else that must
+ * end them (stop(), a yield, a trace hook, an ISR raise, a backend) zeroes
+ * poll_at, which each full iteration resets before it waits (so before the
+ * hub drains). f: the future run_until_complete waits for; run_forever's
+ * is NULL on boards, one that stays pending on hosts (a test less per batch
+ * there; on boards a larger frame and more code). */
+#if ASYNC__STEP_TRACED_COPY
+#define ASYNC__RUN_PENDING(f) ((f)->c.state == ASYNC__PENDING)
+#else
+#define ASYNC__RUN_PENDING(f) (!(f) || (f)->c.state == ASYNC__PENDING)
+#endif
+#if ASYNC__STEP_TRACED_COPY
+ASYNC__NOINLINE_API /* hosts: out of line, with the registers to itself */
+#else
+ASYNC__INLINE
+#endif
+void async__loop_run_short(async_loop *loop, const async_future *f) {
+    unsigned n = 0; /* handles run */
+    async_handle *h;
+    while (n < loop->poll_at && (h = loop->ready_head) != NULL && ASYNC__RUN_PENDING(f)) {
+#if ASYNC__STEP_TRACED_COPY
+        if (!h->next) { /* one handle (the tail's next is NULL), which no hook can see */
+            loop->ready_head = loop->ready_tail = NULL;
+            n++;
+            if (ASYNC__LIKELY(h->fn != NULL)) async__task_step_in(loop, h, NULL, 1);
+            else {
+                loop->current = NULL;
+                ((async_callback *)(void *)h)->run(h);
+            }
+            continue;
+        }
+        loop->current = NULL;
+        n += async__loop_batch_many(loop);
+#else
+        n += async__loop_batch(loop);
+#endif
+    }
+#if ASYNC__STEP_TRACED_COPY
+    loop->current = NULL;
+#endif
 }
 
 /* run_forever (f NULL) and run_until_complete, past their misuse checks. */
 ASYNC__INLINE int async__loop_run(async_loop *loop, const async_future *f) {
     int r = 0;
+#if ASYNC__STEP_TRACED_COPY
+    async_future forever; /* run_forever's f for the short iterations: only its state is read */
+    forever.c.state = ASYNC__PENDING;
+#define ASYNC__RUN_F (f ? f : &forever)
+#else
+#define ASYNC__RUN_F f
+#endif
     loop->running = 1;
     if (!f || f->c.state == ASYNC__PENDING)
         do { /* at least one iteration, even after an early stop() */
-            if ((r = async_loop_run_once(loop)) || loop->stopping) break;
-            async__loop_run_short(loop, f);
+            if ((r = async__loop_iter(loop)) || loop->stopping) break;
+            /* a poll wanted (after a yield, say) or a hook set (set_trace
+             * wants a poll too; one set meanwhile ends them as well): none */
+            if (loop->poll_at != 0 && !loop->trace) async__loop_run_short(loop, ASYNC__RUN_F);
         } while (!loop->stopping && (!f || f->c.state == ASYNC__PENDING));
     loop->running = 0;
     loop->stopping = 0;
@@ -5184,7 +5320,8 @@ ASYNC_API void async_isr_raise(async_isr_signal *s) {
     ASYNC_BARRIER(); /* what the ISR wrote for the loop lands before the raise */
     s->raised = (uint8_t)(s->raised + 1u);
     s->hub->flag = 1;
-    s->hub->loop->poll_wanted = 1; /* the loop's next batch drains it */
+    s->hub->loop->poll_at = 0; /* the loop's next batch drains it (a read torn by this write
+                                * gives at most the old count: the read after sees 0) */
     ASYNC_BARRIER();
 }
 

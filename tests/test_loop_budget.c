@@ -388,6 +388,109 @@ static void test_isr_latency_under_busy_tasks(void **state) {
     }
 }
 
+/* ---- the task being stepped -------------------------------------------- */
+
+/* The short iterations leave loop->current set after a step that parks,
+ * until the next step sets it: a callback must still see NULL (alone in its
+ * batch, or first in one with a task), a task itself, the code after a run
+ * NULL, and so does an async_op's cancel hook called from the park of a task
+ * that cancelled itself during its step. */
+static async_loop *cur_loop;
+static long cur_bad, cur_cbs;
+static void cb_check_current(async_future *f, void *arg) {
+    (void)f;
+    cur_cbs++;
+    if (async_current_task(cur_loop) != NULL) cur_bad++;
+    if (arg) async_future_set_result((async_future *)arg, async_int(1));
+}
+struct cur_waiter {
+    async_frame hdr;
+    long i, n;
+    int two; /* a second callback first: batches of two callbacks */
+    async_future f;
+    async_callback cb, cb0;
+};
+/* A callback completes what it awaits: one-handle batches, task and
+ * callback by turns (or a task, then two callbacks). */
+static ASYNC_FN(cur_waiter, struct cur_waiter) {
+    ASYNC_BEGIN();
+    for (self->i = 0; self->i < self->n; self->i++) {
+        if (async_current_task(ASYNC_LOOP) == NULL) cur_bad++;
+        async_future_init(&self->f, ASYNC_LOOP);
+        if (self->two) async_call_soon(ASYNC_LOOP, &self->cb0, cb_check_current, NULL);
+        async_call_soon(ASYNC_LOOP, &self->cb, cb_check_current, &self->f);
+        ASYNC_AWAIT(&self->f);
+    }
+    ASYNC_END();
+}
+static int op_hook_saw_task = -1;
+static int cur_op_cancel(async_op *op) {
+    (void)op;
+    op_hook_saw_task = async_current_task(cur_loop) != NULL;
+    return ASYNC_OP_CANCELLED;
+}
+struct cur_canceller {
+    async_frame hdr;
+    async_op op;
+    async_future f;
+    async_callback cb;
+};
+static ASYNC_FN(cur_canceller, struct cur_canceller) {
+    ASYNC_BEGIN();
+    /* from a short iteration's step on, if the budget allows them */
+    async_future_init(&self->f, ASYNC_LOOP);
+    async_call_soon(ASYNC_LOOP, &self->cb, cb_check_current, &self->f);
+    ASYNC_AWAIT(&self->f);
+    async_op_init(&self->op, ASYNC_LOOP, cur_op_cancel);
+    async_task_cancel(async_current_task(ASYNC_LOOP)); /* during its own step: at its next await */
+    ASYNC_AWAIT(&self->op.fut);
+    ASYNC_END();
+}
+static void test_current_task_in_short_iterations(void **state) {
+    static const unsigned budgets[] = {0, 1, ASYNC_CONFIG_LOOP_BUDGET};
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof budgets / sizeof budgets[0]; i++) {
+        async_loop loop;
+        async_task t[3];
+        struct cur_waiter w[2];
+        struct cur_canceller c;
+        memset(t, 0, sizeof t);
+        memset(w, 0, sizeof w);
+        memset(&c, 0, sizeof c);
+        async_loop_init_virtual(&loop);
+        async_loop_set_budget(&loop, budgets[i]);
+        cur_loop = &loop;
+        cur_bad = cur_cbs = 0;
+        /* one waiter alone: one-handle batches */
+        w[0].n = 50;
+        assert_int_equal(async_task_create(&loop, &t[0], cur_waiter, &w[0], "w0"), 0);
+        assert_int_equal(async_loop_run_until_complete(&loop, &t[0].fut), 0);
+        assert_null(async_current_task(&loop));
+        /* two: a callback first in a batch after a task's step */
+        w[0].n = w[1].n = 50;
+        assert_int_equal(async_task_create(&loop, &t[0], cur_waiter, &w[0], "w0"), 0);
+        assert_int_equal(async_task_create(&loop, &t[1], cur_waiter, &w[1], "w1"), 0);
+        assert_int_equal(async_loop_run_until_complete(&loop, &t[1].fut), 0);
+        assert_null(async_current_task(&loop));
+        assert_int_equal(async_loop_run_until_complete(&loop, &t[0].fut), 0);
+        /* one: a task's step, then a batch of two callbacks */
+        w[0].two = 1;
+        assert_int_equal(async_task_create(&loop, &t[0], cur_waiter, &w[0], "w0"), 0);
+        assert_int_equal(async_loop_run_until_complete(&loop, &t[0].fut), 0);
+        assert_int_equal(cur_cbs, 250);
+        assert_int_equal(cur_bad, 0);
+        /* the park's cancel calls the op's hook: no task is running then */
+        op_hook_saw_task = -1;
+        assert_int_equal(async_task_create(&loop, &t[2], cur_canceller, &c, "c"), 0);
+        assert_int_equal(async_loop_run_until_complete(&loop, &t[2].fut), ASYNC_ECANCELLED);
+        assert_int_equal(op_hook_saw_task, 0);
+        assert_int_equal(cur_cbs, 251);
+        assert_int_equal(cur_bad, 0);
+        assert_null(async_current_task(&loop));
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         TEST(test_mixed_order_vclock),
@@ -397,6 +500,7 @@ int main(void) {
         TEST(test_busy_polls_once_per_budget),
         TEST(test_yield_polls),
         TEST(test_isr_latency_under_busy_tasks),
+        TEST(test_current_task_in_short_iterations),
     };
     return TEST_RUN(tests);
 }
