@@ -7,11 +7,11 @@ TEST_LIBS := -lcmocka
 
 $(BUILD)/tests/%: tests/%.c async.h $(wildcard tests/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) $(OPT) $< -o $@ $(TEST_LIBS)
+	$(CC) $(TEST_CFLAGS) $(TEST_OPT) $< -o $@ $(TEST_LIBS)
 
 $(BUILD)/tests-san/%: tests/%.c async.h $(wildcard tests/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -O1 -g $(SAN) $< -o $@ $(TEST_LIBS)
+	$(CC) $(TEST_CFLAGS) $(SAN_OPT) $(SAN) $< -o $@ $(TEST_LIBS)
 
 CHECKS += $(CORE_TESTS) $(addsuffix -san,$(CORE_TESTS))
 
@@ -39,7 +39,7 @@ $(addprefix check-,$(addsuffix -san,$(CORE_TESTS))): check-%-san:
 # optimising; test_macros.c adds a user `switch` containing resume points.
 $(BUILD)/tests-labels/%: tests/%.c async.h $(wildcard tests/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -DASYNC_CONFIG_LABELS=1 $(OPT) $< -o $@ $(TEST_LIBS)
+	$(CC) $(TEST_CFLAGS) -DASYNC_CONFIG_LABELS=1 $(TEST_OPT) $< -o $@ $(TEST_LIBS)
 
 CHECKS += $(addsuffix -labels,$(CORE_TESTS))
 $(addprefix check-,$(addsuffix -labels,$(CORE_TESTS))): check-%-labels:
@@ -52,7 +52,7 @@ $(addprefix check-,$(addsuffix -labels,$(CORE_TESTS))): check-%-labels:
 CXX_TEST_FLAGS := -x c++ -std=c++11 -Wall -Wextra -pedantic -Werror -Wno-missing-field-initializers -I. -Itests
 $(BUILD)/tests-cxx/%: tests/%.c async.h $(wildcard tests/*.h)
 	@mkdir -p $(@D)
-	$(CXX) $(CXX_TEST_FLAGS) -O1 $< -o $@ $(TEST_LIBS)
+	$(CXX) $(CXX_TEST_FLAGS) -Og $< -o $@ $(TEST_LIBS)
 
 CHECKS += $(addsuffix -cxx,$(CORE_TESTS))
 $(addprefix check-,$(addsuffix -cxx,$(CORE_TESTS))): check-%-cxx:
@@ -69,7 +69,7 @@ $(addprefix check-,$(addsuffix -valgrind,$(CORE_TESTS))): check-%-valgrind:
 # embedded users build), with ASan+UBSan: misuse detection must not depend on it.
 $(BUILD)/tests-noinfo/%: tests/%.c async.h $(wildcard tests/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -DASYNC_CONFIG_TASK_INFO=0 -O1 -g $(SAN) $< -o $@ $(TEST_LIBS)
+	$(CC) $(TEST_CFLAGS) -DASYNC_CONFIG_TASK_INFO=0 $(SAN_OPT) $(SAN) $< -o $@ $(TEST_LIBS)
 
 CHECKS += $(addsuffix -noinfo,$(CORE_TESTS))
 $(addprefix check-,$(addsuffix -noinfo,$(CORE_TESTS))): check-%-noinfo:
@@ -144,10 +144,10 @@ CLOCK_TESTS := test_time test_sleep test_timeout test_timers test_timer_wheel te
 CLOCK16_TESTS := $(filter-out test_sleep,$(CLOCK_TESTS))
 $(BUILD)/tests-clock32/%: tests/%.c async.h $(wildcard tests/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) $(CLOCK32_FLAGS) -O1 -g $(SAN) $< -o $@ $(TEST_LIBS)
+	$(CC) $(TEST_CFLAGS) $(CLOCK32_FLAGS) $(SAN_OPT) $(SAN) $< -o $@ $(TEST_LIBS)
 $(BUILD)/tests-clock16/%: tests/%.c async.h $(wildcard tests/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) $(CLOCK16_FLAGS) -O1 -g $(SAN) $< -o $@ $(TEST_LIBS)
+	$(CC) $(TEST_CFLAGS) $(CLOCK16_FLAGS) $(SAN_OPT) $(SAN) $< -o $@ $(TEST_LIBS)
 CHECKS += $(addsuffix -clock32,$(CLOCK_TESTS)) $(addsuffix -clock16,$(CLOCK16_TESTS))
 $(addprefix check-,$(addsuffix -clock32,$(CLOCK_TESTS))): check-%-clock32:
 	$(call TEST_CHECK,$*-clock32,$(BUILD)/tests-clock32/$*,60)
