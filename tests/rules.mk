@@ -14,6 +14,7 @@ $(BUILD)/tests-san/%: tests/%.c async.h $(wildcard tests/*.h)
 	$(CC) $(TEST_CFLAGS) $(SAN_OPT) $(SAN) $< -o $@ $(TEST_LIBS)
 
 CHECKS += $(CORE_TESTS) $(addsuffix -san,$(CORE_TESTS))
+CHECKS_SELF_BUILT += $(CORE_TESTS) $(addsuffix -san,$(CORE_TESTS))
 
 # $(call TEST_CHECK,NAME,PROGRAM,SECONDS[,RUNNER]): build PROGRAM, then run it
 # (under RUNNER, e.g. valgrind) as check NAME. A program that does not build
@@ -42,6 +43,7 @@ $(BUILD)/tests-labels/%: tests/%.c async.h $(wildcard tests/*.h)
 	$(CC) $(TEST_CFLAGS) -DASYNC_CONFIG_LABELS=1 $(TEST_OPT) $< -o $@ $(TEST_LIBS)
 
 CHECKS += $(addsuffix -labels,$(CORE_TESTS))
+CHECKS_SELF_BUILT += $(addsuffix -labels,$(CORE_TESTS))
 $(addprefix check-,$(addsuffix -labels,$(CORE_TESTS))): check-%-labels:
 	$(call TEST_CHECK,$*-labels,$(BUILD)/tests-labels/$*,60)
 
@@ -55,6 +57,7 @@ $(BUILD)/tests-cxx/%: tests/%.c async.h $(wildcard tests/*.h)
 	$(CXX) $(CXX_TEST_FLAGS) -Og $< -o $@ $(TEST_LIBS)
 
 CHECKS += $(addsuffix -cxx,$(CORE_TESTS))
+CHECKS_SELF_BUILT += $(addsuffix -cxx,$(CORE_TESTS))
 $(addprefix check-,$(addsuffix -cxx,$(CORE_TESTS))): check-%-cxx:
 	$(call TEST_CHECK,$*-cxx,$(BUILD)/tests-cxx/$*,60)
 
@@ -62,6 +65,10 @@ $(addprefix check-,$(addsuffix -cxx,$(CORE_TESTS))): check-%-cxx:
 # suppressions: the core never reads memory it has not initialised).
 DEPS_TEST += valgrind
 CHECKS += $(addsuffix -valgrind,$(CORE_TESTS))
+CHECKS_SELF_BUILT += $(addsuffix -valgrind,$(CORE_TESTS))
+# The plain programs serve two checks: built before the checks run, so that
+# the two never build one file at the same time.
+CHECK_PREBUILD += $(addprefix $(BUILD)/tests/,$(CORE_TESTS))
 $(addprefix check-,$(addsuffix -valgrind,$(CORE_TESTS))): check-%-valgrind:
 	$(call TEST_CHECK,$*-valgrind,$(BUILD)/tests/$*,180,env TEST_WATCHDOG=170 valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
 
@@ -72,6 +79,7 @@ $(BUILD)/tests-noinfo/%: tests/%.c async.h $(wildcard tests/*.h)
 	$(CC) $(TEST_CFLAGS) -DASYNC_CONFIG_TASK_INFO=0 $(SAN_OPT) $(SAN) $< -o $@ $(TEST_LIBS)
 
 CHECKS += $(addsuffix -noinfo,$(CORE_TESTS))
+CHECKS_SELF_BUILT += $(addsuffix -noinfo,$(CORE_TESTS))
 $(addprefix check-,$(addsuffix -noinfo,$(CORE_TESTS))): check-%-noinfo:
 	$(call TEST_CHECK,$*-noinfo,$(BUILD)/tests-noinfo/$*,120)
 
@@ -149,6 +157,7 @@ $(BUILD)/tests-clock16/%: tests/%.c async.h $(wildcard tests/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(CLOCK16_FLAGS) $(SAN_OPT) $(SAN) $< -o $@ $(TEST_LIBS)
 CHECKS += $(addsuffix -clock32,$(CLOCK_TESTS)) $(addsuffix -clock16,$(CLOCK16_TESTS))
+CHECKS_SELF_BUILT += $(addsuffix -clock32,$(CLOCK_TESTS)) $(addsuffix -clock16,$(CLOCK16_TESTS))
 $(addprefix check-,$(addsuffix -clock32,$(CLOCK_TESTS))): check-%-clock32:
 	$(call TEST_CHECK,$*-clock32,$(BUILD)/tests-clock32/$*,60)
 $(addprefix check-,$(addsuffix -clock16,$(CLOCK16_TESTS))): check-%-clock16:
