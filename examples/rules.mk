@@ -66,7 +66,7 @@ EX_SAN := $(filter $(EX_CORE) gather,$(EX_ALL))
 EX_SAN_DIR := $(BUILD)/examples-san
 $(addprefix $(EX_SAN_DIR)/,$(EX_SAN)): $(EX_SAN_DIR)/%: examples/%.c examples/port.h examples/port_host.c examples/port_fmt.c async.h
 	@mkdir -p $(@D)
-	$(CC) $(STRICT) -O1 -g $(SAN) -I. -Iexamples $< examples/port_host.c examples/port_fmt.c -o $@
+	$(CC) $(STRICT) $(SAN_OPT) $(SAN) -I. -Iexamples $< examples/port_host.c examples/port_fmt.c -o $@
 CHECKS += ex-san
 check-ex-san: $(addprefix $(EX_SAN_DIR)/,$(EX_SAN))
 	@$(CHECK) ex-san 120 sh -c 'for e in $(EX_SAN); do sh examples/check_example.sh $$e $(EX_SAN_DIR)/$$e || exit 1; done'

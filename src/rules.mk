@@ -17,7 +17,7 @@ $(BUILD)/rt/%.o: src/%.c $(RT_HDRS)
 	$(CC) $(RT_CFLAGS) $(OPT) -c $< -o $@
 $(BUILD)/rt-san/%.o: src/%.c $(RT_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(RT_CFLAGS) -O1 -g $(SAN) -c $< -o $@
+	$(CC) $(RT_CFLAGS) $(SAN_OPT) $(SAN) -c $< -o $@
 $(BUILD)/rt-tsan/%.o: src/%.c $(RT_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(RT_CFLAGS) -O1 -g $(TSAN) -c $< -o $@
@@ -42,7 +42,7 @@ RT_TEST_FLAGS := $(STRICT) -I. -Isrc -Itests -pthread
 
 $(BUILD)/rt-tests/%: tests/%.c $(BUILD)/libasync-san.a $(RT_HDRS) $(wildcard tests/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(RT_TEST_FLAGS) -O1 -g $(SAN) $< -o $@ $(BUILD)/libasync-san.a -lcmocka $(RT_LDLIBS)
+	$(CC) $(RT_TEST_FLAGS) $(SAN_OPT) $(SAN) $< -o $@ $(BUILD)/libasync-san.a -lcmocka $(RT_LDLIBS)
 $(BUILD)/rt-tests-tsan/%: tests/%.c $(BUILD)/libasync-tsan.a $(RT_HDRS) $(wildcard tests/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(RT_TEST_FLAGS) -O1 -g $(TSAN) $< -o $@ $(BUILD)/libasync-tsan.a -lcmocka $(RT_LDLIBS)
@@ -62,10 +62,10 @@ $(addprefix check-,$(addsuffix -tsan,$(RT_TSAN_TESTS))): check-%-tsan: $(BUILD)/
 RT_CORE_TESTS := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 $(BUILD)/tests-ev/%: tests/%.c $(BUILD)/libasync.a $(RT_HDRS) $(wildcard tests/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(STRICT) -DTEST_BACKEND_EV -I. -Isrc -Itests $(OPT) $< -o $@ $(BUILD)/libasync.a -lcmocka $(RT_LDLIBS)
+	$(CC) $(STRICT) -DTEST_BACKEND_EV -I. -Isrc -Itests $(LOW_OPT) $< -o $@ $(BUILD)/libasync.a -lcmocka $(RT_LDLIBS)
 $(BUILD)/tests-ev-san/%: tests/%.c $(BUILD)/libasync-san.a $(RT_HDRS) $(wildcard tests/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(STRICT) -DTEST_BACKEND_EV -I. -Isrc -Itests -O1 -g $(SAN) $< -o $@ $(BUILD)/libasync-san.a -lcmocka $(RT_LDLIBS)
+	$(CC) $(STRICT) -DTEST_BACKEND_EV -I. -Isrc -Itests $(SAN_OPT) $(SAN) $< -o $@ $(BUILD)/libasync-san.a -lcmocka $(RT_LDLIBS)
 
 CHECKS += $(addsuffix -ev,$(RT_CORE_TESTS)) $(addsuffix -ev-san,$(RT_CORE_TESTS))
 $(addprefix check-,$(addsuffix -ev,$(RT_CORE_TESTS))): check-%-ev: $(BUILD)/tests-ev/%
@@ -124,7 +124,7 @@ DEPS_TEST += valgrind
 RT_VG_TESTS := rt_stream rt_stream_net rt_multi rt_process rt_loop rt_net rt_cancel rt_shutdown rt_stream_fuzz rt_debug rt_graceful rt_trace
 $(BUILD)/rt-tests-plain/%: tests/%.c $(BUILD)/libasync.a $(RT_HDRS) $(wildcard tests/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(RT_TEST_FLAGS) -O1 -g $< -o $@ $(BUILD)/libasync.a -lcmocka $(RT_LDLIBS)
+	$(CC) $(RT_TEST_FLAGS) $(LOW_OPT) $< -o $@ $(BUILD)/libasync.a -lcmocka $(RT_LDLIBS)
 CHECKS += $(addsuffix -valgrind,$(RT_VG_TESTS))
 $(addprefix check-,$(addsuffix -valgrind,$(RT_VG_TESTS))): check-%-valgrind: $(BUILD)/rt-tests-plain/%
 	@$(CHECK) $*-valgrind 180 valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite $<

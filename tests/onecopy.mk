@@ -11,7 +11,8 @@ check-onecopy: tests/onecopy/check.sh $(wildcard tests/onecopy/*) async.h
 # hook, under the same tests (about 1 s of compile each).
 $(BUILD)/tests-onecopy/%: tests/%.c async.h $(wildcard tests/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -DASYNC_IMPLEMENTATION $(OPT) $< -o $@ $(TEST_LIBS)
+	$(CC) $(TEST_CFLAGS) -DASYNC_IMPLEMENTATION $(LOW_OPT) $< -o $@ $(TEST_LIBS)
 CHECKS += $(addsuffix -onecopy,$(CORE_TESTS))
+CHECKS_SELF_BUILT += $(addsuffix -onecopy,$(CORE_TESTS))
 $(addprefix check-,$(addsuffix -onecopy,$(CORE_TESTS))): check-%-onecopy:
 	$(call TEST_CHECK,$*-onecopy,$(BUILD)/tests-onecopy/$*,60)

@@ -7,13 +7,14 @@ TEST_LIBS := -lcmocka
 
 $(BUILD)/tests/%: tests/%.c async.h $(wildcard tests/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) $(OPT) $< -o $@ $(TEST_LIBS)
+	$(CC) $(TEST_CFLAGS) $(TEST_OPT) $< -o $@ $(TEST_LIBS)
 
 $(BUILD)/tests-san/%: tests/%.c async.h $(wildcard tests/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -O1 -g $(SAN) $< -o $@ $(TEST_LIBS)
+	$(CC) $(TEST_CFLAGS) $(SAN_OPT) $(SAN) $< -o $@ $(TEST_LIBS)
 
 CHECKS += $(CORE_TESTS) $(addsuffix -san,$(CORE_TESTS))
+CHECKS_SELF_BUILT += $(CORE_TESTS) $(addsuffix -san,$(CORE_TESTS))
 
 # $(call TEST_CHECK,NAME,PROGRAM,SECONDS[,RUNNER]): build PROGRAM, then run it
 # (under RUNNER, e.g. valgrind) as check NAME. A program that does not build
@@ -39,9 +40,10 @@ $(addprefix check-,$(addsuffix -san,$(CORE_TESTS))): check-%-san:
 # optimising; test_macros.c adds a user `switch` containing resume points.
 $(BUILD)/tests-labels/%: tests/%.c async.h $(wildcard tests/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -DASYNC_CONFIG_LABELS=1 $(OPT) $< -o $@ $(TEST_LIBS)
+	$(CC) $(TEST_CFLAGS) -DASYNC_CONFIG_LABELS=1 $(TEST_OPT) $< -o $@ $(TEST_LIBS)
 
 CHECKS += $(addsuffix -labels,$(CORE_TESTS))
+CHECKS_SELF_BUILT += $(addsuffix -labels,$(CORE_TESTS))
 $(addprefix check-,$(addsuffix -labels,$(CORE_TESTS))): check-%-labels:
 	$(call TEST_CHECK,$*-labels,$(BUILD)/tests-labels/$*,60)
 
@@ -52,9 +54,10 @@ $(addprefix check-,$(addsuffix -labels,$(CORE_TESTS))): check-%-labels:
 CXX_TEST_FLAGS := -x c++ -std=c++11 -Wall -Wextra -pedantic -Werror -Wno-missing-field-initializers -I. -Itests
 $(BUILD)/tests-cxx/%: tests/%.c async.h $(wildcard tests/*.h)
 	@mkdir -p $(@D)
-	$(CXX) $(CXX_TEST_FLAGS) -O1 $< -o $@ $(TEST_LIBS)
+	$(CXX) $(CXX_TEST_FLAGS) -Og $< -o $@ $(TEST_LIBS)
 
 CHECKS += $(addsuffix -cxx,$(CORE_TESTS))
+CHECKS_SELF_BUILT += $(addsuffix -cxx,$(CORE_TESTS))
 $(addprefix check-,$(addsuffix -cxx,$(CORE_TESTS))): check-%-cxx:
 	$(call TEST_CHECK,$*-cxx,$(BUILD)/tests-cxx/$*,60)
 
@@ -62,6 +65,10 @@ $(addprefix check-,$(addsuffix -cxx,$(CORE_TESTS))): check-%-cxx:
 # suppressions: the core never reads memory it has not initialised).
 DEPS_TEST += valgrind
 CHECKS += $(addsuffix -valgrind,$(CORE_TESTS))
+CHECKS_SELF_BUILT += $(addsuffix -valgrind,$(CORE_TESTS))
+# The plain programs serve two checks: built before the checks run, so that
+# the two never build one file at the same time.
+CHECK_PREBUILD += $(addprefix $(BUILD)/tests/,$(CORE_TESTS))
 $(addprefix check-,$(addsuffix -valgrind,$(CORE_TESTS))): check-%-valgrind:
 	$(call TEST_CHECK,$*-valgrind,$(BUILD)/tests/$*,180,env TEST_WATCHDOG=170 valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
 
@@ -69,9 +76,10 @@ $(addprefix check-,$(addsuffix -valgrind,$(CORE_TESTS))): check-%-valgrind:
 # embedded users build), with ASan+UBSan: misuse detection must not depend on it.
 $(BUILD)/tests-noinfo/%: tests/%.c async.h $(wildcard tests/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -DASYNC_CONFIG_TASK_INFO=0 -O1 -g $(SAN) $< -o $@ $(TEST_LIBS)
+	$(CC) $(TEST_CFLAGS) -DASYNC_CONFIG_TASK_INFO=0 $(SAN_OPT) $(SAN) $< -o $@ $(TEST_LIBS)
 
 CHECKS += $(addsuffix -noinfo,$(CORE_TESTS))
+CHECKS_SELF_BUILT += $(addsuffix -noinfo,$(CORE_TESTS))
 $(addprefix check-,$(addsuffix -noinfo,$(CORE_TESTS))): check-%-noinfo:
 	$(call TEST_CHECK,$*-noinfo,$(BUILD)/tests-noinfo/$*,120)
 
@@ -150,11 +158,12 @@ CLOCK_TESTS := test_time test_sleep test_timeout test_timers test_timer_wheel te
 CLOCK16_TESTS := $(filter-out test_sleep,$(CLOCK_TESTS))
 $(BUILD)/tests-clock32/%: tests/%.c async.h $(wildcard tests/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) $(CLOCK32_FLAGS) -O1 -g $(SAN) $< -o $@ $(TEST_LIBS)
+	$(CC) $(TEST_CFLAGS) $(CLOCK32_FLAGS) $(SAN_OPT) $(SAN) $< -o $@ $(TEST_LIBS)
 $(BUILD)/tests-clock16/%: tests/%.c async.h $(wildcard tests/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) $(CLOCK16_FLAGS) -O1 -g $(SAN) $< -o $@ $(TEST_LIBS)
+	$(CC) $(TEST_CFLAGS) $(CLOCK16_FLAGS) $(SAN_OPT) $(SAN) $< -o $@ $(TEST_LIBS)
 CHECKS += $(addsuffix -clock32,$(CLOCK_TESTS)) $(addsuffix -clock16,$(CLOCK16_TESTS))
+CHECKS_SELF_BUILT += $(addsuffix -clock32,$(CLOCK_TESTS)) $(addsuffix -clock16,$(CLOCK16_TESTS))
 $(addprefix check-,$(addsuffix -clock32,$(CLOCK_TESTS))): check-%-clock32:
 	$(call TEST_CHECK,$*-clock32,$(BUILD)/tests-clock32/$*,60)
 $(addprefix check-,$(addsuffix -clock16,$(CLOCK16_TESTS))): check-%-clock16:
