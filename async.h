@@ -4090,10 +4090,11 @@ ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, vo
         ASYNC_MISUSE("async_task_create with a NULL coroutine");
         return ASYNC_EINVAL;
     }
-    /* async_future_init but for the value and the waiters: idle memory has no
-     * waiter (zeroed, async_task_init, or emptied by the wake when the task
-     * finished), and no one reads a task's value before its body writes it
-     * (its result: what it returns; none if it returns nothing) */
+    /* async_future_init but for the value: no one reads a task's value before
+     * its body writes it (its result: what it returns; none if it returns
+     * nothing). The waiters are reset: memory that does not read as a running
+     * task may still be a stack slot or a recycled buffer, not a finished task */
+    t->fut.waiters = NULL;
     t->fut.c.state = ASYNC__PENDING;
     t->fut.c.flags = ASYNC__F_TASK;
     t->fut.c.err = 0;

@@ -360,6 +360,22 @@ static ASYNC_FN(resumed_co, struct resumed) {
     ASYNC_AWAIT_CATCH(self->second, self->err);
     ASYNC_END();
 }
+/* Memory that is not a running task but not clean either (a stack slot, a
+ * recycled buffer): create sets all it needs, as async_future_init would, so
+ * nothing of the old bytes is followed (a stale waiter list would be). */
+static void test_create_on_dirty_memory(void **state) {
+    async_loop loop;
+    async_task t;
+    struct quiet q = {{0}, 0};
+    (void)state;
+    memset(&t, 0xA5, sizeof t); /* state 0xA5: not a task that runs */
+    test_loop_init(&loop);
+    assert_int_equal(async_task_create(&loop, &t, quiet_co, &q, "dirty"), 0);
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    assert_int_equal(async_future_error(&t.fut), 0);
+    test_loop_close(&loop);
+}
+
 static void test_running_task_is_not_parked(void **state) {
     async_loop loop;
     async_task t;
@@ -455,6 +471,7 @@ int main(void) {
         TEST(test_current_task_and_done_callback),
         TEST(test_task_reuse_after_done),
         TEST(test_task_reuse_starts_clean),
+        TEST(test_create_on_dirty_memory),
         TEST(test_running_task_is_not_parked),
         TEST(test_step_end_hook_sees_step_over),
     };

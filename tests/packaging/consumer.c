@@ -18,6 +18,7 @@ int main(void) {
     struct napper frame;
     int rc;
     if (async_rt_loop_init(&loop)) return 1;
+    async_task_init(&task); /* stack memory: it could read as a running task */
     async_task_create(&loop, &task, napper_co, &frame, "napper");
     rc = async_loop_run_until_complete(&loop, &task.fut);
     if (rc == 0 && async_future_result(&task.fut).i == 7) printf("consumer: ok\n");

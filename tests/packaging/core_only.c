@@ -16,6 +16,7 @@ int main(void) {
     async_task task;
     struct napper frame;
     async_loop_init_virtual(&loop);
+    async_task_init(&task); /* stack memory: it could read as a running task */
     async_task_create(&loop, &task, napper_co, &frame, "napper");
     if (async_loop_run_until_complete(&loop, &task.fut) || async_loop_time(&loop) != 5) return 1;
     printf("core: ok\n");
