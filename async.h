@@ -5204,6 +5204,10 @@ ASYNC_API int async_loop_run_forever(async_loop *loop) {
         ASYNC_MISUSE("loop is already running (run called from inside the loop)");
         return ASYNC_EBUSY;
     }
+    if (ASYNC__UNLIKELY(loop->current != NULL)) { /* a superloop's task: would step tasks under it */
+        ASYNC_MISUSE("async_loop_run_forever called from inside a task (await instead)");
+        return ASYNC_EBUSY;
+    }
     return async__loop_run(loop, NULL);
 }
 
@@ -5213,6 +5217,10 @@ ASYNC_API int async_loop_run_until_complete(async_loop *loop, async_future *f) {
     if (ASYNC__UNLIKELY(loop->closed)) return async__loop_closed();
     if (ASYNC__UNLIKELY(loop->running)) {
         ASYNC_MISUSE("loop is already running (run called from inside the loop)");
+        return ASYNC_EBUSY;
+    }
+    if (ASYNC__UNLIKELY(loop->current != NULL)) { /* a superloop's task: would step tasks under it */
+        ASYNC_MISUSE("async_loop_run_until_complete called from inside a task (await instead)");
         return ASYNC_EBUSY;
     }
     r = async__loop_run(loop, f);
@@ -5246,6 +5254,10 @@ ASYNC_API int async_run(async_loop *loop, async_task *t, async_fn fn, void *fram
     int r;
     if (ASYNC__UNLIKELY(loop->running)) {
         ASYNC_MISUSE("async_run inside a running loop");
+        return ASYNC_EBUSY;
+    }
+    if (ASYNC__UNLIKELY(loop->current != NULL)) { /* a superloop's task: would step tasks under it */
+        ASYNC_MISUSE("async_run called from inside a task (await instead)");
         return ASYNC_EBUSY;
     }
     r = async_task_create(loop, t, fn, frame, "main");

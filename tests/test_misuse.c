@@ -258,6 +258,32 @@ static void test_loop_run_inside_itself(void **state) {
     test_loop_close(&loop);
 }
 
+/* The same from a task of a loop driven by async_loop_run_once (a
+ * superloop: the loop is not "running"), with another task queued that the
+ * nested run must not step underneath the first. */
+static void test_loop_run_inside_superloop_task(void **state) {
+    async_loop loop;
+    async_task t, u;
+    struct nested n = {0};
+    struct one o = {0};
+    async_task_init(&t);
+    async_task_init(&u);
+    (void)state;
+    test_loop_init(&loop);
+    async_task_create(&loop, &t, nested_co, &n, "n");
+    async_task_create(&loop, &u, one_co, &o, "u");
+    assert_int_equal(async_loop_run_once(&loop), 0);
+    assert_int_equal(n.r1, ASYNC_EBUSY);
+    assert_int_equal(n.r2, ASYNC_EBUSY);
+    assert_int_equal(n.r3, ASYNC_EBUSY);
+    assert_int_equal(test_misuse_count, 3);
+    assert_non_null(strstr(test_misuse_last, "inside a task"));
+    test_misuse_reset();
+    assert_true(async_future_done(&t.fut));
+    assert_true(async_future_done(&u.fut));
+    test_loop_close(&loop);
+}
+
 /* One iteration run from inside a task step would step other tasks (and reset
  * the loop's current task) underneath the running one. */
 struct once_inside {
@@ -497,6 +523,7 @@ int main(void) {
         TEST(test_resume_finished_frame),
         TEST(test_send_reentrant),
         TEST(test_loop_run_inside_itself),
+        TEST(test_loop_run_inside_superloop_task),
         TEST(test_run_once_inside_task),
         TEST(test_task_awaits_itself),
         TEST(test_timer_started_twice),
