@@ -262,8 +262,6 @@
 #define ASYNC__COLD __attribute__((cold, noinline))
 /* Out of line, not rare: the callers' hot path keeps its registers. */
 #define ASYNC__NOINLINE __attribute__((noinline))
-/* A case no frame state reaches: the compiler drops its compare. */
-#define ASYNC__UNREACHABLE() __builtin_unreachable()
 /* A declaration that shadows another on purpose (-Wshadow stays quiet). */
 #define ASYNC__SHADOWING(decl)                                                  \
     _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wshadow\"") \
@@ -278,7 +276,6 @@
 #define ASYNC__OPAQUE(p) ((void)0)
 #define ASYNC__COLD
 #define ASYNC__NOINLINE
-#define ASYNC__UNREACHABLE() ((void)0)
 #define ASYNC__SHADOWING(decl) decl
 #define ASYNC__CTZ64(x) async__ctz64(x)
 #endif
@@ -905,6 +902,7 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
     async__dispatch:                                                            \
     ASYNC__DISPATCH {                                                           \
     default: /* the start, not a case: a resume's case is the first compared */ \
+    async__default:                                                             \
         if (ASYNC__UNLIKELY(!ASYNC__HIS(async_hdr_, ASYNC__S_START))) {         \
             /* a return or raise on its way out (no FINALLY section); else */  \
             /* lost, or resumed once done */                                    \
@@ -933,8 +931,8 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
         goto async__finally;                                                    \
     case ASYNC__S_FINALLY:                                                      \
     if (0) {                                                                    \
-    case ASYNC__S_FINALLY_MARK: /* for ASYNC_END's check; never a state */      \
-        ASYNC__UNREACHABLE();                                                   \
+    case ASYNC__S_FINALLY_MARK: /* for ASYNC_END's check; as the default */    \
+        goto async__default;                                                    \
     }                                                                           \
     async__finally:                                                             \
         async_hdr_->flags |= ASYNC__IN_FINALLY;                                 \
@@ -944,11 +942,12 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
 /* ASYNC_END(); — closes the body; returns DONE, or FAILED with the error. */
 #define ASYNC_END()                                                             \
         goto async__end;                                                        \
-    /* never taken: a FINALLY in a block of its own is hidden from here, and \
-     * its mark repeats this case (an error: "duplicate case value"; it must   \
-     * be at the body's top level) */                                          \
+    /* no state but a corrupt one: a FINALLY in a block of its own is hidden \
+     * from here, and its mark repeats this case (an error: "duplicate case    \
+     * value"; it must be at the body's top level). As the default, it costs   \
+     * no compare. */                                                          \
     case ASYNC__S_FINALLY_MARK + async_has_finally_:                            \
-        ASYNC__UNREACHABLE();                                                   \
+        goto async__default; /* (a frame holding it is corrupt: the default says so) */ \
     async__end:                                                                 \
         return async__finish(async_ctx_, async_hdr_);                           \
     async__unwind: /* a return or an error leaves: through FINALLY if there is one */ \

@@ -482,21 +482,57 @@ static void test_resume_point_inside_user_switch(void **state) {
 }
 #endif
 
-/* A corrupt resume state is caught the same way. */
+/* A corrupt resume state is caught the same way, in a body with a FINALLY
+ * and one without; 65534 and 65535 (erased memory reads so) are the values
+ * ASYNC_FINALLY and ASYNC_END keep as cases of their own. */
+#if !ASYNC_CONFIG_LABELS
+struct fin {
+    async_frame hdr;
+    int cleaned;
+};
+static ASYNC_FN(fin_co, struct fin) {
+    ASYNC_BEGIN();
+    ASYNC_SLEEP0();
+    ASYNC_FINALLY();
+    self->cleaned++;
+    ASYNC_END();
+}
+#endif
 static void test_corrupt_frame_state(void **state) {
     struct one o;
     async_coro co;
+#if !ASYNC_CONFIG_LABELS
+    struct fin f;
+    static const unsigned bad[] = {60000, 65534, 65535}; /* no such resume line */
+    size_t i;
+#endif
     (void)state;
     async_coro_init(&co, one_co, &o);
 #if ASYNC_CONFIG_LABELS
     o.hdr.state = (void *)(uintptr_t)2; /* ASYNC__S_DONE: a finished frame */
 #else
-    o.hdr.state = 60000; /* no such resume line */
+    o.hdr.state = 60000;
 #endif
     assert_int_equal(async_send(&co, async_none()), ASYNC_FAILED);
     assert_int_equal(test_misuse_count, 1);
     test_misuse_reset();
     assert_int_equal(co.ctx.err, ASYNC_EMISUSE);
+#if !ASYNC_CONFIG_LABELS
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        async_coro_init(&co, one_co, &o);
+        o.hdr.state = bad[i];
+        assert_int_equal(async_send(&co, async_none()), ASYNC_FAILED);
+        expect_misuse("corrupt frame");
+        f.cleaned = 0;
+        async_coro_init(&co, fin_co, &f);
+        assert_int_equal(async_send(&co, async_none()), ASYNC_YIELDED);
+        f.hdr.state = bad[i];
+        assert_int_equal(async_send(&co, async_none()), ASYNC_FAILED);
+        expect_misuse("corrupt frame");
+        assert_int_equal(co.ctx.err, ASYNC_EMISUSE);
+        assert_int_equal(f.cleaned, 0);
+    }
+#endif
 }
 
 /* A future with waiters but no loop cannot wake them. */
