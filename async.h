@@ -4089,10 +4089,10 @@ ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, vo
         ASYNC_MISUSE("async_task_create with a NULL coroutine");
         return ASYNC_EINVAL;
     }
-    /* async_future_init but for the value: no one reads a task's value before
-     * its body writes it (its result: what it returns; none if it returns
-     * nothing). The waiters are reset: memory that does not read as a running
-     * task may still be a stack slot or a recycled buffer, not a finished task */
+    /* async_future_init's work: memory that does not read as a running task
+     * may still be a stack slot or a recycled buffer, not a finished task;
+     * and a body (one written by hand) may read its value before it writes it */
+    t->fut.c.value = async_none();
     t->fut.waiters = NULL;
     t->fut.c.state = ASYNC__PENDING;
     t->fut.c.flags = ASYNC__F_TASK;
@@ -5166,7 +5166,10 @@ void async__loop_run_short(async_loop *loop, const async_future *f) {
         loop->current = NULL;
         n += async__loop_batch_many(loop);
 #else
-        n += async__loop_batch(loop);
+        {   /* saturating: where int is 16 bits (AVR), a budget near 65535 plus a batch would wrap */
+            unsigned b = async__loop_batch(loop);
+            n = b > (unsigned)-1 - n ? (unsigned)-1 : n + b;
+        }
 #endif
     }
 #if ASYNC__STEP_TRACED_COPY

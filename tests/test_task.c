@@ -363,9 +363,17 @@ static ASYNC_FN(resumed_co, struct resumed) {
 /* Memory that is not a running task but not clean either (a stack slot, a
  * recycled buffer): create sets all it needs, as async_future_init would, so
  * nothing of the old bytes is followed (a stale waiter list would be). */
+static long first_value_seen;
+static async_status first_value_co(async_ctx *ctx, void *frame) { /* written by hand */
+    (void)frame;
+    first_value_seen = (long)ctx->value.i; /* what the task's value is before the body sets it */
+    ctx->value = async_int(42);
+    return ASYNC_DONE;
+}
 static void test_create_on_dirty_memory(void **state) {
     async_loop loop;
     async_task t;
+    async_frame hf;
     struct quiet q = {{0}, 0};
     (void)state;
     memset(&t, 0xA5, sizeof t); /* state 0xA5: not a task that runs */
@@ -373,6 +381,18 @@ static void test_create_on_dirty_memory(void **state) {
     assert_int_equal(async_task_create(&loop, &t, quiet_co, &q, "dirty"), 0);
     assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
     assert_int_equal(async_future_error(&t.fut), 0);
+    /* a body reads none as its value at its start, in a dirty task and in
+     * one created again over a finished one (whose result was 42) */
+    memset(&t, 0xA5, sizeof t);
+    first_value_seen = -1;
+    assert_int_equal(async_task_create(&loop, &t, first_value_co, &hf, "hand"), 0);
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    assert_int_equal(first_value_seen, 0);
+    first_value_seen = -1;
+    assert_int_equal(async_task_create(&loop, &t, first_value_co, &hf, "hand"), 0);
+    assert_int_equal(async_loop_run_until_complete(&loop, &t.fut), 0);
+    assert_int_equal(first_value_seen, 0);
+    assert_int_equal(async_future_result(&t.fut).i, 42);
     test_loop_close(&loop);
 }
 
