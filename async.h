@@ -591,7 +591,12 @@ struct async_ctx {
 };
 
 /* A coroutine function. Write it with ASYNC_FN, or by hand with exactly these
- * parameter names: async_status fn(async_ctx *async_ctx_, void *self). */
+ * parameter names: async_status fn(async_ctx *async_ctx_, void *self).
+ * By hand, it returns ASYNC_AWAITING with ctx->value.p set to the future it
+ * waits on, every time: a resume with an error (async_throw, a task's
+ * cancellation) overwrites that slot, so a body that swallows the error and
+ * goes on waiting must set it again (in a task, left as it is it names the
+ * task itself: misuse, "a task awaits itself"). */
 typedef async_status (*async_fn)(async_ctx *ctx, void *frame);
 
 /* Internal (ASYNC_CONFIG_DIRECT_RESUME): a driver's innermost suspended
@@ -1000,7 +1005,6 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
 #define ASYNC_SLEEP0() ASYNC_YIELD(async_none())
 
 ASYNC__INLINE int async__await_begin(async_ctx *ctx, async_future *f);
-ASYNC_API int async__await_end(async_ctx *ctx);
 ASYNC__INLINE int async__await_done(async_ctx *ctx);
 
 /* ASYNC_AWAIT(fut); — wait for a future or a task (`&task->fut`); then
@@ -1672,8 +1676,6 @@ struct async_loop {
 #endif
 };
 
-ASYNC_API void async__task_step(async_loop *loop, async_handle *h);
-
 #if ASYNC_CONFIG_TASK_INFO
 /* Internal: the loop's live tasks, newest first (the dump, cancel_all, the
  * runtime's debug reports): async__live_first, then async__live_next until
@@ -1844,10 +1846,12 @@ ASYNC_API int async__await_slow(async_ctx *ctx);
 /* Internal: what a resume with an error thrown in (async_throw, a task's
  * cancellation) does to the awaited future's slot, so that async__await_done
  * need not test ctx->err: the slot then holds the context itself, which is
- * pending while it runs (a task's future, an async_coro's context), so the
- * fast test fails and the slow path finds the error. (With
- * ASYNC_CONFIG_TRACE the slot keeps the future, for the AWAIT_RESUME event's
- * async_trace_future, and the await tests ctx->err.) */
+ * pending while it runs (a task's future, an async_coro's context: only its
+ * state byte is read, at the same offset), so the fast test fails and the
+ * slow path finds the error. (With ASYNC_CONFIG_TRACE the slot keeps the
+ * future, for the AWAIT_RESUME event's async_trace_future, and the await
+ * tests ctx->err; a coroutine written by hand must not count on either: see
+ * async_fn.) */
 #if ASYNC_CONFIG_TRACE
 #define ASYNC__THROWN_AWAIT(ctx) ((void)0)
 #else
@@ -3795,20 +3799,21 @@ ASYNC__COLD_API int async__resume_check(async_coro *co) {
 #define ASYNC__ALIGNED2(p) __builtin_assume_aligned((p), 2)
 #endif
 
-/* Pending and no flag set: state and flags read as one 16-bit word where the
- * compiler allows it (GCC, Clang), two bytes elsewhere. */
-ASYNC__INLINE int async__coro_idle(const async_ctx *c) {
+/* Pending, and the flags under mask equal to want: state and flags read as
+ * one 16-bit word where the compiler allows it (GCC, Clang), two bytes
+ * elsewhere. A send, set_result and the task step test so. */
+ASYNC__INLINE int async__pending_with(const async_ctx *c, unsigned mask, unsigned want) {
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__)
     uint16_t w;
     (void)sizeof(char[offsetof(async_ctx, flags) == offsetof(async_ctx, state) + 1 ? 1 : -1]);
     __builtin_memcpy(&w, ASYNC__ALIGNED2(&c->state), sizeof w);
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    return w == ASYNC__PENDING;
+    return (w & (0xFFu | mask << 8)) == (ASYNC__PENDING | want << 8);
 #else
-    return w == (uint16_t)(ASYNC__PENDING << 8);
+    return (w & (0xFF00u | mask)) == (ASYNC__PENDING << 8 | want);
 #endif
 #else
-    return c->state == ASYNC__PENDING && c->flags == 0;
+    return c->state == ASYNC__PENDING && (c->flags & mask) == want;
 #endif
 }
 
@@ -3817,7 +3822,7 @@ ASYNC_API async_status async__resume(async_coro *co, const async_value *v, int e
     /* Only this function changes a bare coroutine's flags (RUNNING during the
      * call, AWAITING while parked): pending with no flag is the one state a
      * send goes straight through, and a single test finds it. */
-    if (ASYNC__UNLIKELY(!async__coro_idle(&co->ctx))) {
+    if (ASYNC__UNLIKELY(!async__pending_with(&co->ctx, 0xFFu, 0))) { /* pending, no flag */
         if (async__resume_check(co)) return ASYNC_FAILED;
     } else if (v)
         co->ctx.value = *v;
@@ -3905,17 +3910,7 @@ ASYNC_API void async__future_resolve(async_future *f, async_value v) {
  * and flags read as one 16-bit word where the compiler allows it, so that
  * one compare tests both. */
 ASYNC__INLINE int async__future_settable(const async_future *f) {
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__)
-    uint16_t w;
-    __builtin_memcpy(&w, ASYNC__ALIGNED2(&f->c.state), sizeof w);
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    return (w & (0xFFu | ASYNC__F_TASK << 8)) == ASYNC__PENDING;
-#else
-    return (w & (0xFF00u | ASYNC__F_TASK)) == (uint16_t)(ASYNC__PENDING << 8);
-#endif
-#else
-    return f->c.state == ASYNC__PENDING && !(f->c.flags & ASYNC__F_TASK);
-#endif
+    return async__pending_with(&f->c, ASYNC__F_TASK, 0);
 }
 
 ASYNC_API int async_future_set_result(async_future *f, async_value v) {
@@ -4308,19 +4303,12 @@ ASYNC__COLD_API void async__task_park_slow(async_task *t, async_future *w) {
 
 /* A task its step resumes as it is: pending, no cancellation to deliver, no
  * flag but TASK and a stale AWAITING (from its last park). Hosts read state
- * and flags as one 16-bit word (async__coro_idle); boards say 0, which leaves
+ * and flags as one 16-bit word (async__pending_with); boards say 0, which leaves
  * them the step's slow entry, its two byte tests, in less code (a word read
  * may not be aligned there, and costs a memcpy on Cortex-M0). */
 ASYNC__INLINE int async__task_plain(const async_ctx *c) {
-#if ASYNC__STEP_TRACED_COPY && (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__)
-    uint16_t w;
-    (void)sizeof(char[offsetof(async_ctx, flags) == offsetof(async_ctx, state) + 1 ? 1 : -1]);
-    __builtin_memcpy(&w, &c->state, sizeof w);
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    return (w & (uint16_t) ~(ASYNC__F_AWAITING << 8)) == (uint16_t)(ASYNC__PENDING | ASYNC__F_TASK << 8);
-#else
-    return (w & (uint16_t)~ASYNC__F_AWAITING) == (uint16_t)(ASYNC__PENDING << 8 | ASYNC__F_TASK);
-#endif
+#if ASYNC__STEP_TRACED_COPY
+    return async__pending_with(c, (uint8_t)~ASYNC__F_AWAITING, ASYNC__F_TASK);
 #else
     (void)c;
     return 0;
@@ -5105,7 +5093,7 @@ ASYNC__LOOP_INLINE int async__loop_iter(async_loop *loop) {
     int r;
     if (!loop->ready_head && !async__timer_next(loop, &deadline)) until = NULL;
     loop->poll_at = loop->budget;
-    if (ASYNC__VCLOCK_INLINE && loop->wait_fn == async__vclock_wait) { /* inlined: pingpong, spawn -10% */
+    if (ASYNC__VCLOCK_INLINE && loop->wait_fn == async__vclock_wait) { /* inlined: the virtual clock's wait is the loop's hot path in tests and benches */
         r = async__vclock_wait(loop->backend, loop, until);
         if (r) return r;
         loop->now = async__vclock_now(loop->backend);
