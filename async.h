@@ -600,8 +600,9 @@ struct async_ctx {
 typedef async_status (*async_fn)(async_ctx *ctx, void *frame);
 
 /* Internal (ASYNC_CONFIG_DIRECT_RESUME): a driver's innermost suspended
- * coroutine, which its next resume calls directly. Read only while the root
- * frame is marked ASYNC__ON_SITE. */
+ * coroutine, which its next resume calls directly (a task's leaf, an
+ * async_coro's run record), or a site's note of one (the loop's leaf_seen,
+ * an async_coro's leaf). */
 typedef struct async__leaf {
     async_fn fn;
     void *frame;
@@ -1300,22 +1301,21 @@ typedef struct async_coro {
 
 #if ASYNC_CONFIG_DIRECT_RESUME
 ASYNC__COLD_API void async__leaf_done(async_ctx *ctx, void *frame, async_status st);
-ASYNC__NOINLINE_API async_status async__run_leaf(async_ctx *ctx, void *root);
+ASYNC__NOINLINE_API async_status async__task_leaf_done(struct async_task *t, async_status s);
 ASYNC__NOINLINE_API async_status async__coro_leaf_done(struct async_coro *co, async_status s);
-/* Internal: a task step's call of its coroutine, as one expression: s = the
- * status. A root marked ASYNC__ON_SITE passed its last suspension up through
- * sites alone, the lowest of which recorded its child: async__run_leaf calls
- * that leaf (the mark is the record's validity, so a task needs no set-up of
- * it). Suspended again, it stays the leaf, or the deeper one it started if it
- * passed that one's suspension up through its own site (one written by hand
- * may have let a site under it record one: not kept). Finished, it is marked
- * done and the root runs to its parent, whose ASYNC_AWAIT_CO takes the
- * result. Inline, only a flag test and the choice of a function (the leaf's
- * part inline would cost the loop's every iteration registers). */
-#define ASYNC__RUN_OUTLINE(s, c, f, root)                                       \
-    ((s) = (ASYNC__UNLIKELY(((const async_frame *)(root))->flags & ASYNC__ON_SITE) ? async__run_leaf : (f))((c), (root)))
+/* Internal: a task step's call of its coroutine: s = the status. The task's
+ * leaf record is what a step calls: its root coroutine, or the innermost
+ * coroutine of the chain under it that passed its suspension up through
+ * ASYNC_AWAIT_CO sites alone (recorded by the site in the frame the step
+ * called, so a coroutine written by hand that was called stays the one
+ * called). A leaf that finished is marked done and the root runs to its
+ * parent, whose ASYNC_AWAIT_CO takes the result (async__task_leaf_done, out
+ * of line): ASYNC__TASK_LEAF_ENDED, tested where the step finds the call
+ * finished (the finishing path only), says so. */
+#define ASYNC__TASK_RUN(s, t) ((s) = (t)->leaf.fn(&(t)->fut.c, (t)->leaf.frame))
+#define ASYNC__TASK_LEAF_ENDED(t) ((t)->leaf.frame != (t)->frame)
 #else
-#define ASYNC__RUN_OUTLINE(s, c, f, root) ((s) = (f)((c), (root)))
+#define ASYNC__TASK_RUN(s, t) ((s) = (t)->h.fn(&(t)->fut.c, (t)->frame))
 #endif
 
 /* async_coro_init(&co, fn, &frame); — make a coroutine object (Python: `co = main()`).
@@ -1557,7 +1557,7 @@ struct async_task {
     async__live live;          /* the loop's list of live tasks (stale once the task is done) */
 #endif
 #if ASYNC_CONFIG_DIRECT_RESUME
-    async__leaf leaf; /* the innermost suspended coroutine (ASYNC_CONFIG_DIRECT_RESUME) */
+    async__leaf leaf; /* what a step calls: the root coroutine, or the innermost suspended one under it (ASYNC_CONFIG_DIRECT_RESUME) */
 #endif
 };
 
@@ -1660,6 +1660,12 @@ struct async_loop {
      * slowing every coroutine, so it only leaves this note, which the next
      * such await overwrites. Identity only. */
     async_future *retrieved;
+#if ASYNC_CONFIG_DIRECT_RESUME
+    /* The innermost child the sites of the running task's step saw suspend:
+     * it becomes the task's leaf when the site in the frame the step called
+     * takes it (async__co_up). Here, not in the task: one step at a time. */
+    async__leaf leaf_seen;
+#endif
 #if ASYNC_CONFIG_TASK_INFO
     async__live live;         /* sentinel of the list of every task not yet done */
 #endif
@@ -3724,17 +3730,20 @@ ASYNC__COLD_API void async__co_up(async_ctx *ctx, async_frame *self, async_fn fn
      * passed the suspension up through a site of its own (it recorded one) */
     if (!(((const async_frame *)child)->flags & ASYNC__ON_SITE)) {
         /* a context is a task's or an async_coro's: nothing else runs coroutines */
-        async__leaf *l = (ctx->flags & ASYNC__F_TASK) ? &((async_task *)(void *)ctx)->leaf
+        async__leaf *l = (ctx->flags & ASYNC__F_TASK) ? &((async_task *)(void *)ctx)->fut.loop->leaf_seen
                                                       : &((async_coro *)(void *)ctx)->leaf;
         l->fn = fn;
         l->frame = child;
     }
     self->flags |= ASYNC__ON_SITE;
-    /* A send's next call: valid once the frame this send called passes it
+    /* A send's (a step's) next call: valid once the frame it called passes it
      * up, through sites only from it down (a coroutine written by hand in
      * between had the site above it record it instead); one written by
      * hand that was called passes nothing up, and stays what is called. */
-    if (!(ctx->flags & ASYNC__F_TASK) && self == ((async_coro *)(void *)ctx)->run.frame)
+    if (ctx->flags & ASYNC__F_TASK) {
+        async_task *t = (async_task *)(void *)ctx;
+        if (self == t->leaf.frame) t->leaf = t->fut.loop->leaf_seen;
+    } else if (self == ((async_coro *)(void *)ctx)->run.frame)
         ((async_coro *)(void *)ctx)->run = ((async_coro *)(void *)ctx)->leaf;
 }
 
@@ -3756,21 +3765,12 @@ ASYNC__COLD_API void async__leaf_done(async_ctx *ctx, void *frame, async_status 
     h->flags = ASYNC__ON_SITE; /* its result waits for its parent's site */
 }
 
-/* ASYNC__RUN_OUTLINE's leaf part (a context flagged ASYNC__F_TASK). */
-ASYNC__NOINLINE_API async_status async__run_leaf(async_ctx *ctx, void *root) {
-    async_task *t = (async_task *)(void *)ctx;
-    async_fn lf = t->leaf.fn;
-    void *lfr = t->leaf.frame;
-    async_status s = lf(ctx, lfr);
-    if (ASYNC__LIKELY(s >= ASYNC_YIELDED)) {
-        if (!(((const async_frame *)lfr)->flags & ASYNC__ON_SITE)) {
-            t->leaf.fn = lf;
-            t->leaf.frame = lfr;
-        }
-        return s;
-    }
-    async__leaf_done(ctx, lfr, s);
-    return t->h.fn(ctx, root);
+/* ASYNC__TASK_RUN's finished leaf: the root takes over again. */
+ASYNC__NOINLINE_API async_status async__task_leaf_done(async_task *t, async_status s) {
+    async__leaf_done(&t->fut.c, t->leaf.frame, s);
+    t->leaf.fn = t->h.fn;
+    t->leaf.frame = t->frame;
+    return t->h.fn(&t->fut.c, t->frame);
 }
 #endif
 
@@ -4064,7 +4064,7 @@ ASYNC_API void async_task_init(async_task *t) {
     t->h.fn = NULL;
     t->frame = NULL;
 #if ASYNC_CONFIG_DIRECT_RESUME
-    t->leaf.fn = NULL; /* (never read before a site records it; set for the compilers' sake) */
+    t->leaf.fn = NULL; /* (set by async_task_create) */
     t->leaf.frame = NULL;
 #endif
 #if ASYNC_CONFIG_TASK_INFO
@@ -4095,7 +4095,11 @@ ASYNC_API int async_task_create(async_loop *loop, async_task *t, async_fn fn, vo
     t->fut.loop = loop;
     t->h.fn = fn; /* never NULL for a task: a NULL fn marks a callback's handle */
     t->frame = frame;
-    async_frame_reset(frame); /* (and no leaf: t->leaf is read only once the root's site records one) */
+    async_frame_reset(frame);
+#if ASYNC_CONFIG_DIRECT_RESUME
+    t->leaf.fn = fn; /* what a step calls: the root until a site passes a child up */
+    t->leaf.frame = frame;
+#endif
     *async__task_cancels(t) = 0;
 #if ASYNC_CONFIG_TASK_INFO
     t->name = name ? name : "task";
@@ -4336,7 +4340,13 @@ ASYNC__INLINE void async__task_step_in(async_loop *loop, async_handle *h, async_
     }
     loop->current = t;
     if (trace) trace(loop, ASYNC_TRACE_STEP_BEGIN, t, ASYNC_DONE, loop->trace_ud);
-    ASYNC__RUN_OUTLINE(s, &t->fut.c, t->h.fn, t->frame);
+    ASYNC__TASK_RUN(s, t);
+#if ASYNC_CONFIG_DIRECT_RESUME
+    /* the hook sees the step's own status (the plain step tests it only on
+     * the finishing path, below) */
+    if (trace && s <= ASYNC_FAILED && ASYNC__TASK_LEAF_ENDED(t)) s = async__task_leaf_done(t, s);
+finished_leaf:
+#endif
     if (!keep) loop->current = NULL;
     /* a hook installed during a step reports from the next one (paired events);
      * it sees the step over and the task not yet parked: AWAITING, stale
@@ -4385,6 +4395,13 @@ ASYNC__INLINE void async__task_step_in(async_loop *loop, async_handle *h, async_
         async__ready_push(t->fut.loop, h);
         t->fut.loop->poll_at = 0; /* a yield (sleep(0)) gives I/O its turn, as in asyncio */
     } else {
+#if ASYNC_CONFIG_DIRECT_RESUME
+        if (ASYNC__UNLIKELY(ASYNC__TASK_LEAF_ENDED(t))) { /* the root runs on to its parent's site */
+            loop->current = t;
+            s = async__task_leaf_done(t, s);
+            goto finished_leaf;
+        }
+#endif
         fl = t->fut.c.flags;
         if (s == ASYNC_DONE && (fl & ASYNC__F_MUST_CANCEL)) {
             /* asyncio's Task.__step: cancelled (by itself) right before it
