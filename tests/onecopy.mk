@@ -4,7 +4,7 @@
 # layout option. See tests/onecopy/check.sh.
 CHECKS += onecopy
 check-onecopy: tests/onecopy/check.sh $(wildcard tests/onecopy/*) async.h
-	@$(CHECK) onecopy 60 sh tests/onecopy/check.sh $(BUILD)/onecopy $(CC) $(CXX)
+	@$(CHECK) onecopy 240 sh tests/onecopy/check.sh $(BUILD)/onecopy $(CC) $(CXX)
 
 # Every core test again as one translation unit that defines
 # ASYNC_IMPLEMENTATION: the extern bodies of the one-copy mode, and its misuse
