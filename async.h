@@ -5205,31 +5205,29 @@ ASYNC__INLINE int async__loop_run(async_loop *loop, const async_future *f) {
     return r;
 }
 
-ASYNC_API int async_loop_run_forever(async_loop *loop) {
+/* run_forever's and run_until_complete's refusals: 0, or the error. */
+ASYNC__INLINE int async__loop_refuses_run(const async_loop *loop) {
     if (ASYNC__UNLIKELY(loop->closed)) return async__loop_closed();
     if (ASYNC__UNLIKELY(loop->running)) {
         ASYNC_MISUSE("loop is already running (run called from inside the loop)");
         return ASYNC_EBUSY;
     }
     if (ASYNC__UNLIKELY(loop->current != NULL)) { /* a superloop's task: would step tasks under it */
-        ASYNC_MISUSE("async_loop_run_forever called from inside a task (await instead)");
+        ASYNC_MISUSE("loop run from inside one of its tasks (await instead)");
         return ASYNC_EBUSY;
     }
-    return async__loop_run(loop, NULL);
+    return 0;
+}
+
+ASYNC_API int async_loop_run_forever(async_loop *loop) {
+    int r = async__loop_refuses_run(loop);
+    return r ? r : async__loop_run(loop, NULL);
 }
 
 ASYNC_API int async_loop_run_until_complete(async_loop *loop, async_future *f) {
     int r;
     if (async__future_check(f)) return ASYNC_EMISUSE;
-    if (ASYNC__UNLIKELY(loop->closed)) return async__loop_closed();
-    if (ASYNC__UNLIKELY(loop->running)) {
-        ASYNC_MISUSE("loop is already running (run called from inside the loop)");
-        return ASYNC_EBUSY;
-    }
-    if (ASYNC__UNLIKELY(loop->current != NULL)) { /* a superloop's task: would step tasks under it */
-        ASYNC_MISUSE("async_loop_run_until_complete called from inside a task (await instead)");
-        return ASYNC_EBUSY;
-    }
+    if ((r = async__loop_refuses_run(loop)) != 0) return r;
     r = async__loop_run(loop, f);
     if (r) return r;
     if (f->c.state == ASYNC__PENDING) return ASYNC_ESTOPPED;
