@@ -1646,8 +1646,9 @@ struct async_loop {
     /* The short iterations run while they ran fewer handles than this: each
      * full iteration sets it to the budget before its wait, a poll request
      * (async_loop_want_poll, stop, a yield, set_trace, a timer armed due, an
-     * ISR) zeroes it. One test per batch; the loop writes it only before the
-     * wait, so no write from an ISR is lost. */
+     * ISR) zeroes it. One test per batch. The one store that can undo an
+     * ISR's zero is the budget's, before the wait, and the wait drains the
+     * ISR hub after it: no ISR event waits longer than a budget. */
     volatile uint16_t poll_at;
     uint16_t budget;          /* handles between full iterations (async_loop_set_budget) */
     async_time vnow;          /* virtual clock's time (virtual backend) */
@@ -5181,6 +5182,7 @@ void async__loop_run_short(async_loop *loop, const async_future *f) {
     loop->current = NULL;
 #endif
 }
+#undef ASYNC__RUN_PENDING
 
 /* run_forever (f NULL) and run_until_complete, past their misuse checks. */
 ASYNC__INLINE int async__loop_run(async_loop *loop, const async_future *f) {
@@ -5200,6 +5202,7 @@ ASYNC__INLINE int async__loop_run(async_loop *loop, const async_future *f) {
              * wants a poll too; one set meanwhile ends them as well): none */
             if (loop->poll_at != 0 && !loop->trace) async__loop_run_short(loop, ASYNC__RUN_F);
         } while (!loop->stopping && (!f || f->c.state == ASYNC__PENDING));
+#undef ASYNC__RUN_F
     loop->running = 0;
     loop->stopping = 0;
     return r;
