@@ -150,7 +150,7 @@
  * of tasks waking each other does to I/O, thread-safe calls, timers coming
  * due on a real clock and the time async_timer_start counts from. 0: every
  * batch is a full iteration (asyncio's loop). Per loop: async_loop_set_budget.
- * At most 65535.
+ * At most 32767.
  *   -DASYNC_CONFIG_LOOP_BUDGET=0      // poll before every batch */
 #ifndef ASYNC_CONFIG_LOOP_BUDGET
 #if ASYNC__FREESTANDING
@@ -159,8 +159,8 @@
 #define ASYNC_CONFIG_LOOP_BUDGET 64
 #endif
 #endif
-#if ASYNC_CONFIG_LOOP_BUDGET < 0 || ASYNC_CONFIG_LOOP_BUDGET > 65535
-#error "ASYNC_CONFIG_LOOP_BUDGET must be 0..65535 (handles run between two full loop iterations)"
+#if ASYNC_CONFIG_LOOP_BUDGET < 0 || ASYNC_CONFIG_LOOP_BUDGET > 32767
+#error "ASYNC_CONFIG_LOOP_BUDGET must be 0..32767 (handles run between two full loop iterations)"
 #endif
 
 /* 1: a resume goes straight to the innermost suspended coroutine of a chain
@@ -1629,8 +1629,10 @@ typedef int (*async_wait_fn)(void *data, async_loop *loop, const async_time *dea
 
 /* The scheduler: ready queue and timers. One per thread; caller memory. */
 struct async_loop {
-    async_handle *ready_head; /* FIFO of handles to run */
-    async_handle *ready_tail;
+    async_handle *ready_head; /* FIFO of handles to run (NULL: none) */
+    /* where the next one is linked: the last one's next, or &ready_head if
+     * none (a push and a waiter list's splice then test nothing) */
+    async_handle **ready_link;
     async_handle *batch_end;  /* last handle of the batch being run, or NULL */
     async_timer *timers;      /* pairing heap, earliest first; NULL: no timer armed */
     async_time now;           /* time at the start of this iteration */
@@ -1643,13 +1645,16 @@ struct async_loop {
     uint8_t stopping;         /* stop() called */
     uint8_t closed;           /* async_loop_close() called */
     uint8_t in_handler;       /* the exception handler is running */
-    /* The short iterations run while they ran fewer handles than this: each
-     * full iteration sets it to the budget before its wait, a poll request
+    /* The handles the short iterations may still run: each full iteration
+     * sets it to the budget before its wait, a poll request
      * (async_loop_want_poll, stop, a yield, set_trace, a timer armed due, an
-     * ISR) zeroes it. One test per batch. The one store that can undo an
-     * ISR's zero is the budget's, before the wait, and the wait drains the
-     * ISR hub after it: no ISR event waits longer than a budget. */
-    volatile uint16_t poll_at;
+     * ISR) zeroes it, each short batch counts it down (one decrement and
+     * sign test: a negative count ends them). Two stores can undo an ISR's
+     * zero: the budget's, before the wait, which drains the ISR hub after
+     * it; and a decrement where it is a load and a store (not on x86), which
+     * leaves at most the budget's rest. No ISR event waits longer than a
+     * budget. */
+    volatile int16_t poll_left;
     uint16_t budget;          /* handles between full iterations (async_loop_set_budget) */
     async_time vnow;          /* virtual clock's time (virtual backend) */
     async_trace_fn trace;     /* optional control-flow hook */
@@ -2181,11 +2186,11 @@ ASYNC__NOINLINE_API void async__loop_run_short(async_loop *loop, const async_fut
  *   async_loop_set_budget(&loop, 0);   // poll before every batch, as asyncio */
 
 /* async_loop_set_budget(loop, handles); — this loop's fairness budget
- * (default ASYNC_CONFIG_LOOP_BUDGET, at most 65535: larger saturates): fewer
+ * (default ASYNC_CONFIG_LOOP_BUDGET, at most 32767: larger saturates): fewer
  * polls under load against a longer worst-case I/O latency; 0 polls before
  * every batch. Takes effect at the next full iteration. */
 ASYNC__INLINE void async_loop_set_budget(async_loop *loop, unsigned handles) {
-    loop->budget = (uint16_t)(handles > 65535u ? 65535u : handles);
+    loop->budget = (uint16_t)(handles > 32767u ? 32767u : handles);
 }
 
 /* async_loop_want_poll(loop); — for a backend, or code running in the loop:
@@ -2193,14 +2198,14 @@ ASYNC__INLINE void async_loop_set_budget(async_loop *loop, unsigned handles) {
  * iteration (a backend wait or poll). The runtime calls it when a stream
  * buffers output for its flush before the poll.
  *   async_loop_want_poll(loop);   // e.g. output queued that the poll sends */
-ASYNC__INLINE void async_loop_want_poll(async_loop *loop) { loop->poll_at = 0; }
+ASYNC__INLINE void async_loop_want_poll(async_loop *loop) { loop->poll_left = 0; }
 
 /* async_loop_stop(loop); — make run_forever return after the current batch.
  * Called while the loop is not running, the next run does one iteration and
  * returns (asyncio's loop.stop() before run_forever()). */
 ASYNC__INLINE void async_loop_stop(async_loop *loop) {
     loop->stopping = 1;
-    loop->poll_at = 0;
+    loop->poll_left = 0;
 }
 
 /* async_loop_is_running(loop) — 1 inside run_forever / run_until_complete /
@@ -2300,9 +2305,11 @@ ASYNC__INLINE void async_loop_init_bare(async_loop *loop, const async_bare *bare
  * ISR, or ISRs that cannot preempt each other). Counts are modulo 256: at most
  * 255 raises between two loop iterations are counted exactly.
  *   Single core: the ISR and the loop run on one CPU. The ISR writes only
- * its signal's count, the hub's flag and the loop's poll_at count, to 0
+ * its signal's count, the hub's flag and the loop's poll_left count, to 0
  * (which the loop resets before each drain: a raise after that ends the
- * short iterations, one before it is drained), the loop only the rest, each with
+ * short iterations, one before it is drained; the loop's count-down can undo
+ * that zero only where a decrement is a load and a store, and then runs at
+ * most the budget's rest first), the loop only the rest, each with
  * compiler barriers (ASYNC_BARRIER) where the order matters, so no critical
  * section is needed on either side; another core raising needs a fence.
  *   The race between "nothing pending" and going to sleep is the idle hook's
@@ -2337,7 +2344,7 @@ struct async_isr_hub {
 };
 
 /* async_isr_raise(&sig); — the one ISR-safe call: count a raise and mark the
- * hub and zero the loop's poll_at. Touches nothing else of the loop, so
+ * hub and zero the loop's poll_left. Touches nothing else of the loop, so
  * any interrupt may call it at any time. */
 ASYNC_API void async_isr_raise(async_isr_signal *s);
 
@@ -4394,7 +4401,7 @@ finished_leaf:
     if (s == ASYNC_YIELDED) {
         t->fut.c.flags &= (uint8_t)~ASYNC__F_AWAITING;
         async__ready_push(t->fut.loop, h);
-        t->fut.loop->poll_at = 0; /* a yield (sleep(0)) gives I/O its turn, as in asyncio */
+        t->fut.loop->poll_left = 0; /* a yield (sleep(0)) gives I/O its turn, as in asyncio */
     } else {
 #if ASYNC_CONFIG_DIRECT_RESUME
         if (ASYNC__UNLIKELY(ASYNC__TASK_LEAF_ENDED(t))) { /* the root runs on to its parent's site */
@@ -4805,7 +4812,7 @@ ASYNC_API int async_timer_start_at(async_timer *t, async_time when) {
 #endif
     /* due at once: the loop's short iterations, which do not look at the
      * timers, end at the next batch (see async__loop_run_short) */
-    if (!async_time_before(loop->now, when)) loop->poll_at = 0;
+    if (!async_time_before(loop->now, when)) loop->poll_left = 0;
     return 0;
 }
 
@@ -4885,24 +4892,29 @@ ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async
     return &t->fut;
 }
 
+/* The ready queue's last handle (it is not empty): its next is what
+ * ready_link points to, a handle's first member. */
+ASYNC__INLINE async_handle *async__ready_last(const async_loop *loop) {
+    (void)sizeof(char[offsetof(async_handle, next) == 0 ? 1 : -1]);
+    return (async_handle *)(void *)loop->ready_link;
+}
+
 ASYNC_API void async__ready_push(async_loop *loop, async_handle *h) {
     h->next = NULL;
-    if (loop->ready_tail) loop->ready_tail->next = h;
-    else loop->ready_head = h;
-    loop->ready_tail = h;
+    *loop->ready_link = h;
+    loop->ready_link = &h->next;
 }
 
 ASYNC_API void async__ready_push_cb(async_loop *loop, async_callback *cb) {
-    cb->prev = loop->ready_tail;
+    cb->prev = loop->ready_head ? async__ready_last(loop) : NULL;
     async__ready_push(loop, &cb->h);
 }
 
 ASYNC_API void async__ready_splice(async_loop *loop, async_handle *tail) {
     async_handle *head = tail->next;
     tail->next = NULL;
-    if (loop->ready_tail) loop->ready_tail->next = head;
-    else loop->ready_head = head;
-    loop->ready_tail = tail;
+    *loop->ready_link = head;
+    loop->ready_link = &tail->next;
 }
 
 ASYNC_API void async__ready_unlink(async_loop *loop, async_callback *cb) {
@@ -4915,7 +4927,7 @@ ASYNC_API void async__ready_unlink(async_loop *loop, async_callback *cb) {
             }
         prev->next = h->next;
     }
-    if (loop->ready_tail == h) loop->ready_tail = prev;
+    if (loop->ready_link == &h->next) loop->ready_link = prev ? &prev->next : &loop->ready_head;
     if (loop->batch_end == h) loop->batch_end = prev; /* NULL: nothing of the batch is left */
     if (h->next) async__set_prev(h->next, prev);
     h->next = NULL;
@@ -4960,7 +4972,8 @@ ASYNC_API int async_call_at(async_loop *loop, async_timer *t, async_callback *cb
 }
 
 ASYNC_API void async_loop_init(async_loop *loop, async_now_fn now, async_wait_fn wait, void *data) {
-    loop->ready_head = loop->ready_tail = loop->batch_end = NULL;
+    loop->ready_head = loop->batch_end = NULL;
+    loop->ready_link = &loop->ready_head;
     loop->timers = NULL;
     loop->timer_seq = 0;
     loop->now_fn = now;
@@ -4971,7 +4984,7 @@ ASYNC_API void async_loop_init(async_loop *loop, async_now_fn now, async_wait_fn
     loop->stopping = 0;
     loop->closed = 0;
     loop->in_handler = 0;
-    loop->poll_at = 0;
+    loop->poll_left = 0;
     loop->budget = ASYNC_CONFIG_LOOP_BUDGET;
     loop->vnow = 0;
     loop->trace = NULL;
@@ -5003,7 +5016,7 @@ ASYNC_API void async_loop_init(async_loop *loop, async_now_fn now, async_wait_fn
 ASYNC_API void async_loop_set_trace(async_loop *loop, async_trace_fn fn, void *ud) {
     loop->trace = fn;
     loop->trace_ud = ud;
-    loop->poll_at = 0; /* a hook sees every iteration: no short ones from the next batch */
+    loop->poll_left = 0; /* a hook sees every iteration: no short ones from the next batch */
 }
 
 ASYNC_API void async_loop_set_exception_handler(async_loop *loop, async_exception_fn fn, void *ud) {
@@ -5079,18 +5092,19 @@ ASYNC__LOOP_INLINE void async__handle_run(async_loop *loop, async_handle *h) {
 ASYNC__LOOP_INLINE unsigned async__loop_batch(async_loop *loop) {
     async_handle *h = loop->ready_head, *next;
     unsigned n = 0;
-    if (h == loop->ready_tail) { /* one handle or none: no batch_end to keep */
-        if (!h) return 0;
-        loop->ready_head = loop->ready_tail = NULL; /* the tail's next is NULL */
+    if (!h) return 0;
+    if (!h->next) { /* one handle (the last one's next is NULL): no batch_end to keep */
+        loop->ready_head = NULL;
+        loop->ready_link = &loop->ready_head;
         async__handle_run(loop, h);
         return 1;
     }
-    loop->batch_end = loop->ready_tail;
+    loop->batch_end = async__ready_last(loop);
     do {
         h = loop->ready_head;
         next = h->next;
         loop->ready_head = next;
-        if (!next) loop->ready_tail = NULL;
+        if (!next) loop->ready_link = &loop->ready_head;
         if (h == loop->batch_end) loop->batch_end = NULL;
         h->next = NULL;
         n++;
@@ -5110,7 +5124,7 @@ ASYNC__LOOP_INLINE int async__loop_iter(async_loop *loop) {
     const async_time *until = &deadline; /* NULL: nothing to wait for but events */
     int r;
     if (!loop->ready_head && !async__timer_next(loop, &deadline)) until = NULL;
-    loop->poll_at = loop->budget;
+    loop->poll_left = (int16_t)loop->budget;
     if (ASYNC__VCLOCK_INLINE && loop->wait_fn == async__vclock_wait) { /* inlined: the virtual clock's wait is the loop's hot path in tests and benches */
         r = async__vclock_wait(loop->backend, loop, until);
         if (r) return r;
@@ -5140,7 +5154,7 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
  * due at it only if armed with a deadline at or before it, which
  * async_timer_start_at turns into a poll request. Everything else that must
  * end them (stop(), a yield, a trace hook, an ISR raise, a backend) zeroes
- * poll_at, which each full iteration resets before it waits (so before the
+ * poll_left, which each full iteration resets before it waits (so before the
  * hub drains). f: the future run_until_complete waits for; run_forever's
  * is NULL on boards, one that stays pending on hosts (a test less per batch
  * there; on boards a larger frame and more code). */
@@ -5149,19 +5163,25 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
 #else
 #define ASYNC__RUN_PENDING(f) (!(f) || (f)->c.state == ASYNC__PENDING)
 #endif
+/* A short batch ran more handles than its first: count them too (a poll
+ * requested meanwhile stays requested). */
+ASYNC__INLINE void async__poll_count(async_loop *loop, unsigned more) {
+    int left = loop->poll_left;
+    loop->poll_left = (int16_t)(left <= 0 || (unsigned)left <= more ? 0 : left - (int)more);
+}
 #if ASYNC__STEP_TRACED_COPY
 ASYNC__NOINLINE_API /* hosts: out of line, with the registers to itself */
 #else
 ASYNC__INLINE
 #endif
 void async__loop_run_short(async_loop *loop, const async_future *f) {
-    unsigned n = 0; /* handles run */
     async_handle *h;
-    while (n < loop->poll_at && (h = loop->ready_head) != NULL && ASYNC__RUN_PENDING(f)) {
+    /* the test counts the batch's first handle */
+    while ((h = loop->ready_head) != NULL && ASYNC__RUN_PENDING(f) && --loop->poll_left >= 0) {
 #if ASYNC__STEP_TRACED_COPY
-        if (!h->next) { /* one handle (the tail's next is NULL), which no hook can see */
-            loop->ready_head = loop->ready_tail = NULL;
-            n++;
+        if (!h->next) { /* one handle (the last one's next is NULL), which no hook can see */
+            loop->ready_head = NULL;
+            loop->ready_link = &loop->ready_head;
             if (ASYNC__LIKELY(h->fn != NULL)) async__task_step_in(loop, h, NULL, 1);
             else {
                 loop->current = NULL;
@@ -5170,12 +5190,9 @@ void async__loop_run_short(async_loop *loop, const async_future *f) {
             continue;
         }
         loop->current = NULL;
-        n += async__loop_batch_many(loop);
+        async__poll_count(loop, async__loop_batch_many(loop) - 1u);
 #else
-        {   /* saturating: where int is 16 bits (AVR), a budget near 65535 plus a batch would wrap */
-            unsigned b = async__loop_batch(loop);
-            n = b > (unsigned)-1 - n ? (unsigned)-1 : n + b;
-        }
+        async__poll_count(loop, async__loop_batch(loop) - 1u);
 #endif
     }
 #if ASYNC__STEP_TRACED_COPY
@@ -5200,7 +5217,7 @@ ASYNC__INLINE int async__loop_run(async_loop *loop, const async_future *f) {
             if ((r = async__loop_iter(loop)) || loop->stopping) break;
             /* a poll wanted (after a yield, say) or a hook set (set_trace
              * wants a poll too; one set meanwhile ends them as well): none */
-            if (loop->poll_at != 0 && !loop->trace) async__loop_run_short(loop, ASYNC__RUN_F);
+            if (loop->poll_left > 0 && !loop->trace) async__loop_run_short(loop, ASYNC__RUN_F);
         } while (!loop->stopping && (!f || f->c.state == ASYNC__PENDING));
 #undef ASYNC__RUN_F
     loop->running = 0;
@@ -5341,7 +5358,7 @@ ASYNC_API void async_isr_raise(async_isr_signal *s) {
     ASYNC_BARRIER(); /* what the ISR wrote for the loop lands before the raise */
     s->raised = (uint8_t)(s->raised + 1u);
     s->hub->flag = 1;
-    s->hub->loop->poll_at = 0; /* the loop's next batch drains it (a read torn by this write
+    s->hub->loop->poll_left = 0; /* the loop's next batch drains it (a read torn by this write
                                 * gives at most the old count: the read after sees 0) */
     ASYNC_BARRIER();
 }

@@ -316,7 +316,7 @@ static void test_busy_polls_once_per_budget(void **state) {
     /* one full iteration, then `budget` short ones, each one step */
     for (i = 0; i < sizeof budgets / sizeof budgets[0]; i++)
         assert_int_equal(busy_waits((unsigned)budgets[i], 0), (w0 + budgets[i]) / (budgets[i] + 1));
-    assert_int_equal(busy_waits(1000000, 0), 1); /* saturates at 65535 */
+    assert_int_equal(busy_waits(1000000, 0), 1); /* saturates at 32767 */
 }
 
 /* A yield is asyncio's sleep(0): the loop polls at once, whatever the budget. */
