@@ -751,10 +751,15 @@ ASYNC__INLINE async__point async__try_at(const async_frame *h);
 #define ASYNC__F_RETRIEVED 0x40u   /* the error was read by someone */
 #define ASYNC__F_OP 0x80u          /* the future heads an async_op: cancel calls its hook */
 
-/* Future states; distinctive values so that zeroed memory reads as "never initialised". */
+/* Future states; distinctive values so that zeroed memory reads as "never
+ * initialised". A future that finished with an error (c.err) is FAILED, not
+ * DONE: an await of a done future tests its state alone. The three finished
+ * states are consecutive (async__finished). */
 #define ASYNC__PENDING 0x50u
-#define ASYNC__DONE 0x5Du
 #define ASYNC__CANCELLED 0x5Cu
+#define ASYNC__DONE 0x5Du
+#define ASYNC__FAILED 0x5Eu
+#define ASYNC__FINISHED(state) ((unsigned)((state) - ASYNC__CANCELLED) <= ASYNC__FAILED - ASYNC__CANCELLED)
 
 /* Internal: never defined nor called; its type is what ASYNC_FN checks hdr against. */
 async_frame *async__frame_type(void);
@@ -1395,9 +1400,7 @@ struct async_callback {
 /* async_future_init(&fut, loop); — a pending future bound to a loop. */
 ASYNC_API void async_future_init(async_future *f, async_loop *loop);
 
-ASYNC__INLINE int async_future_done(const async_future *f) {
-    return f->c.state == ASYNC__DONE || f->c.state == ASYNC__CANCELLED;
-}
+ASYNC__INLINE int async_future_done(const async_future *f) { return ASYNC__FINISHED(f->c.state); }
 ASYNC__INLINE int async_future_cancelled(const async_future *f) { return f->c.state == ASYNC__CANCELLED; }
 ASYNC__COLD_API void async__retrieved(async_future *f);
 /* The error of a done future (ASYNC_ECANCELLED if cancelled; ASYNC_EINVALSTATE if pending). */
@@ -1878,7 +1881,7 @@ ASYNC__INLINE int async__await_done(async_ctx *ctx) {
     return async__await_end(ctx);
 #else
     async_future *f = (async_future *)ctx->value.p;
-    if (ASYNC__LIKELY(f->c.state == ASYNC__DONE && !f->c.err)) {
+    if (ASYNC__LIKELY(f->c.state == ASYNC__DONE)) { /* (a failed one is FAILED) */
         ctx->value = f->c.value;
         return 0;
     }
@@ -3870,7 +3873,7 @@ ASYNC_API void async_future_init(async_future *f, async_loop *loop) {
 
 ASYNC_API int async_future_error(async_future *f) {
     if (f->c.state == ASYNC__CANCELLED) return ASYNC_ECANCELLED;
-    if (f->c.state != ASYNC__DONE) return ASYNC_EINVALSTATE;
+    if (!ASYNC__FINISHED(f->c.state)) return ASYNC_EINVALSTATE;
     f->c.flags |= ASYNC__F_RETRIEVED;
     if (f->c.err && (f->c.flags & ASYNC__F_TASK)) async__retrieved(f);
     return f->c.err;
@@ -3878,7 +3881,7 @@ ASYNC_API int async_future_error(async_future *f) {
 
 ASYNC_API int async__future_err(async_future *f) {
     if (f->c.state == ASYNC__CANCELLED) return ASYNC_ECANCELLED;
-    if (f->c.state != ASYNC__DONE) return ASYNC_EINVALSTATE;
+    if (!ASYNC__FINISHED(f->c.state)) return ASYNC_EINVALSTATE;
     f->c.flags |= ASYNC__F_RETRIEVED;
     return f->c.err;
 }
@@ -3899,9 +3902,7 @@ ASYNC_API int async__future_check(const async_future *f) {
         ASYNC_MISUSE("NULL future");
         return ASYNC_EMISUSE;
     }
-    /* DONE and CANCELLED differ in their lowest bit only: two tests for three states */
-    (void)sizeof(char[(ASYNC__CANCELLED | 1u) == ASYNC__DONE ? 1 : -1]);
-    if (ASYNC__UNLIKELY(f->c.state != ASYNC__PENDING && (f->c.state | 1u) != ASYNC__DONE)) {
+    if (ASYNC__UNLIKELY(f->c.state != ASYNC__PENDING && !ASYNC__FINISHED(f->c.state))) {
         ASYNC_MISUSE("future used before async_future_init (or task never created)");
         return ASYNC_EMISUSE;
     }
@@ -3931,8 +3932,8 @@ ASYNC_API int async_future_set_result(async_future *f, async_value v) {
 ASYNC_API int async_future_set_error(async_future *f, int err) {
     if (async__future_check(f)) return ASYNC_EMISUSE;
     if (f->c.state != ASYNC__PENDING || (f->c.flags & ASYNC__F_TASK)) return ASYNC_EINVALSTATE;
-    f->c.err = async__err(err);
-    f->c.state = ASYNC__DONE;
+    f->c.err = async__err(err); /* never 0 */
+    f->c.state = ASYNC__FAILED;
     async__future_wake(f);
     return f->c.err == ASYNC_EMISUSE && err != ASYNC_EMISUSE ? ASYNC_EMISUSE : 0;
 }
@@ -4266,7 +4267,9 @@ ASYNC_API void async__task_finish(async_task *t, async_status s) {
         t->fut.c.flags = fl;
         t->fut.c.err = 0;
     } else {
-        t->fut.c.state = t->fut.c.err == ASYNC_ECANCELLED ? ASYNC__CANCELLED : ASYNC__DONE;
+        t->fut.c.state = t->fut.c.err == ASYNC_ECANCELLED ? ASYNC__CANCELLED
+                         : t->fut.c.err                    ? ASYNC__FAILED
+                                                           : ASYNC__DONE; /* (FAILED, no error: written by hand) */
         t->fut.c.flags = fl;
     }
 #if ASYNC_CONFIG_TASK_INFO
@@ -4453,7 +4456,7 @@ ASYNC__COLD_API void async__await_null(async_ctx *ctx) {
 ASYNC_API int async__await_end(async_ctx *ctx) {
     async_future *f = (async_future *)ctx->value.p;
     /* ctx->err is set for a NULL future: f is read only without it */
-    if (ASYNC__LIKELY(!ctx->err && f->c.state == ASYNC__DONE && !f->c.err)) {
+    if (ASYNC__LIKELY(!ctx->err && f->c.state == ASYNC__DONE)) {
         ctx->value = f->c.value;
         return 0;
     }
@@ -4870,7 +4873,7 @@ ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async
     if (ASYNC__UNLIKELY(!(ctx->flags & ASYNC__F_TASK))) {
         ASYNC_MISUSE("sleep outside a task (no loop to run the timer)");
         async_future_init(&t->fut, NULL); /* no garbage flags for the await to read */
-        t->fut.c.state = ASYNC__DONE;
+        t->fut.c.state = ASYNC__FAILED;
         t->fut.c.err = ASYNC_EMISUSE;
         return &t->fut;
     }

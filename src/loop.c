@@ -44,7 +44,7 @@ void async__rt_drain(async__rt *rt) { rt_drain_ts(rt); }
 async_future *async__error_future(int err) {
     static __thread async_future f;
     f.c.value = async_none();
-    f.c.state = ASYNC__DONE;
+    f.c.state = err ? ASYNC__FAILED : ASYNC__DONE;
     f.c.flags = 0;
     f.c.err = (int16_t)err;
     f.loop = NULL;
