@@ -745,6 +745,10 @@ ASYNC__INLINE async__point async__try_at(const async_frame *h);
 #define ASYNC__F_TASK 0x01u        /* the context is a task's */
 #define ASYNC__F_TIMER 0x02u       /* the future is a timer's */
 #define ASYNC__F_RUNNING 0x04u     /* the coroutine is executing right now */
+/* A future run_until_complete waits for: its completion ends the short
+ * iterations (section 9). RUNNING's bit, which only an async_coro's own
+ * context uses. */
+#define ASYNC__F_UNTIL ASYNC__F_RUNNING
 #define ASYNC__F_AWAITING 0x08u    /* parked on the future in value.p */
 #define ASYNC__F_MUST_CANCEL 0x10u /* deliver a cancellation at the next step */
 #define ASYNC__F_ARMED 0x20u       /* timer: in the loop's heap */
@@ -1415,13 +1419,18 @@ ASYNC__INLINE async_value async_future_result(const async_future *f) { return f-
 ASYNC_API void async__ready_push(async_loop *loop, async_handle *h);
 ASYNC_API void async__ready_splice(async_loop *loop, async_handle *tail);
 
+/* A future completed: its waiters go to the ready queue; the one
+ * run_until_complete waits for also ends the short iterations. _plain: for
+ * a future known not to be that one (not ASYNC__F_UNTIL). */
 ASYNC_API void async__future_wake(async_future *f);
+ASYNC_API void async__future_wake_plain(async_future *f);
 
 ASYNC_API int async__future_check(const async_future *f);
 
 /* async_future_set_result(&fut, v) — complete with a result; waiters run from
  * the loop, never inside this call. Returns ASYNC_EINVALSTATE if already done. */
-/* Complete a future the library knows is a pending plain future. */
+/* Complete a future the library knows is a pending plain future, which no
+ * run_until_complete waits for (the library's own wait operations'). */
 ASYNC_API void async__future_resolve(async_future *f, async_value v);
 ASYNC_API int async_future_set_result(async_future *f, async_value v);
 
@@ -2163,7 +2172,7 @@ ASYNC__COLD_API int async__closed_wait(void *data, async_loop *loop, const async
 ASYNC_API int async_loop_run_once(async_loop *loop);
 #if ASYNC__STEP_TRACED_COPY
 ASYNC__NOINLINE_API unsigned async__loop_batch_many(async_loop *loop);
-ASYNC__NOINLINE_API void async__loop_run_short(async_loop *loop, const async_future *f);
+ASYNC__NOINLINE_API void async__loop_run_short(async_loop *loop);
 #endif
 
 /* Latency. run_forever, run_until_complete and async_run follow each full
@@ -3872,21 +3881,34 @@ ASYNC_API void async_future_init(async_future *f, async_loop *loop) {
 }
 
 ASYNC_API int async_future_error(async_future *f) {
+    if (ASYNC__LIKELY(f->c.state == ASYNC__DONE)) { /* no error to retrieve */
+        f->c.flags |= ASYNC__F_RETRIEVED;
+        return 0;
+    }
     if (f->c.state == ASYNC__CANCELLED) return ASYNC_ECANCELLED;
-    if (!ASYNC__FINISHED(f->c.state)) return ASYNC_EINVALSTATE;
+    if (f->c.state != ASYNC__FAILED) return ASYNC_EINVALSTATE;
     f->c.flags |= ASYNC__F_RETRIEVED;
     if (f->c.err && (f->c.flags & ASYNC__F_TASK)) async__retrieved(f);
     return f->c.err;
 }
 
 ASYNC_API int async__future_err(async_future *f) {
+    if (ASYNC__LIKELY(f->c.state == ASYNC__DONE)) {
+        f->c.flags |= ASYNC__F_RETRIEVED;
+        return 0;
+    }
     if (f->c.state == ASYNC__CANCELLED) return ASYNC_ECANCELLED;
-    if (!ASYNC__FINISHED(f->c.state)) return ASYNC_EINVALSTATE;
+    if (f->c.state != ASYNC__FAILED) return ASYNC_EINVALSTATE;
     f->c.flags |= ASYNC__F_RETRIEVED;
     return f->c.err;
 }
 
 ASYNC_API void async__future_wake(async_future *f) {
+    if (ASYNC__UNLIKELY(f->c.flags & ASYNC__F_UNTIL)) f->loop->poll_left = 0;
+    async__future_wake_plain(f);
+}
+
+ASYNC_API void async__future_wake_plain(async_future *f) {
     async_handle *tail = f->waiters;
     if (!tail) return;
     f->waiters = NULL;
@@ -3902,7 +3924,8 @@ ASYNC_API int async__future_check(const async_future *f) {
         ASYNC_MISUSE("NULL future");
         return ASYNC_EMISUSE;
     }
-    if (ASYNC__UNLIKELY(f->c.state != ASYNC__PENDING && !ASYNC__FINISHED(f->c.state))) {
+    if (ASYNC__LIKELY(f->c.state == ASYNC__PENDING)) return 0; /* (tested first) */
+    if (ASYNC__UNLIKELY(!ASYNC__FINISHED(f->c.state))) {
         ASYNC_MISUSE("future used before async_future_init (or task never created)");
         return ASYNC_EMISUSE;
     }
@@ -3912,19 +3935,26 @@ ASYNC_API int async__future_check(const async_future *f) {
 ASYNC_API void async__future_resolve(async_future *f, async_value v) {
     f->c.value = v;
     f->c.state = ASYNC__DONE;
-    async__future_wake(f);
+    async__future_wake_plain(f);
 }
 
-/* Pending and not a task's (whose future its coroutine completes): state
- * and flags read as one 16-bit word where the compiler allows it, so that
- * one compare tests both. */
+/* Pending, not a task's (whose future its coroutine completes) and not the
+ * one run_until_complete waits for (the slow path's): state and flags read
+ * as one 16-bit word where the compiler allows it, so that one compare
+ * tests all three. */
 ASYNC__INLINE int async__future_settable(const async_future *f) {
-    return async__pending_with(&f->c, ASYNC__F_TASK, 0);
+    return async__pending_with(&f->c, ASYNC__F_TASK | ASYNC__F_UNTIL, 0);
 }
 
+/* (The slow path calls nothing that returns: inlined into a coroutine, a
+ * call would make the whole body save registers.) */
 ASYNC_API int async_future_set_result(async_future *f, async_value v) {
-    if (ASYNC__UNLIKELY(!f || !async__future_settable(f)))
-        return async__future_check(f) ? ASYNC_EMISUSE : ASYNC_EINVALSTATE;
+    if (ASYNC__UNLIKELY(!f || !async__future_settable(f))) {
+        if (f && async__pending_with(&f->c, ASYNC__F_TASK, 0)) /* UNTIL: the loop has f->loop */
+            f->loop->poll_left = 0;
+        else
+            return async__future_check(f) ? ASYNC_EMISUSE : ASYNC_EINVALSTATE;
+    }
     async__future_resolve(f, v);
     return 0;
 }
@@ -4277,6 +4307,7 @@ ASYNC_API void async__task_finish(async_task *t, async_status s) {
     t->live.prev->next = t->live.next;
     t->live.next->prev = t->live.prev;
 #endif
+    if (ASYNC__UNLIKELY(fl & ASYNC__F_UNTIL)) t->fut.loop->poll_left = 0;
     /* async__future_wake without its test of the loop: a task always has one */
     if (w) {
         t->fut.waiters = NULL;
@@ -4317,13 +4348,13 @@ ASYNC__COLD_API void async__task_park_slow(async_task *t, async_future *w) {
 #endif
 
 /* A task its step resumes as it is: pending, no cancellation to deliver, no
- * flag but TASK and a stale AWAITING (from its last park). Hosts read state
+ * flag but TASK, a stale AWAITING (from its last park) and UNTIL. Hosts read state
  * and flags as one 16-bit word (async__pending_with); boards say 0, which leaves
  * them the step's slow entry, its two byte tests, in less code (a word read
  * may not be aligned there, and costs a memcpy on Cortex-M0). */
 ASYNC__INLINE int async__task_plain(const async_ctx *c) {
 #if ASYNC__STEP_TRACED_COPY
-    return async__pending_with(c, (uint8_t)~ASYNC__F_AWAITING, ASYNC__F_TASK);
+    return async__pending_with(c, (uint8_t)~(ASYNC__F_AWAITING | ASYNC__F_UNTIL), ASYNC__F_TASK);
 #else
     (void)c;
     return 0;
@@ -5156,16 +5187,10 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
  * the timer pass. Both would find nothing: loop->now stays, and a timer comes
  * due at it only if armed with a deadline at or before it, which
  * async_timer_start_at turns into a poll request. Everything else that must
- * end them (stop(), a yield, a trace hook, an ISR raise, a backend) zeroes
- * poll_left, which each full iteration resets before it waits (so before the
- * hub drains). f: the future run_until_complete waits for; run_forever's
- * is NULL on boards, one that stays pending on hosts (a test less per batch
- * there; on boards a larger frame and more code). */
-#if ASYNC__STEP_TRACED_COPY
-#define ASYNC__RUN_PENDING(f) ((f)->c.state == ASYNC__PENDING)
-#else
-#define ASYNC__RUN_PENDING(f) (!(f) || (f)->c.state == ASYNC__PENDING)
-#endif
+ * end them (stop(), a yield, a trace hook, an ISR raise, a backend, the
+ * completion of the future run_until_complete waits for) zeroes poll_left,
+ * which each full iteration resets before it waits (so before the hub
+ * drains). */
 /* A short batch ran more handles than its first: count them too (a poll
  * requested meanwhile stays requested). */
 ASYNC__INLINE void async__poll_count(async_loop *loop, unsigned more) {
@@ -5177,10 +5202,10 @@ ASYNC__NOINLINE_API /* hosts: out of line, with the registers to itself */
 #else
 ASYNC__INLINE
 #endif
-void async__loop_run_short(async_loop *loop, const async_future *f) {
+void async__loop_run_short(async_loop *loop) {
     async_handle *h;
     /* the test counts the batch's first handle */
-    while ((h = loop->ready_head) != NULL && ASYNC__RUN_PENDING(f) && --loop->poll_left >= 0) {
+    while ((h = loop->ready_head) != NULL && --loop->poll_left >= 0) {
 #if ASYNC__STEP_TRACED_COPY
         if (!h->next) { /* one handle (the last one's next is NULL), which no hook can see */
             loop->ready_head = NULL;
@@ -5202,27 +5227,26 @@ void async__loop_run_short(async_loop *loop, const async_future *f) {
     loop->current = NULL;
 #endif
 }
-#undef ASYNC__RUN_PENDING
 
-/* run_forever (f NULL) and run_until_complete, past their misuse checks. */
-ASYNC__INLINE int async__loop_run(async_loop *loop, const async_future *f) {
-    int r = 0;
-#if ASYNC__STEP_TRACED_COPY
-    async_future forever; /* run_forever's f for the short iterations: only its state is read */
-    forever.c.state = ASYNC__PENDING;
-#define ASYNC__RUN_F (f ? f : &forever)
-#else
-#define ASYNC__RUN_F f
-#endif
+/* run_forever (f NULL) and run_until_complete, past their misuse checks. f
+ * is marked ASYNC__F_UNTIL meanwhile: its completion then ends the short
+ * iterations, which test nothing of it. A future of no loop or another loop
+ * (whose completion might not know this one) gets full iterations only. */
+ASYNC__INLINE int async__loop_run(async_loop *loop, async_future *f) {
+    int r = 0, shorts = 1;
     loop->running = 1;
+    if (f) {
+        if (f->loop == loop) f->c.flags |= ASYNC__F_UNTIL;
+        else shorts = 0;
+    }
     if (!f || f->c.state == ASYNC__PENDING)
         do { /* at least one iteration, even after an early stop() */
             if ((r = async__loop_iter(loop)) || loop->stopping) break;
             /* a poll wanted (after a yield, say) or a hook set (set_trace
              * wants a poll too; one set meanwhile ends them as well): none */
-            if (loop->poll_left > 0 && !loop->trace) async__loop_run_short(loop, ASYNC__RUN_F);
+            if (loop->poll_left > 0 && !loop->trace && shorts) async__loop_run_short(loop);
         } while (!loop->stopping && (!f || f->c.state == ASYNC__PENDING));
-#undef ASYNC__RUN_F
+    if (f) f->c.flags &= (uint8_t)~ASYNC__F_UNTIL;
     loop->running = 0;
     loop->stopping = 0;
     return r;

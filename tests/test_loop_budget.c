@@ -36,6 +36,9 @@ struct pp_shared {
     async_isr_signal *sig; /* raised at handoff raise_at when set */
     long raise_at;
     long trace_at;         /* a trace hook is set at that handoff */
+    async_future *done;    /* completed at handoff done_at, as done_how says */
+    long done_at;
+    int done_how;          /* 0: a result, 1: an error, 2: cancelled */
 };
 struct pp_player {
     async_frame hdr;
@@ -55,6 +58,11 @@ static void pp_hand(struct pp_shared *s, async_loop *loop) {
     s->hand++;
     if (s->sig && s->hand == s->raise_at) async_isr_raise(s->sig);
     if (s->hand == s->trace_at) async_loop_set_trace(loop, count_iterations, NULL);
+    if (s->done && s->hand == s->done_at) {
+        if (s->done_how == 0) assert_int_equal(async_future_set_result(s->done, async_int(s->hand)), 0);
+        if (s->done_how == 1) assert_int_equal(async_future_set_error(s->done, 77), 0);
+        if (s->done_how == 2) assert_int_equal(async_future_cancel(s->done), 1);
+    }
     if (!s->rec_on) return;
     rec("h%ld@%lu", s->hand, (unsigned long)async_loop_time(loop));
     /* from a task that does not yield: stop(), timers due now and later */
@@ -319,6 +327,39 @@ static void test_busy_polls_once_per_budget(void **state) {
     assert_int_equal(busy_waits(1000000, 0), 1); /* saturates at 32767 */
 }
 
+/* run_until_complete of a plain future that one of a busy pair completes
+ * (a result, an error, a cancellation): the run returns after the batch
+ * that completed it, whatever the budget, as with full iterations only;
+ * the short iterations must not go on to the budget. */
+static void test_until_plain_future_ends_short_iterations(void **state) {
+    static const unsigned budgets[] = {0, 1, ASYNC_CONFIG_LOOP_BUDGET, 1000};
+    static const int want[] = {0, 77, ASYNC_ECANCELLED};
+    size_t i;
+    int how;
+    (void)state;
+    for (how = 0; how < 3; how++)
+        for (i = 0; i < sizeof budgets / sizeof budgets[0]; i++) {
+            async_loop loop;
+            struct vbackend vb = {0, 0};
+            struct pp_pair pp;
+            async_future done;
+            async_loop_init(&loop, vb_now, vb_wait, &vb);
+            async_loop_set_budget(&loop, budgets[i]);
+            async_future_init(&done, &loop);
+            pp_start(&pp, &loop, 1000);
+            pp.s.done = &done;
+            pp.s.done_at = 37;
+            pp.s.done_how = how;
+            assert_int_equal(async_loop_run_until_complete(&loop, &done), want[how]);
+            assert_int_equal(pp.s.hand, 37); /* not one handoff more */
+            if (how == 0) assert_int_equal(async_future_result(&done).i, 37);
+            /* the pair is still running: again, to its end */
+            assert_int_equal(async_loop_run_until_complete(&loop, &pp.ta.fut), 0);
+            assert_int_equal(pp.s.hand, 2000);
+            assert_int_equal(async_loop_run_until_complete(&loop, &pp.tb.fut), 0);
+        }
+}
+
 /* A yield is asyncio's sleep(0): the loop polls at once, whatever the budget. */
 struct yielder {
     async_frame hdr;
@@ -498,6 +539,7 @@ int main(void) {
         TEST(test_mixed_order_backend),
         TEST(test_mixed_order_backend_hub),
         TEST(test_busy_polls_once_per_budget),
+        TEST(test_until_plain_future_ends_short_iterations),
         TEST(test_yield_polls),
         TEST(test_isr_latency_under_busy_tasks),
         TEST(test_current_task_in_short_iterations),
