@@ -745,11 +745,18 @@ ASYNC__INLINE async__point async__try_at(const async_frame *h);
 #define ASYNC__F_TASK 0x01u        /* the context is a task's */
 #define ASYNC__F_TIMER 0x02u       /* the future is a timer's */
 #define ASYNC__F_RUNNING 0x04u     /* the coroutine is executing right now */
-/* A future run_until_complete waits for: its completion ends the short
- * iterations (section 9). RUNNING's bit, which only an async_coro's own
- * context uses. */
+/* A plain future run_until_complete waits for: its completion ends the
+ * short iterations (section 9; a task's finish compares loop->until).
+ * RUNNING's bit, which only an async_coro's own context uses. */
 #define ASYNC__F_UNTIL ASYNC__F_RUNNING
-#define ASYNC__F_AWAITING 0x08u    /* parked on the future in value.p */
+/* A task whose step's end hook (a trace hook's STEP_END) runs: value.p holds
+ * no awaited future yet. AWAITING's bit, which only an async_coro uses. */
+#define ASYNC__F_IN_HOOK ASYNC__F_AWAITING
+/* A task whose yield is a sleep(0): its resume reads the timer in value.p,
+ * which the step keeps there (a bare yield's it resets). ARMED's bit, which
+ * only a timer uses. */
+#define ASYNC__F_SLEEP0 ASYNC__F_ARMED
+#define ASYNC__F_AWAITING 0x08u    /* an async_coro: parked on the future in value.p */
 #define ASYNC__F_MUST_CANCEL 0x10u /* deliver a cancellation at the next step */
 #define ASYNC__F_ARMED 0x20u       /* timer: in the loop's heap */
 #define ASYNC__F_RETRIEVED 0x40u   /* the error was read by someone */
@@ -1001,7 +1008,9 @@ ASYNC_API async_status async__broke(async_ctx *ctx);
 
 /* ASYNC_YIELD(v); — suspend, handing v to whoever called send (Python `yield v`);
  * afterwards ASYNC_VALUE is the value sent in. In a task, a yield gives the loop a
- * turn: the task goes to the back of the ready queue (asyncio.sleep(0)).
+ * turn: the task goes to the back of the ready queue (asyncio.sleep(0)), v is
+ * dropped and ASYNC_VALUE is none afterwards (asyncio resumes a bare yield
+ * with None).
  *   ASYNC_YIELD(async_int(7));
  *   got = ASYNC_VALUE.i; */
 #define ASYNC_YIELD(v)                                                          \
@@ -1668,6 +1677,7 @@ struct async_loop {
      * budget. */
     volatile int16_t poll_left;
     uint16_t budget;          /* handles between full iterations (async_loop_set_budget) */
+    async_future *until;      /* the task future run_until_complete waits for, or NULL */
     async_time vnow;          /* virtual clock's time (virtual backend) */
     async_trace_fn trace;     /* optional control-flow hook */
     void *trace_ud;
@@ -4088,11 +4098,17 @@ ASYNC_API void async__trace_co(async_ctx *ctx, int ev, const char *fn) {
 
 #endif
 
-/* A task keeps ASYNC__F_AWAITING from the end of a step that parked it to
- * the end of its next step (the step itself writes the flags once): what
- * it awaits is value.p only while it is not the loop's current task. */
+/* A pending task awaits value.p from the end of a step that parked it to the
+ * start of its next step (asyncio's _fut_waiter), with no flag to keep: its
+ * creation and its bare yields leave none there (asyncio: a bare yield
+ * resumes with None), a sleep(0) its timer marked ASYNC__F_YIELD, a step
+ * that ended otherwise finished it. Not while it runs, nor while its step's
+ * end hook runs (ASYNC__F_IN_HOOK), nor once it was found awaiting itself
+ * (misuse: value.p is its own future). */
 ASYNC__INLINE int async__task_parked(const async_future *f) {
-    return (f->c.flags & ASYNC__F_AWAITING) && f->loop->current != (const async_task *)(const void *)f;
+    const async_future *w = (const async_future *)f->c.value.p;
+    return w != NULL && w != f && !(f->c.flags & ASYNC__F_IN_HOOK) &&
+           f->loop->current != (const async_task *)(const void *)f && !(w->c.flags & ASYNC__F_YIELD);
 }
 
 ASYNC_API void async_task_init(async_task *t) {
@@ -4291,7 +4307,7 @@ ASYNC_API async_future *async_task_waiting_on(const async_task *t) {
 
 ASYNC_API void async__task_finish(async_task *t, async_status s) {
     async_handle *w = t->fut.waiters;
-    uint8_t fl = (uint8_t)(t->fut.c.flags & ~(ASYNC__F_MUST_CANCEL | ASYNC__F_AWAITING));
+    uint8_t fl = (uint8_t)(t->fut.c.flags & ~(ASYNC__F_MUST_CANCEL | ASYNC__F_SLEEP0));
     if (ASYNC__LIKELY(s == ASYNC_DONE)) {
         t->fut.c.state = ASYNC__DONE;
         t->fut.c.flags = fl;
@@ -4307,7 +4323,7 @@ ASYNC_API void async__task_finish(async_task *t, async_status s) {
     t->live.prev->next = t->live.next;
     t->live.next->prev = t->live.prev;
 #endif
-    if (ASYNC__UNLIKELY(fl & ASYNC__F_UNTIL)) t->fut.loop->poll_left = 0;
+    if (ASYNC__UNLIKELY(&t->fut == t->fut.loop->until)) t->fut.loop->poll_left = 0;
     /* async__future_wake without its test of the loop: a task always has one */
     if (w) {
         t->fut.waiters = NULL;
@@ -4337,7 +4353,6 @@ ASYNC__COLD_API void async__task_cancel_parked(async_task *t, async_future *w) {
 /* The hosts' park when the task awaits itself or cancelled itself during
  * the step: off its path, which tests both at once. */
 ASYNC__COLD_API void async__task_park_slow(async_task *t, async_future *w) {
-    t->fut.c.flags |= ASYNC__F_AWAITING;
     if (w == &t->fut) {
         async__task_self_await(t);
         return;
@@ -4348,13 +4363,13 @@ ASYNC__COLD_API void async__task_park_slow(async_task *t, async_future *w) {
 #endif
 
 /* A task its step resumes as it is: pending, no cancellation to deliver, no
- * flag but TASK, a stale AWAITING (from its last park) and UNTIL. Hosts read state
+ * flag but TASK. Hosts read state
  * and flags as one 16-bit word (async__pending_with); boards say 0, which leaves
  * them the step's slow entry, its two byte tests, in less code (a word read
  * may not be aligned there, and costs a memcpy on Cortex-M0). */
 ASYNC__INLINE int async__task_plain(const async_ctx *c) {
 #if ASYNC__STEP_TRACED_COPY
-    return async__pending_with(c, (uint8_t)~(ASYNC__F_AWAITING | ASYNC__F_UNTIL), ASYNC__F_TASK);
+    return async__pending_with(c, 0xFFu, ASYNC__F_TASK);
 #else
     (void)c;
     return 0;
@@ -4375,6 +4390,7 @@ ASYNC__INLINE void async__task_step_in(async_loop *loop, async_handle *h, async_
     async_task *t = (async_task *)(void *)((char *)h - offsetof(async_task, h));
     async_status s;
     uint8_t fl;
+    int requeued = 0; /* (traced only) AWAITING on what the hook completed */
     if (ASYNC__UNLIKELY(!async__task_plain(&t->fut.c))) {
         fl = t->fut.c.flags;
         if (t->fut.c.state != ASYNC__PENDING) return;
@@ -4391,17 +4407,20 @@ finished_leaf:
 #endif
     if (!keep) loop->current = NULL;
     /* a hook installed during a step reports from the next one (paired events);
-     * it sees the step over and the task not yet parked: AWAITING, stale
-     * from its last park, would make a cancel from the hook go to a future
-     * the task does not wait on yet (or to its yielded value) */
+     * it sees the step over and the task not yet parked: value.p is no
+     * future it awaits yet (or its yielded value, or its result), so a
+     * cancel from the hook must not go there (ASYNC__F_IN_HOOK) */
     if (trace && loop->trace) {
-        t->fut.c.flags &= (uint8_t)~ASYNC__F_AWAITING;
+        t->fut.c.flags |= ASYNC__F_IN_HOOK;
         loop->trace(loop, ASYNC_TRACE_STEP_END, t, s, loop->trace_ud);
+        t->fut.c.flags &= (uint8_t)~ASYNC__F_IN_HOOK;
         /* the hook completed what the task is about to wait on: no wake-up
          * would come, so it goes back to the ready queue (its await reads
          * the result on resume) */
-        if (s == ASYNC_AWAITING && ((async_future *)t->fut.c.value.p)->c.state != ASYNC__PENDING)
+        if (s == ASYNC_AWAITING && ((async_future *)t->fut.c.value.p)->c.state != ASYNC__PENDING) {
             s = ASYNC_YIELDED;
+            requeued = 1;
+        }
     }
     /* the flags read after the call: a cancel during the step may have set MUST_CANCEL */
     if (ASYNC__LIKELY(s == ASYNC_AWAITING)) {
@@ -4414,14 +4433,9 @@ finished_leaf:
             return;
         }
         async__waiter_add(w, h);
-        /* no code: the flags read again, one read-modify-write, not a copy
-         * of the first read kept in a register */
-        ASYNC_BARRIER();
-        t->fut.c.flags |= ASYNC__F_AWAITING;
 #else
         /* boards: the smaller code (no keep: loop->current is NULL already) */
         fl = t->fut.c.flags;
-        t->fut.c.flags = (uint8_t)(fl | ASYNC__F_AWAITING);
         if (ASYNC__UNLIKELY(w == &t->fut)) {
             async__task_self_await(t);
             return;
@@ -4433,7 +4447,11 @@ finished_leaf:
     }
     if (keep) loop->current = NULL;
     if (s == ASYNC_YIELDED) {
-        t->fut.c.flags &= (uint8_t)~ASYNC__F_AWAITING;
+        /* asyncio: a bare yield resumes with None (and so parks on nothing);
+         * a sleep(0) resumes with its timer, which parks on nothing either */
+        fl = t->fut.c.flags;
+        if (fl & ASYNC__F_SLEEP0) t->fut.c.flags = (uint8_t)(fl & ~ASYNC__F_SLEEP0);
+        else if (!requeued) t->fut.c.value = async_none();
         async__ready_push(t->fut.loop, h);
         t->fut.loop->poll_left = 0; /* a yield (sleep(0)) gives I/O its turn, as in asyncio */
     } else {
@@ -4919,6 +4937,7 @@ ASYNC_API async_future *async__sleep_start(async_ctx *ctx, async_timer *t, async
     if (ticks == 0) { /* sleep(0): no timer, the task goes to the back of the queue */
         t->fut.c.value = v;
         t->fut.c.flags |= ASYNC__F_YIELD;
+        ctx->flags |= ASYNC__F_SLEEP0; /* the step keeps value.p: the await reads v there */
         return &t->fut;
     }
     async_timer_start(t, ticks);
@@ -5008,6 +5027,7 @@ ASYNC_API int async_call_at(async_loop *loop, async_timer *t, async_callback *cb
 ASYNC_API void async_loop_init(async_loop *loop, async_now_fn now, async_wait_fn wait, void *data) {
     loop->ready_head = loop->batch_end = NULL;
     loop->ready_link = &loop->ready_head;
+    loop->until = NULL;
     loop->timers = NULL;
     loop->timer_seq = 0;
     loop->now_fn = now;
@@ -5229,15 +5249,16 @@ void async__loop_run_short(async_loop *loop) {
 }
 
 /* run_forever (f NULL) and run_until_complete, past their misuse checks. f
- * is marked ASYNC__F_UNTIL meanwhile: its completion then ends the short
- * iterations, which test nothing of it. A future of no loop or another loop
+ * is marked meanwhile (loop->until for a task's, ASYNC__F_UNTIL for another):
+ * its completion then ends the short iterations, which test nothing of it. A future of no loop or another loop
  * (whose completion might not know this one) gets full iterations only. */
 ASYNC__INLINE int async__loop_run(async_loop *loop, async_future *f) {
     int r = 0, shorts = 1;
     loop->running = 1;
     if (f) {
-        if (f->loop == loop) f->c.flags |= ASYNC__F_UNTIL;
-        else shorts = 0;
+        if (f->loop != loop) shorts = 0;
+        else if (f->c.flags & ASYNC__F_TASK) loop->until = f; /* its finish compares it */
+        else f->c.flags |= ASYNC__F_UNTIL;
     }
     if (!f || f->c.state == ASYNC__PENDING)
         do { /* at least one iteration, even after an early stop() */
@@ -5246,7 +5267,8 @@ ASYNC__INLINE int async__loop_run(async_loop *loop, async_future *f) {
              * wants a poll too; one set meanwhile ends them as well): none */
             if (loop->poll_left > 0 && !loop->trace && shorts) async__loop_run_short(loop);
         } while (!loop->stopping && (!f || f->c.state == ASYNC__PENDING));
-    if (f) f->c.flags &= (uint8_t)~ASYNC__F_UNTIL;
+    if (f && !(f->c.flags & ASYNC__F_TASK)) f->c.flags &= (uint8_t)~ASYNC__F_UNTIL;
+    loop->until = NULL;
     loop->running = 0;
     loop->stopping = 0;
     return r;
