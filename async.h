@@ -745,10 +745,15 @@ ASYNC__INLINE async__point async__try_at(const async_frame *h);
 #define ASYNC__F_TASK 0x01u        /* the context is a task's */
 #define ASYNC__F_TIMER 0x02u       /* the future is a timer's */
 #define ASYNC__F_RUNNING 0x04u     /* the coroutine is executing right now */
-/* A plain future run_until_complete waits for: its completion ends the
- * short iterations (section 9; a task's finish compares loop->until).
- * RUNNING's bit, which only an async_coro's own context uses. */
+/* Hosts: a plain future run_until_complete waits for: its completion ends
+ * the short iterations (section 9; a task's finish compares loop->until).
+ * RUNNING's bit, which only an async_coro's own context uses. Boards test
+ * the future before each short batch instead, in less code: 0 there. */
+#if ASYNC__STEP_TRACED_COPY
 #define ASYNC__F_UNTIL ASYNC__F_RUNNING
+#else
+#define ASYNC__F_UNTIL 0u
+#endif
 /* A task whose step's end hook (a trace hook's STEP_END) runs: value.p holds
  * no awaited future yet. AWAITING's bit, which only an async_coro uses. */
 #define ASYNC__F_IN_HOOK ASYNC__F_AWAITING
@@ -1677,7 +1682,9 @@ struct async_loop {
      * budget. */
     volatile int16_t poll_left;
     uint16_t budget;          /* handles between full iterations (async_loop_set_budget) */
+#if ASYNC__STEP_TRACED_COPY
     async_future *until;      /* the task future run_until_complete waits for, or NULL */
+#endif
     async_time vnow;          /* virtual clock's time (virtual backend) */
     async_trace_fn trace;     /* optional control-flow hook */
     void *trace_ud;
@@ -2182,7 +2189,7 @@ ASYNC__COLD_API int async__closed_wait(void *data, async_loop *loop, const async
 ASYNC_API int async_loop_run_once(async_loop *loop);
 #if ASYNC__STEP_TRACED_COPY
 ASYNC__NOINLINE_API unsigned async__loop_batch_many(async_loop *loop);
-ASYNC__NOINLINE_API void async__loop_run_short(async_loop *loop);
+ASYNC__NOINLINE_API void async__loop_run_short(async_loop *loop, const async_future *f);
 #endif
 
 /* Latency. run_forever, run_until_complete and async_run follow each full
@@ -3890,25 +3897,20 @@ ASYNC_API void async_future_init(async_future *f, async_loop *loop) {
     f->waiters = NULL;
 }
 
+/* DONE or FAILED: consecutive. */
+#define ASYNC__ENDED(state) ((unsigned)((state) - ASYNC__DONE) <= ASYNC__FAILED - ASYNC__DONE)
+
 ASYNC_API int async_future_error(async_future *f) {
-    if (ASYNC__LIKELY(f->c.state == ASYNC__DONE)) { /* no error to retrieve */
-        f->c.flags |= ASYNC__F_RETRIEVED;
-        return 0;
-    }
     if (f->c.state == ASYNC__CANCELLED) return ASYNC_ECANCELLED;
-    if (f->c.state != ASYNC__FAILED) return ASYNC_EINVALSTATE;
+    if (!ASYNC__ENDED(f->c.state)) return ASYNC_EINVALSTATE;
     f->c.flags |= ASYNC__F_RETRIEVED;
     if (f->c.err && (f->c.flags & ASYNC__F_TASK)) async__retrieved(f);
     return f->c.err;
 }
 
 ASYNC_API int async__future_err(async_future *f) {
-    if (ASYNC__LIKELY(f->c.state == ASYNC__DONE)) {
-        f->c.flags |= ASYNC__F_RETRIEVED;
-        return 0;
-    }
     if (f->c.state == ASYNC__CANCELLED) return ASYNC_ECANCELLED;
-    if (f->c.state != ASYNC__FAILED) return ASYNC_EINVALSTATE;
+    if (!ASYNC__ENDED(f->c.state)) return ASYNC_EINVALSTATE;
     f->c.flags |= ASYNC__F_RETRIEVED;
     return f->c.err;
 }
@@ -4323,7 +4325,9 @@ ASYNC_API void async__task_finish(async_task *t, async_status s) {
     t->live.prev->next = t->live.next;
     t->live.next->prev = t->live.prev;
 #endif
+#if ASYNC__STEP_TRACED_COPY
     if (ASYNC__UNLIKELY(&t->fut == t->fut.loop->until)) t->fut.loop->poll_left = 0;
+#endif
     /* async__future_wake without its test of the loop: a task always has one */
     if (w) {
         t->fut.waiters = NULL;
@@ -5027,7 +5031,9 @@ ASYNC_API int async_call_at(async_loop *loop, async_timer *t, async_callback *cb
 ASYNC_API void async_loop_init(async_loop *loop, async_now_fn now, async_wait_fn wait, void *data) {
     loop->ready_head = loop->batch_end = NULL;
     loop->ready_link = &loop->ready_head;
+#if ASYNC__STEP_TRACED_COPY
     loop->until = NULL;
+#endif
     loop->timers = NULL;
     loop->timer_seq = 0;
     loop->now_fn = now;
@@ -5208,9 +5214,14 @@ ASYNC_API int async_loop_run_once(async_loop *loop) {
  * due at it only if armed with a deadline at or before it, which
  * async_timer_start_at turns into a poll request. Everything else that must
  * end them (stop(), a yield, a trace hook, an ISR raise, a backend, the
- * completion of the future run_until_complete waits for) zeroes poll_left,
- * which each full iteration resets before it waits (so before the hub
- * drains). */
+ * completion of the future run_until_complete waits for, on hosts) zeroes
+ * poll_left, which each full iteration resets before it waits (so before
+ * the hub drains). Boards test that future (f) before each short batch. */
+#if ASYNC__STEP_TRACED_COPY
+#define ASYNC__RUN_PENDING(f) ((void)(f), 1)
+#else
+#define ASYNC__RUN_PENDING(f) (!(f) || (f)->c.state == ASYNC__PENDING)
+#endif
 /* A short batch ran more handles than its first: count them too (a poll
  * requested meanwhile stays requested). */
 ASYNC__INLINE void async__poll_count(async_loop *loop, unsigned more) {
@@ -5222,10 +5233,10 @@ ASYNC__NOINLINE_API /* hosts: out of line, with the registers to itself */
 #else
 ASYNC__INLINE
 #endif
-void async__loop_run_short(async_loop *loop) {
+void async__loop_run_short(async_loop *loop, const async_future *f) {
     async_handle *h;
     /* the test counts the batch's first handle */
-    while ((h = loop->ready_head) != NULL && --loop->poll_left >= 0) {
+    while ((h = loop->ready_head) != NULL && ASYNC__RUN_PENDING(f) && --loop->poll_left >= 0) {
 #if ASYNC__STEP_TRACED_COPY
         if (!h->next) { /* one handle (the last one's next is NULL), which no hook can see */
             loop->ready_head = NULL;
@@ -5247,28 +5258,34 @@ void async__loop_run_short(async_loop *loop) {
     loop->current = NULL;
 #endif
 }
+#undef ASYNC__RUN_PENDING
 
-/* run_forever (f NULL) and run_until_complete, past their misuse checks. f
- * is marked meanwhile (loop->until for a task's, ASYNC__F_UNTIL for another):
- * its completion then ends the short iterations, which test nothing of it. A future of no loop or another loop
- * (whose completion might not know this one) gets full iterations only. */
+/* run_forever (f NULL) and run_until_complete, past their misuse checks.
+ * Hosts mark f meanwhile (loop->until for a task's, ASYNC__F_UNTIL for
+ * another): its completion then ends the short iterations, which test
+ * nothing of it; a future of no loop or another loop (whose completion
+ * might not know this one) gets full iterations only. */
 ASYNC__INLINE int async__loop_run(async_loop *loop, async_future *f) {
     int r = 0, shorts = 1;
     loop->running = 1;
+#if ASYNC__STEP_TRACED_COPY
     if (f) {
         if (f->loop != loop) shorts = 0;
         else if (f->c.flags & ASYNC__F_TASK) loop->until = f; /* its finish compares it */
         else f->c.flags |= ASYNC__F_UNTIL;
     }
+#endif
     if (!f || f->c.state == ASYNC__PENDING)
         do { /* at least one iteration, even after an early stop() */
             if ((r = async__loop_iter(loop)) || loop->stopping) break;
             /* a poll wanted (after a yield, say) or a hook set (set_trace
              * wants a poll too; one set meanwhile ends them as well): none */
-            if (loop->poll_left > 0 && !loop->trace && shorts) async__loop_run_short(loop);
+            if (loop->poll_left > 0 && !loop->trace && shorts) async__loop_run_short(loop, f);
         } while (!loop->stopping && (!f || f->c.state == ASYNC__PENDING));
+#if ASYNC__STEP_TRACED_COPY
     if (f && !(f->c.flags & ASYNC__F_TASK)) f->c.flags &= (uint8_t)~ASYNC__F_UNTIL;
     loop->until = NULL;
+#endif
     loop->running = 0;
     loop->stopping = 0;
     return r;
