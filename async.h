@@ -770,7 +770,7 @@ ASYNC__INLINE async__point async__try_at(const async_frame *h);
 /* Future states; distinctive values so that zeroed memory reads as "never
  * initialised". A future that finished with an error (c.err) is FAILED, not
  * DONE: an await of a done future tests its state alone. The three finished
- * states are consecutive (async__finished). */
+ * states are consecutive (ASYNC__FINISHED). */
 #define ASYNC__PENDING 0x50u
 #define ASYNC__CANCELLED 0x5Cu
 #define ASYNC__DONE 0x5Du
