@@ -4454,7 +4454,7 @@ finished_leaf:
         /* asyncio: a bare yield resumes with None (and so parks on nothing);
          * a sleep(0) resumes with its timer, which parks on nothing either */
         fl = t->fut.c.flags;
-        if (fl & ASYNC__F_SLEEP0) t->fut.c.flags = (uint8_t)(fl & ~ASYNC__F_SLEEP0);
+        if (ASYNC__UNLIKELY(fl & ASYNC__F_SLEEP0)) t->fut.c.flags = (uint8_t)(fl & ~ASYNC__F_SLEEP0);
         else if (!requeued) t->fut.c.value = async_none();
         async__ready_push(t->fut.loop, h);
         t->fut.loop->poll_left = 0; /* a yield (sleep(0)) gives I/O its turn, as in asyncio */
