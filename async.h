@@ -1677,7 +1677,7 @@ struct async_loop {
      * ISR) zeroes it, each short batch counts it down (one decrement and
      * sign test: a negative count ends them). Two stores can undo an ISR's
      * zero: the budget's, before the wait, which drains the ISR hub after
-     * it; and a decrement where it is a load and a store (not on x86), which
+     * it; and the count-down's (a load and a store, on every CPU), which
      * leaves at most the budget's rest. No ISR event waits longer than a
      * budget. */
     volatile int16_t poll_left;
@@ -2336,9 +2336,9 @@ ASYNC__INLINE void async_loop_init_bare(async_loop *loop, const async_bare *bare
  *   Single core: the ISR and the loop run on one CPU. The ISR writes only
  * its signal's count, the hub's flag and the loop's poll_left count, to 0
  * (which the loop resets before each drain: a raise after that ends the
- * short iterations, one before it is drained; the loop's count-down can undo
- * that zero only where a decrement is a load and a store, and then runs at
- * most the budget's rest first), the loop only the rest, each with
+ * short iterations, one before it is drained; the loop's count-down, a load
+ * and a store, can undo that zero, and then runs at most the budget's rest
+ * first), the loop only the rest, each with
  * compiler barriers (ASYNC_BARRIER) where the order matters, so no critical
  * section is needed on either side; another core raising needs a fence.
  *   The race between "nothing pending" and going to sleep is the idle hook's
@@ -4110,7 +4110,9 @@ ASYNC_API void async__trace_co(async_ctx *ctx, int ev, const char *fn) {
 ASYNC__INLINE int async__task_parked(const async_future *f) {
     const async_future *w = (const async_future *)f->c.value.p;
     return w != NULL && w != f && !(f->c.flags & ASYNC__F_IN_HOOK) &&
-           f->loop->current != (const async_task *)(const void *)f && !(w->c.flags & ASYNC__F_YIELD);
+           f->loop->current != (const async_task *)(const void *)f &&
+           /* (a task in its hook carries YIELD's bit too: the timer's) */
+           (w->c.flags & (ASYNC__F_YIELD | ASYNC__F_TIMER)) != (ASYNC__F_YIELD | ASYNC__F_TIMER);
 }
 
 ASYNC_API void async_task_init(async_task *t) {
@@ -5267,12 +5269,18 @@ void async__loop_run_short(async_loop *loop, const async_future *f) {
  * might not know this one) gets full iterations only. */
 ASYNC__INLINE int async__loop_run(async_loop *loop, async_future *f) {
     int r = 0, shorts = 1;
+#if ASYNC__STEP_TRACED_COPY
+    int marked = 0; /* (a run of another loop from a task of this one must not unmark f) */
+#endif
     loop->running = 1;
 #if ASYNC__STEP_TRACED_COPY
     if (f) {
         if (f->loop != loop) shorts = 0;
         else if (f->c.flags & ASYNC__F_TASK) loop->until = f; /* its finish compares it */
-        else f->c.flags |= ASYNC__F_UNTIL;
+        else if (!(f->c.flags & ASYNC__F_UNTIL)) {
+            f->c.flags |= ASYNC__F_UNTIL;
+            marked = 1;
+        }
     }
 #endif
     if (!f || f->c.state == ASYNC__PENDING)
@@ -5283,7 +5291,7 @@ ASYNC__INLINE int async__loop_run(async_loop *loop, async_future *f) {
             if (loop->poll_left > 0 && !loop->trace && shorts) async__loop_run_short(loop, f);
         } while (!loop->stopping && (!f || f->c.state == ASYNC__PENDING));
 #if ASYNC__STEP_TRACED_COPY
-    if (f && !(f->c.flags & ASYNC__F_TASK)) f->c.flags &= (uint8_t)~ASYNC__F_UNTIL;
+    if (marked) f->c.flags &= (uint8_t)~ASYNC__F_UNTIL;
     loop->until = NULL;
 #endif
     loop->running = 0;

@@ -39,6 +39,8 @@ struct pp_shared {
     async_future *done;    /* completed at handoff done_at, as done_how says */
     long done_at;
     int done_how;          /* 0: a result, 1: an error, 2: cancelled */
+    async_loop *nested;    /* at handoff nested_at: run_until_complete(nested, done) */
+    long nested_at;
 };
 struct pp_player {
     async_frame hdr;
@@ -58,6 +60,8 @@ static void pp_hand(struct pp_shared *s, async_loop *loop) {
     s->hand++;
     if (s->sig && s->hand == s->raise_at) async_isr_raise(s->sig);
     if (s->hand == s->trace_at) async_loop_set_trace(loop, count_iterations, NULL);
+    if (s->nested && s->hand == s->nested_at) /* an idle loop of its own: nothing to run */
+        assert_int_equal(async_loop_run_until_complete(s->nested, s->done), ASYNC_EDEADLOCK);
     if (s->done && s->hand == s->done_at) {
         if (s->done_how == 0) assert_int_equal(async_future_set_result(s->done, async_int(s->hand)), 0);
         if (s->done_how == 1) assert_int_equal(async_future_set_error(s->done, 77), 0);
@@ -360,6 +364,30 @@ static void test_until_plain_future_ends_short_iterations(void **state) {
         }
 }
 
+/* The same while a task of the loop runs another, idle, loop until that
+ * future (allowed: that loop is not running): that run must leave the
+ * outer run's watch on the future as it found it. */
+static void test_until_future_watched_across_a_nested_run(void **state) {
+    async_loop loop, other;
+    struct vbackend vb = {0, 0}, vb2 = {0, 0};
+    struct pp_pair pp;
+    async_future done;
+    (void)state;
+    async_loop_init(&loop, vb_now, vb_wait, &vb);
+    async_loop_init(&other, vb_now, vb_wait, &vb2);
+    async_future_init(&done, &loop);
+    pp_start(&pp, &loop, 1000);
+    pp.s.done = &done;
+    pp.s.done_at = 37;
+    pp.s.nested = &other;
+    pp.s.nested_at = 10;
+    assert_int_equal(async_loop_run_until_complete(&loop, &done), 0);
+    assert_int_equal(pp.s.hand, 37);
+    assert_int_equal(async_loop_run_until_complete(&loop, &pp.ta.fut), 0);
+    assert_int_equal(async_loop_run_until_complete(&loop, &pp.tb.fut), 0);
+    assert_int_equal(async_loop_close(&other), 0);
+}
+
 /* A yield is asyncio's sleep(0): the loop polls at once, whatever the budget. */
 struct yielder {
     async_frame hdr;
@@ -540,6 +568,7 @@ int main(void) {
         TEST(test_mixed_order_backend_hub),
         TEST(test_busy_polls_once_per_budget),
         TEST(test_until_plain_future_ends_short_iterations),
+        TEST(test_until_future_watched_across_a_nested_run),
         TEST(test_yield_polls),
         TEST(test_isr_latency_under_busy_tasks),
         TEST(test_current_task_in_short_iterations),

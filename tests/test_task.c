@@ -479,6 +479,62 @@ static void test_step_end_hook_sees_step_over(void **state) {
     test_loop_close(&loop);
 }
 
+/* A hook at one task's step end cancels another task that awaits the first:
+ * the awaiter is parked on the hooked task's future all along (its hook
+ * mark is the hooked task's own), so the request goes on to that task (as
+ * asyncio: task.cancel() cancels its _fut_waiter), which ends cancelled, and
+ * then the awaiter does. */
+struct awaits_task { async_frame hdr; async_task *on; };
+static ASYNC_FN(awaits_task_co, struct awaits_task) {
+    ASYNC_BEGIN();
+    ASYNC_AWAIT(&self->on->fut);
+    ASYNC_END();
+}
+static async_task *hook_awaiter, *hook_watched;
+static async_future *hook_seen;
+static int hook_fired;
+static void cancel_awaiter(async_loop *loop, async_trace_event ev, async_task *t, async_status s, void *ud) {
+    (void)loop, (void)ud, (void)s;
+    if (ev != ASYNC_TRACE_STEP_END || t != hook_watched || hook_fired) return;
+    hook_fired = 1;
+    hook_seen = async_task_waiting_on(hook_awaiter);
+    assert_int_equal(async_task_cancel(hook_awaiter), 1);
+}
+static void test_step_end_hook_cancels_an_awaiter(void **state) {
+    async_loop loop;
+    async_task a, b;
+    async_future f1, g;
+    struct two_awaits bf;
+    struct awaits_task af;
+    (void)state;
+    test_loop_init(&loop);
+    async_future_init(&f1, &loop);
+    async_future_init(&g, &loop);
+    bf.f1 = &f1;
+    bf.f2 = &g;
+    bf.f3 = &g;
+    af.on = &b;
+    async_task_init(&a);
+    async_task_init(&b);
+    async_task_create(&loop, &b, two_awaits_co, &bf, "watched");
+    async_task_create(&loop, &a, awaits_task_co, &af, "awaiter");
+    async_loop_run_once(&loop); /* b parks on f1, a on b */
+    assert_ptr_equal(async_task_waiting_on(&a), &b.fut);
+    hook_awaiter = &a;
+    hook_watched = &b;
+    hook_fired = 0;
+    hook_seen = NULL;
+    async_future_set_result(&f1, async_none());
+    async_loop_set_trace(&loop, cancel_awaiter, NULL);
+    async_loop_run_once(&loop); /* b's step: yields; the hook cancels a */
+    async_loop_set_trace(&loop, NULL, NULL);
+    assert_int_equal(hook_fired, 1);
+    assert_ptr_equal(hook_seen, &b.fut);
+    assert_int_equal(async_loop_run_until_complete(&loop, &a.fut), ASYNC_ECANCELLED);
+    assert_true(async_future_cancelled(&b.fut));
+    test_loop_close(&loop);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         TEST(test_first_run_on_next_iteration),
@@ -494,6 +550,7 @@ int main(void) {
         TEST(test_create_on_dirty_memory),
         TEST(test_running_task_is_not_parked),
         TEST(test_step_end_hook_sees_step_over),
+        TEST(test_step_end_hook_cancels_an_awaiter),
     };
     return TEST_RUN(tests);
 }
